@@ -1,0 +1,192 @@
+//! `fit`: validate, prepare rows, run `n_init` seeded runs, keep the best.
+
+use std::borrow::Cow;
+
+use ndarray::{Array2, CowArray, Ix2};
+
+use crate::data::{validate, Csr, Data, Input};
+use crate::error::{KMeansError, Result};
+use crate::lloyd::{lloyd, Run};
+use crate::model::{Model, MODEL_FORMAT_VERSION};
+use crate::params::{Init, KMeansParams, Metric};
+use crate::points::{DenseRows, Points, SparseRows};
+use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
+
+/// Entry point: `KMeans::params(k)` starts a parameter builder.
+#[derive(Debug, Clone, Copy)]
+pub struct KMeans;
+
+impl KMeans {
+    /// Default parameters for `n_clusters` clusters.
+    pub fn params(n_clusters: usize) -> KMeansParams {
+        KMeansParams::new(n_clusters)
+    }
+}
+
+impl KMeansParams {
+    /// Checks the parameters and fits a model to `x` (dense, CSR, or
+    /// [`Features`](crate::Features); weights through [`Input::weighted`]).
+    pub fn fit<'a>(&self, x: impl Into<Input<'a>>) -> Result<Model> {
+        let valid = self.check()?;
+        let input = x.into();
+        validate(&input)?;
+        let (n, d) = (input.data.n_rows(), input.data.n_cols());
+        let k = self.n_clusters;
+        if k > n {
+            return Err(KMeansError::TooManyClusters { k, n });
+        }
+        if let Init::Given(c) = &self.init {
+            if c.ncols() != d {
+                return Err(KMeansError::BadInit(format!("given centroids have {} columns, the data {d}", c.ncols())));
+            }
+        }
+        with_threads(self.threads, || {
+            let owned = prepare_rows(input, self.metric)?;
+            let tol = self.tol * mean_variance(&input.data);
+            Ok(match owned.rows(input.weights) {
+                Rows::Dense(p) => fit_points(&p, self, valid.n_init, tol),
+                Rows::Sparse(p) => fit_points(&p, self, valid.n_init, tol),
+            })
+        })?
+    }
+}
+
+fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: usize, tol: f64) -> Model {
+    let k = params.n_clusters;
+    let mut best: Option<Run> = None;
+    let mut warnings = Vec::new();
+    for run in 0..n_init {
+        let mut r = rng(params.seed, run as u64);
+        let init = match &params.init {
+            Init::KMeansPlusPlus => kmeans_plus_plus(points, k, &mut r).centroids,
+            Init::KMeansParallel { rounds, oversampling } => {
+                kmeans_parallel(points, k, *rounds, *oversampling, params.seed.wrapping_add(run as u64), &mut r).centroids
+            }
+            Init::Random => random_rows(points, k, &mut r).centroids,
+            Init::Given(c) => match params.metric {
+                Metric::Euclidean => c.clone(),
+                Metric::Cosine => normalize_rows(c.clone()),
+            },
+        };
+        if init.nrows() < k {
+            let msg = format!(
+                "only {} distinct rows for n_clusters = {k}: the model has {} clusters",
+                init.nrows(),
+                init.nrows()
+            );
+            if !warnings.contains(&msg) {
+                warnings.push(msg);
+            }
+        }
+        let result = lloyd(points, init, params.max_iter, tol, params.metric);
+        if best.as_ref().is_none_or(|b| result.inertia < b.inertia) {
+            best = Some(result);
+        }
+    }
+    let best = best.expect("n_init >= 1");
+    if !best.converged {
+        warnings.push(format!("did not converge in max_iter = {} iterations", params.max_iter));
+    }
+    Model {
+        format_version: MODEL_FORMAT_VERSION,
+        centroids: best.centroids,
+        inertia: best.inertia,
+        n_iter: best.n_iter,
+        converged: best.converged,
+        params: params.clone(),
+        warnings,
+        labels: best.labels,
+    }
+}
+
+/// Mean over columns of the (unweighted, ddof 0) column variance, as
+/// scikit-learn scales `tol`.
+pub(crate) fn mean_variance(data: &Data) -> f64 {
+    let (n, d) = (data.n_rows() as f64, data.n_cols());
+    let mut sum = vec![0.0f64; d];
+    let mut sq = vec![0.0f64; d];
+    match data {
+        Data::Dense(x) => {
+            for row in x.rows() {
+                for (j, &v) in row.iter().enumerate() {
+                    sum[j] += v as f64;
+                    sq[j] += (v as f64) * (v as f64);
+                }
+            }
+        }
+        Data::Sparse(x) => {
+            for (&j, &v) in x.indices().iter().zip(x.values()) {
+                sum[j as usize] += v as f64;
+                sq[j as usize] += (v as f64) * (v as f64);
+            }
+        }
+    }
+    (0..d).map(|j| (sq[j] / n - (sum[j] / n).powi(2)).max(0.0)).sum::<f64>() / d as f64
+}
+
+/// Rows as the algorithms need them: contiguous, and unit length for cosine.
+pub(crate) enum OwnedRows<'a> {
+    Dense(CowArray<'a, f32, Ix2>),
+    Sparse(Cow<'a, Csr>),
+}
+
+/// Borrowing views over [`OwnedRows`].
+pub(crate) enum Rows<'a> {
+    Dense(DenseRows<'a>),
+    Sparse(SparseRows<'a>),
+}
+
+impl OwnedRows<'_> {
+    pub(crate) fn rows<'b>(&'b self, weights: Option<&'b [f32]>) -> Rows<'b> {
+        match self {
+            OwnedRows::Dense(x) => {
+                let (n, d) = x.dim();
+                Rows::Dense(DenseRows::new(x.as_slice().expect("standard layout"), n, d, weights))
+            }
+            OwnedRows::Sparse(x) => Rows::Sparse(SparseRows::new(x, weights)),
+        }
+    }
+}
+
+pub(crate) fn prepare_rows(input: Input, metric: Metric) -> Result<OwnedRows> {
+    match (input.data, metric) {
+        (Data::Dense(x), Metric::Euclidean) => Ok(OwnedRows::Dense(if x.is_standard_layout() {
+            CowArray::from(x)
+        } else {
+            CowArray::from(x.as_standard_layout().into_owned())
+        })),
+        (Data::Dense(x), Metric::Cosine) => {
+            if let Some(i) = x.rows().into_iter().position(|r| r.iter().all(|&v| v == 0.0)) {
+                return Err(KMeansError::ZeroNormRow { row: i });
+            }
+            Ok(OwnedRows::Dense(CowArray::from(normalize_rows(x.to_owned()))))
+        }
+        (Data::Sparse(x), Metric::Euclidean) => Ok(OwnedRows::Sparse(Cow::Borrowed(x))),
+        (Data::Sparse(x), Metric::Cosine) => {
+            if let Some(i) = (0..x.n_rows()).find(|&i| x.row(i).1.iter().all(|&v| v == 0.0)) {
+                return Err(KMeansError::ZeroNormRow { row: i });
+            }
+            Ok(OwnedRows::Sparse(Cow::Owned(x.l2_normalized())))
+        }
+    }
+}
+
+/// Every row scaled to unit L2 norm (zero rows stay zero).
+pub(crate) fn normalize_rows(mut x: Array2<f32>) -> Array2<f32> {
+    for mut row in x.rows_mut() {
+        let norm = row.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            row.mapv_inplace(|v| (v as f64 / norm) as f32);
+        }
+    }
+    x
+}
+
+/// Runs `f` on a pool of `threads` workers (0: rayon's global pool).
+pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
+    if threads == 0 {
+        return Ok(f());
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|_| KMeansError::Threads(threads))?;
+    Ok(pool.install(f))
+}

@@ -1,0 +1,132 @@
+//! Every SIMD loop of kmkit lives here: a scalar reference ([`scalar`]) and
+//! AVX2+FMA / AVX-512 paths ([`x86_64`]), chosen once at run time and cached.
+//!
+//! `KMKIT_SIMD=scalar|avx2|avx512` forces one path; asking for one the CPU
+//! lacks is an error, never a silent fallback.
+//!
+//! The hot loop is [`Kernels::assign`]: for a block of rows it finds, for each
+//! row, the centroid with the smallest score `‖c‖²/2 − x·c` (the squared
+//! distance minus the row's own norm, halved). Centroids are packed in panels
+//! of [`LANES`] so that one vector register holds one coordinate of 16
+//! centroids; rows are broadcast and FMA'd against whole panels, and the argmin
+//! is fused in, so no n×k distance matrix is ever materialised.
+
+use std::sync::OnceLock;
+
+use ndarray::ArrayView2;
+
+use crate::error::{KMeansError, Result};
+
+pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_64;
+
+/// Centroids per panel (the AVX-512 f32 lane count; AVX2 uses two registers).
+pub const LANES: usize = 16;
+
+/// Centroids laid out for [`Kernels::assign`].
+///
+/// `panels` holds `n_panels × d × LANES` floats: panel `p`, coordinate `j`,
+/// lane `l` is coordinate `j` of centroid `p·LANES + l` (already shifted by the
+/// caller's centring vector). `half_norms[c] = ‖c‖²/2`; padding lanes have
+/// `+∞` half-norm and zero coordinates so they never win the argmin.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    /// Number of real centroids.
+    pub k: usize,
+    /// Dimension.
+    pub d: usize,
+    /// Panel-major coordinates, see the type docs.
+    pub panels: Vec<f32>,
+    /// `‖c‖²/2` per centroid, padded with `+∞` to a multiple of [`LANES`].
+    pub half_norms: Vec<f32>,
+}
+
+impl Packed {
+    /// Packs `centroids` (k × d) after subtracting `shift` (length d) from each.
+    pub fn new(centroids: ArrayView2<f32>, shift: Option<&[f32]>) -> Packed {
+        let (k, d) = centroids.dim();
+        let n_panels = k.div_ceil(LANES);
+        let mut panels = vec![0.0f32; n_panels * d * LANES];
+        let mut half_norms = vec![f32::INFINITY; n_panels * LANES];
+        for (c, row) in centroids.rows().into_iter().enumerate() {
+            let (p, l) = (c / LANES, c % LANES);
+            let mut norm = 0.0f64;
+            for (j, &v) in row.iter().enumerate() {
+                let v = v - shift.map_or(0.0, |s| s[j]);
+                panels[(p * d + j) * LANES + l] = v;
+                norm += (v as f64) * (v as f64);
+            }
+            half_norms[c] = (norm / 2.0) as f32;
+        }
+        Packed { k, d, panels, half_norms }
+    }
+
+    /// Number of panels.
+    pub fn n_panels(&self) -> usize {
+        self.half_norms.len() / LANES
+    }
+}
+
+/// One instruction-set path: plain function pointers, chosen once.
+#[derive(Debug)]
+pub struct Kernels {
+    /// `scalar`, `avx2` or `avx512`.
+    pub name: &'static str,
+    /// For each row `i` of `rows` (row-major, `labels.len()` rows of `packed.d`
+    /// floats), after subtracting `shift` if given: `labels[i]` = index of the
+    /// centroid with the least `‖c‖²/2 − x·c`, `scores[i]` = that score. Ties go
+    /// to the lower index. `scratch` is reusable working memory.
+    pub assign: fn(
+        rows: &[f32],
+        shift: Option<&[f32]>,
+        packed: &Packed,
+        labels: &mut [u32],
+        scores: &mut [f32],
+        scratch: &mut Vec<f32>,
+    ),
+    /// Squared Euclidean distance `Σ (a_j − b_j)²` of two equal-length slices.
+    pub sq_dist: fn(a: &[f32], b: &[f32]) -> f32,
+    /// `y += alpha · x` over equal-length slices.
+    pub axpy: fn(alpha: f32, x: &[f32], y: &mut [f32]),
+}
+
+/// The kernels for this process: `KMKIT_SIMD` if set, else the best the CPU has.
+///
+/// # Panics
+/// Never: an invalid `KMKIT_SIMD` is reported by [`check_env`]; here it falls
+/// back to detection so that library calls cannot panic.
+pub fn get() -> &'static Kernels {
+    static CHOSEN: OnceLock<&'static Kernels> = OnceLock::new();
+    CHOSEN.get_or_init(|| check_env().unwrap_or_else(|_| best()))
+}
+
+/// Resolves `KMKIT_SIMD` to a kernel set, or says why it cannot be honoured.
+pub fn check_env() -> Result<&'static Kernels> {
+    match std::env::var("KMKIT_SIMD") {
+        Ok(name) if !name.is_empty() => by_name(&name),
+        _ => Ok(best()),
+    }
+}
+
+/// The kernel set of a given name, if this CPU supports it.
+pub fn by_name(name: &str) -> Result<&'static Kernels> {
+    match name {
+        "scalar" => Ok(&scalar::KERNELS),
+        #[cfg(target_arch = "x86_64")]
+        "avx2" if x86_64::has_avx2() => Ok(&x86_64::AVX2),
+        #[cfg(target_arch = "x86_64")]
+        "avx512" if x86_64::has_avx512() => Ok(&x86_64::AVX512),
+        "avx2" | "avx512" => Err(KMeansError::Simd(name.into(), "this CPU lacks that instruction set")),
+        _ => Err(KMeansError::Simd(name.into(), "expected scalar, avx2 or avx512")),
+    }
+}
+
+/// Every kernel set this CPU can run (scalar first), for tests and benchmarks.
+pub fn available() -> Vec<&'static Kernels> {
+    ["scalar", "avx2", "avx512"].iter().filter_map(|n| by_name(n).ok()).collect()
+}
+
+fn best() -> &'static Kernels {
+    by_name("avx512").or_else(|_| by_name("avx2")).unwrap_or(&scalar::KERNELS)
+}

@@ -1,0 +1,56 @@
+//! The reference kernels: plain loops, the definition every SIMD path is
+//! tested against.
+
+use super::{Kernels, Packed, LANES};
+
+/// The scalar kernel set.
+pub static KERNELS: Kernels = Kernels { name: "scalar", assign, sq_dist, axpy };
+
+pub(crate) fn assign(
+    rows: &[f32],
+    shift: Option<&[f32]>,
+    packed: &Packed,
+    labels: &mut [u32],
+    scores: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
+    let d = packed.d;
+    scratch.resize(d, 0.0);
+    for (i, (label, score)) in labels.iter_mut().zip(scores.iter_mut()).enumerate() {
+        let row = &rows[i * d..(i + 1) * d];
+        let x: &[f32] = match shift {
+            Some(s) => {
+                for j in 0..d {
+                    scratch[j] = row[j] - s[j];
+                }
+                scratch
+            }
+            None => row,
+        };
+        let (mut best, mut best_c) = (f32::INFINITY, 0u32);
+        for c in 0..packed.k {
+            let (p, l) = (c / LANES, c % LANES);
+            let panel = &packed.panels[p * d * LANES..(p + 1) * d * LANES];
+            let mut s = packed.half_norms[c];
+            for j in 0..d {
+                s = (-x[j]).mul_add(panel[j * LANES + l], s);
+            }
+            if s < best {
+                best = s;
+                best_c = c as u32;
+            }
+        }
+        *label = best_c;
+        *score = best;
+    }
+}
+
+pub(crate) fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y = alpha.mul_add(*x, *y);
+    }
+}

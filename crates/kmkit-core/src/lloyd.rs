@@ -1,0 +1,124 @@
+//! Exact Lloyd iterations, written as map (assign + [`PartialStats`]) →
+//! merge in fixed order → finalize, with scikit-learn's empty-cluster rule.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::params::Metric;
+use crate::points::Points;
+use crate::stats::PartialStats;
+
+/// The outcome of one seeded run.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    pub centroids: Array2<f32>,
+    pub labels: Vec<u32>,
+    pub inertia: f64,
+    pub n_iter: usize,
+    pub converged: bool,
+}
+
+/// Runs Lloyd from `centroids` until labels stop changing, the total squared
+/// centroid shift is at most `tol` (absolute), or `max_iter` steps.
+/// As scikit-learn, the returned labels are those of the returned centroids.
+pub(crate) fn lloyd(points: &(impl Points + ?Sized), mut centroids: Array2<f32>, max_iter: usize, tol: f64, metric: Metric) -> Run {
+    let n = points.n();
+    let mut labels = vec![0u32; n];
+    let mut old_labels = vec![u32::MAX; n];
+    let mut dists = vec![0f32; n];
+    let mut converged = false;
+    let mut strict = false;
+    let mut n_iter = 0;
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+        let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
+        let shift: f64 = new
+            .iter()
+            .zip(centroids.iter())
+            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+            .sum();
+        centroids = new;
+        if labels == old_labels && !relocated {
+            converged = true;
+            strict = true;
+            break;
+        }
+        if shift <= tol {
+            converged = true;
+            break;
+        }
+        std::mem::swap(&mut labels, &mut old_labels);
+    }
+    if strict {
+        // Centroids are the means of these labels, which did not change.
+        let inertia = weighted_sum(points, &dists);
+        return Run { centroids, labels, inertia, n_iter, converged };
+    }
+    // A last assignment so that labels and inertia match the final centroids.
+    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+    Run { centroids, labels, inertia: stats.inertia, n_iter, converged }
+}
+
+fn weighted_sum(points: &(impl Points + ?Sized), dists: &[f32]) -> f64 {
+    crate::points::map_groups(points.n(), |r| r.map(|i| points.weight(i) * dists[i] as f64).sum::<f64>())
+        .iter()
+        .sum()
+}
+
+/// New centroids from merged statistics. Clusters without weight take the
+/// rows farthest from their own centroid (scikit-learn's rule: the i-th empty
+/// cluster gets the i-th farthest row, which leaves its old cluster's sums).
+/// Under the cosine metric centroids are renormalised to unit length.
+/// Returns the centroids and whether any cluster was relocated.
+pub(crate) fn update(
+    points: &(impl Points + ?Sized),
+    stats: &PartialStats,
+    labels: &[u32],
+    dists: &[f32],
+    previous: ArrayView2<f32>,
+    metric: Metric,
+) -> (Array2<f32>, bool) {
+    let (k, d) = (stats.k, stats.d);
+    let mut sums = stats.sums.clone();
+    let mut weights = stats.weights.clone();
+    let empty: Vec<usize> = (0..k).filter(|&c| weights[c] <= 0.0).collect();
+    if !empty.is_empty() {
+        let mut far: Vec<usize> = (0..points.n()).filter(|&i| points.weight(i) > 0.0).collect();
+        far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]).then(a.cmp(&b)));
+        let mut row = vec![0.0f32; d];
+        for (&c, &i) in empty.iter().zip(&far) {
+            let w = points.weight(i);
+            let old = labels[i] as usize;
+            points.row_into(i, &mut row);
+            for j in 0..d {
+                sums[old * d + j] -= w * row[j] as f64;
+                sums[c * d + j] = w * row[j] as f64;
+            }
+            weights[old] -= w;
+            weights[c] = w;
+        }
+    }
+    let mut out = previous.to_owned();
+    for c in 0..k {
+        if weights[c] <= 0.0 {
+            continue;
+        }
+        let s = &sums[c * d..(c + 1) * d];
+        match metric {
+            Metric::Euclidean => {
+                for j in 0..d {
+                    out[[c, j]] = (s[j] / weights[c]) as f32;
+                }
+            }
+            Metric::Cosine => {
+                let norm = s.iter().map(|v| v * v).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    for j in 0..d {
+                        out[[c, j]] = (s[j] / norm) as f32;
+                    }
+                }
+            }
+        }
+    }
+    (out, !empty.is_empty())
+}

@@ -1,0 +1,212 @@
+//! Parameters: a builder, `check()` into validated parameters, then `fit`.
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{KMeansError, Result};
+
+/// How the first centroids are chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Init {
+    /// Greedy k-means++ (Arthur & Vassilvitskii 2007) with `2 + ln k` local
+    /// trials per step, as scikit-learn.
+    KMeansPlusPlus,
+    /// k-means‖ (Bahmani et al. 2012): `rounds` rounds each sampling about
+    /// `oversampling · k` points, then a weighted k-means++ recluster.
+    KMeansParallel {
+        /// Sampling rounds (Bahmani et al. find 5 enough).
+        rounds: usize,
+        /// Expected points sampled per round, as a multiple of k (ℓ = 2k in the paper).
+        oversampling: f64,
+    },
+    /// k distinct rows drawn uniformly (weighted by sample weight).
+    Random,
+    /// These centroids (k × d).
+    Given(Array2<f32>),
+}
+
+impl Init {
+    /// k-means‖ with the paper's defaults: 5 rounds, ℓ = 2k.
+    pub fn kmeans_parallel() -> Init {
+        Init::KMeansParallel { rounds: 5, oversampling: 2.0 }
+    }
+    /// Short name for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Init::KMeansPlusPlus => "k-means++",
+            Init::KMeansParallel { .. } => "k-means||",
+            Init::Random => "random",
+            Init::Given(_) => "given",
+        }
+    }
+}
+
+/// Which exact algorithm runs the iterations. All reach the same fixed point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// Pick by the data's shape.
+    Auto,
+    /// Blocked Lloyd with the fused SIMD distance-argmin kernel.
+    Lloyd,
+}
+
+/// The distance clusters are formed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Metric {
+    /// Squared Euclidean distance (classic k-means).
+    #[default]
+    Euclidean,
+    /// Cosine: rows and centroids are L2-normalised (spherical k-means,
+    /// Dhillon & Modha 2001); assignment by largest dot product.
+    Cosine,
+}
+
+/// k-means parameters. Build with [`KMeans::params`](crate::KMeans::params),
+/// adjust with the setters, then `fit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KMeansParams {
+    /// Number of clusters.
+    pub n_clusters: usize,
+    /// Seeding method.
+    pub init: Init,
+    /// Number of seeded runs; the one with least inertia is kept. `None`: 1 for
+    /// k-means++ / k-means‖ / given, 10 for random (scikit-learn's `auto`).
+    pub n_init: Option<usize>,
+    /// Iteration cap per run.
+    pub max_iter: usize,
+    /// Convergence tolerance on the total squared centroid shift, relative to
+    /// the mean per-feature variance of the data (as scikit-learn).
+    pub tol: f64,
+    /// Iteration algorithm.
+    pub algorithm: Algorithm,
+    /// Random seed: same seed ⇒ bit-identical result for any thread count.
+    pub seed: u64,
+    /// Distance.
+    pub metric: Metric,
+    /// Worker threads; 0 = rayon's default (all cores).
+    pub threads: usize,
+}
+
+impl KMeansParams {
+    /// Defaults for `n_clusters` clusters: k-means++, auto n_init, 300
+    /// iterations, tol 1e-4, seed 0, Euclidean, all cores.
+    pub fn new(n_clusters: usize) -> Self {
+        KMeansParams {
+            n_clusters,
+            init: Init::KMeansPlusPlus,
+            n_init: None,
+            max_iter: 300,
+            tol: 1e-4,
+            algorithm: Algorithm::Auto,
+            seed: 0,
+            metric: Metric::Euclidean,
+            threads: 0,
+        }
+    }
+    /// Sets the seeding method.
+    pub fn init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+    /// Sets the number of seeded runs.
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = Some(n_init);
+        self
+    }
+    /// Sets the iteration cap.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+    /// Sets the relative tolerance.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+    /// Sets the algorithm.
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Sets the metric.
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
+    }
+    /// Sets the worker thread count (0 = all cores).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Validates the parameters that do not depend on the data.
+    pub fn check(&self) -> Result<ValidParams> {
+        let bad = |name, value: String, expected| Err(KMeansError::InvalidParam { name, value, expected });
+        if self.n_clusters == 0 {
+            return bad("n_clusters", "0".into(), "at least 1");
+        }
+        if self.n_init == Some(0) {
+            return bad("n_init", "0".into(), "at least 1");
+        }
+        if self.max_iter == 0 {
+            return bad("max_iter", "0".into(), "at least 1");
+        }
+        if !(self.tol.is_finite() && self.tol >= 0.0) {
+            return bad("tol", self.tol.to_string(), "a finite number >= 0");
+        }
+        match &self.init {
+            Init::KMeansParallel { rounds, oversampling } => {
+                if *rounds == 0 {
+                    return bad("init.rounds", "0".into(), "at least 1");
+                }
+                if !(oversampling.is_finite() && *oversampling > 0.0) {
+                    return bad("init.oversampling", oversampling.to_string(), "a finite number > 0");
+                }
+            }
+            Init::Given(c) => {
+                if c.nrows() != self.n_clusters {
+                    return Err(KMeansError::BadInit(format!(
+                        "{} centroids given for n_clusters = {}",
+                        c.nrows(),
+                        self.n_clusters
+                    )));
+                }
+                if c.iter().any(|v| !v.is_finite()) {
+                    return Err(KMeansError::BadInit("a given centroid has a non-finite value".into()));
+                }
+            }
+            _ => {}
+        }
+        let n_init = self.n_init.unwrap_or(match self.init {
+            Init::Random => 10,
+            _ => 1,
+        });
+        Ok(ValidParams { params: self.clone(), n_init })
+    }
+}
+
+/// Parameters that passed [`KMeansParams::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidParams {
+    pub(crate) params: KMeansParams,
+    pub(crate) n_init: usize,
+}
+
+impl ValidParams {
+    /// The checked parameters.
+    pub fn params(&self) -> &KMeansParams {
+        &self.params
+    }
+    /// The resolved number of runs.
+    pub fn n_init(&self) -> usize {
+        self.n_init
+    }
+}

@@ -1,0 +1,264 @@
+//! The rows the algorithms iterate over, dense or sparse, behind one small
+//! internal trait so that seeding, Lloyd and mini-batch are written once.
+//!
+//! Parallel work is split into groups whose boundaries depend only on `n`,
+//! never on the thread count, and group results are merged in group order:
+//! that is what makes every result bit-identical for any number of threads.
+
+use std::ops::Range;
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+
+use crate::data::Csr;
+use crate::kernels::{self, Packed};
+
+/// Rows handed to the kernel at once: small enough to stay in L1/L2.
+pub(crate) const BLOCK: usize = 256;
+/// At most this many groups; more would only add merge work.
+const MAX_GROUPS: usize = 64;
+
+/// Centroids prepared for one assignment pass.
+pub(crate) struct Prepared<'c> {
+    pub centroids: ArrayView2<'c, f32>,
+    /// Dense path: centroids packed (and centred) for the SIMD kernel.
+    packed: Option<Packed>,
+    /// Sparse path: centroids transposed (d × k) and half squared norms.
+    transposed: Vec<f32>,
+    half_norms: Vec<f32>,
+    norms2: Vec<f64>,
+}
+
+/// Per-thread working memory for [`Points::assign`].
+#[derive(Default)]
+pub(crate) struct Scratch {
+    buf: Vec<f32>,
+    scores: Vec<f32>,
+}
+
+pub(crate) trait Points: Sync {
+    fn n(&self) -> usize;
+    fn d(&self) -> usize;
+    fn weights(&self) -> Option<&[f32]>;
+    fn weight(&self, i: usize) -> f64 {
+        self.weights().map_or(1.0, |w| w[i] as f64)
+    }
+    fn prepare<'c>(&self, centroids: ArrayView2<'c, f32>) -> Prepared<'c>;
+    /// Nearest centroid and exact squared distance to it for rows `rows`.
+    fn assign(&self, rows: Range<usize>, prep: &Prepared, labels: &mut [u32], dists: &mut [f32], scratch: &mut Scratch);
+    /// Exact squared distance from row `i` to `c` (whose squared norm is `c_norm2`).
+    fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32;
+    /// `sums += w · row i`.
+    fn add_to(&self, i: usize, w: f64, sums: &mut [f64]);
+    /// Row `i` written densely into `out`.
+    fn row_into(&self, i: usize, out: &mut [f32]);
+    /// Rows `rows` as a new dense matrix (for small candidate sets).
+    fn gather(&self, rows: &[usize]) -> Array2<f32> {
+        let mut out = Array2::zeros((rows.len(), self.d()));
+        for (o, &r) in rows.iter().enumerate() {
+            self.row_into(r, out.row_mut(o).into_slice().expect("fresh array is contiguous"));
+        }
+        out
+    }
+}
+
+/// Dense contiguous rows, with the centring shift used by the kernel.
+pub(crate) struct DenseRows<'a> {
+    pub x: &'a [f32],
+    pub n: usize,
+    pub d: usize,
+    pub w: Option<&'a [f32]>,
+    /// The (weighted) column mean: distances are computed on centred
+    /// coordinates so that `‖x‖² − 2x·c + ‖c‖²` does not cancel in f32 when the
+    /// data sits far from the origin (scikit-learn centres for the same reason).
+    pub shift: Vec<f32>,
+}
+
+impl<'a> DenseRows<'a> {
+    pub fn new(x: &'a [f32], n: usize, d: usize, w: Option<&'a [f32]>) -> Self {
+        let mut mean = vec![0.0f64; d];
+        let mut total = 0.0f64;
+        for i in 0..n {
+            let wi = w.map_or(1.0, |w| w[i] as f64);
+            total += wi;
+            for (m, &v) in mean.iter_mut().zip(&x[i * d..(i + 1) * d]) {
+                *m += wi * v as f64;
+            }
+        }
+        let shift = mean.iter().map(|m| if total > 0.0 { (m / total) as f32 } else { 0.0 }).collect();
+        DenseRows { x, n, d, w, shift }
+    }
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.x[i * self.d..(i + 1) * self.d]
+    }
+}
+
+impl Points for DenseRows<'_> {
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn d(&self) -> usize {
+        self.d
+    }
+    fn weights(&self) -> Option<&[f32]> {
+        self.w
+    }
+    fn prepare<'c>(&self, centroids: ArrayView2<'c, f32>) -> Prepared<'c> {
+        let norms2 = centroids.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64) * (v as f64)).sum()).collect();
+        Prepared {
+            packed: Some(Packed::new(centroids, Some(&self.shift))),
+            centroids,
+            transposed: Vec::new(),
+            half_norms: Vec::new(),
+            norms2,
+        }
+    }
+    fn assign(&self, rows: Range<usize>, prep: &Prepared, labels: &mut [u32], dists: &mut [f32], scratch: &mut Scratch) {
+        let k = kernels::get();
+        let packed = prep.packed.as_ref().expect("dense rows are prepared with packed centroids");
+        let d = self.d;
+        scratch.scores.resize(BLOCK, 0.0);
+        for (b, start) in rows.clone().step_by(BLOCK).enumerate() {
+            let end = (start + BLOCK).min(rows.end);
+            let (lo, hi) = (b * BLOCK, b * BLOCK + (end - start));
+            (k.assign)(
+                &self.x[start * d..end * d],
+                Some(&self.shift),
+                packed,
+                &mut labels[lo..hi],
+                &mut scratch.scores[..end - start],
+                &mut scratch.buf,
+            );
+            for (o, i) in (start..end).enumerate() {
+                let c = prep.centroids.row(labels[lo + o] as usize);
+                dists[lo + o] = (k.sq_dist)(self.row(i), c.as_slice().expect("centroids are contiguous"));
+            }
+        }
+    }
+    fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {
+        (kernels::get().sq_dist)(self.row(i), c)
+    }
+    fn add_to(&self, i: usize, w: f64, sums: &mut [f64]) {
+        for (s, &v) in sums.iter_mut().zip(self.row(i)) {
+            *s += w * v as f64;
+        }
+    }
+    fn row_into(&self, i: usize, out: &mut [f32]) {
+        out.copy_from_slice(self.row(i));
+    }
+}
+
+/// CSR rows with their squared norms.
+pub(crate) struct SparseRows<'a> {
+    pub x: &'a Csr,
+    pub w: Option<&'a [f32]>,
+    pub norms2: Vec<f64>,
+}
+
+impl<'a> SparseRows<'a> {
+    pub fn new(x: &'a Csr, w: Option<&'a [f32]>) -> Self {
+        let norms2 = (0..x.n_rows()).map(|i| x.row(i).1.iter().map(|&v| (v as f64) * (v as f64)).sum()).collect();
+        SparseRows { x, w, norms2 }
+    }
+}
+
+impl Points for SparseRows<'_> {
+    fn n(&self) -> usize {
+        self.x.n_rows()
+    }
+    fn d(&self) -> usize {
+        self.x.n_cols()
+    }
+    fn weights(&self) -> Option<&[f32]> {
+        self.w
+    }
+    fn prepare<'c>(&self, centroids: ArrayView2<'c, f32>) -> Prepared<'c> {
+        let (k, d) = centroids.dim();
+        let mut transposed = vec![0.0f32; d * k];
+        let mut norms2 = vec![0.0f64; k];
+        for (c, row) in centroids.rows().into_iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                transposed[j * k + c] = v;
+                norms2[c] += (v as f64) * (v as f64);
+            }
+        }
+        let half_norms = norms2.iter().map(|n| (n / 2.0) as f32).collect();
+        Prepared { centroids, packed: None, transposed, half_norms, norms2 }
+    }
+    fn assign(&self, rows: Range<usize>, prep: &Prepared, labels: &mut [u32], dists: &mut [f32], scratch: &mut Scratch) {
+        let kern = kernels::get();
+        let k = prep.half_norms.len();
+        for (o, i) in rows.enumerate() {
+            let acc = &mut scratch.scores;
+            acc.clear();
+            acc.extend_from_slice(&prep.half_norms);
+            let (idx, val) = self.x.row(i);
+            for (&j, &v) in idx.iter().zip(val) {
+                let j = j as usize;
+                (kern.axpy)(-v, &prep.transposed[j * k..(j + 1) * k], acc);
+            }
+            let mut best = 0;
+            for c in 1..k {
+                if acc[c] < acc[best] {
+                    best = c;
+                }
+            }
+            labels[o] = best as u32;
+            let c = prep.centroids.row(best);
+            dists[o] = self.sq_dist(i, c.as_slice().expect("centroids are contiguous"), prep.norms2[best]);
+        }
+    }
+    fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32 {
+        let (idx, val) = self.x.row(i);
+        let dot: f64 = idx.iter().zip(val).map(|(&j, &v)| v as f64 * c[j as usize] as f64).sum();
+        (self.norms2[i] - 2.0 * dot + c_norm2).max(0.0) as f32
+    }
+    fn add_to(&self, i: usize, w: f64, sums: &mut [f64]) {
+        let (idx, val) = self.x.row(i);
+        for (&j, &v) in idx.iter().zip(val) {
+            sums[j as usize] += w * v as f64;
+        }
+    }
+    fn row_into(&self, i: usize, out: &mut [f32]) {
+        out.fill(0.0);
+        let (idx, val) = self.x.row(i);
+        for (&j, &v) in idx.iter().zip(val) {
+            out[j as usize] = v;
+        }
+    }
+}
+
+/// The row range of each group, for `n` rows: fixed by `n` alone.
+pub(crate) fn groups(n: usize) -> Vec<Range<usize>> {
+    let size = n.div_ceil(MAX_GROUPS).div_ceil(BLOCK).max(1) * BLOCK;
+    (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect()
+}
+
+/// Runs `f` on every group in parallel and returns the results in group order.
+pub(crate) fn map_groups<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    groups(n).into_par_iter().map(|r| f(r)).collect()
+}
+
+/// Assigns every row to its nearest centroid, in parallel, and returns for
+/// each group the result of `fold(range, labels, dists)` in group order.
+pub(crate) fn assign_all<P: Points + ?Sized, T: Send>(
+    points: &P,
+    centroids: ArrayView2<f32>,
+    labels: &mut [u32],
+    dists: &mut [f32],
+    fold: impl Fn(Range<usize>, &[u32], &[f32]) -> T + Sync,
+) -> Vec<T> {
+    let prep = points.prepare(centroids);
+    let ranges = groups(points.n());
+    let size = ranges.first().map_or(1, |r| r.len());
+    labels
+        .par_chunks_mut(size)
+        .zip(dists.par_chunks_mut(size))
+        .zip(ranges.into_par_iter())
+        .map(|((l, dd), range)| {
+            let mut scratch = Scratch::default();
+            points.assign(range.clone(), &prep, l, dd, &mut scratch);
+            fold(range, l, dd)
+        })
+        .collect()
+}

@@ -1,0 +1,1 @@
+//! End-to-end and parity tests, one module per area.
