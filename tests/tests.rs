@@ -1,1 +1,4 @@
-//! End-to-end and parity tests, one module per area.
+//! End-to-end and parity tests, one module per area (one test binary).
+
+// kmkit-core fits against scikit-learn's inertia, determinism, dense = sparse, bad input.
+mod core_fit;

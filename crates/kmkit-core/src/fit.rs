@@ -51,6 +51,9 @@ impl KMeansParams {
     }
 }
 
+/// Cap on Hartigan sweeps; each costs about one Lloyd iteration.
+const HARTIGAN_SWEEPS: usize = 50;
+
 fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: usize, tol: f64) -> Model {
     let k = params.n_clusters;
     let mut best: Option<Run> = None;
@@ -78,7 +81,17 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
                 warnings.push(msg);
             }
         }
-        let result = lloyd(points, init, params.max_iter, tol, params.metric);
+        let mut result = lloyd(points, init, params.max_iter, tol, params.metric);
+        if params.refine && params.metric == Metric::Euclidean {
+            let mut c = result.centroids.clone();
+            let mut l = result.labels.clone();
+            if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
+                let again = lloyd(points, c, params.max_iter, tol, params.metric);
+                if again.inertia < result.inertia {
+                    result = again;
+                }
+            }
+        }
         if best.as_ref().is_none_or(|b| result.inertia < b.inertia) {
             best = Some(result);
         }

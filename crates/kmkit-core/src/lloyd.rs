@@ -122,3 +122,95 @@ pub(crate) fn update(
     }
     (out, !empty.is_empty())
 }
+
+/// Hartigan-style single-row moves from a Lloyd fixed point: a row moves to
+/// another cluster whenever that lowers the total inertia once both centroids
+/// shift (`W·w/(W−w)·d²` saved on leaving, `W·w/(W+w)·d²` paid on joining).
+/// Every Hartigan-stable partition is Lloyd-stable (Telgarsky & Vattani
+/// 2010), so a Lloyd pass afterwards lands on a fixed point at least as good.
+///
+/// Each sweep scans all rows in parallel against the sweep's centroids for
+/// candidate moves, then re-checks and applies them one by one in row order
+/// against the live centroids: deterministic for any thread count.
+pub(crate) fn hartigan(points: &(impl Points + ?Sized), centroids: &mut Array2<f32>, labels: &mut [u32], max_sweeps: usize) -> usize {
+    let (k, d) = centroids.dim();
+    let n = points.n();
+    let mut sums = vec![0.0f64; k * d];
+    let mut weights = vec![0.0f64; k];
+    for i in 0..n {
+        let c = labels[i] as usize;
+        let w = points.weight(i);
+        weights[c] += w;
+        points.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
+    }
+    let mut norms: Vec<f64> = (0..k).map(|c| centroids.row(c).iter().map(|&v| (v as f64).powi(2)).sum()).collect();
+    let mut row = vec![0.0f64; d];
+    let mut total_moves = 0;
+    for _ in 0..max_sweeps {
+        let snapshot = (centroids.clone(), weights.clone(), norms.clone());
+        let candidates: Vec<usize> = crate::points::map_groups(n, |range| {
+            range.filter(|&i| best_move(points, i, labels[i] as usize, &snapshot.0, &snapshot.1, &snapshot.2).is_some()).collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut moves = 0;
+        for i in candidates {
+            let a = labels[i] as usize;
+            let Some(b) = best_move(points, i, a, centroids, &weights, &norms) else { continue };
+            let w = points.weight(i);
+            weights[a] -= w;
+            weights[b] += w;
+            row.fill(0.0);
+            points.add_to(i, w, &mut row);
+            for j in 0..d {
+                sums[a * d + j] -= row[j];
+                sums[b * d + j] += row[j];
+            }
+            for c in [a, b] {
+                let mut nn = 0.0;
+                for j in 0..d {
+                    let v = (sums[c * d + j] / weights[c]) as f32;
+                    centroids[[c, j]] = v;
+                    nn += (v as f64).powi(2);
+                }
+                norms[c] = nn;
+            }
+            labels[i] = b as u32;
+            moves += 1;
+        }
+        total_moves += moves;
+        if moves == 0 {
+            break;
+        }
+    }
+    total_moves
+}
+
+/// The cluster row `i` (now in `a`) should move to under Hartigan's rule, if any.
+fn best_move(
+    points: &(impl Points + ?Sized),
+    i: usize,
+    a: usize,
+    centroids: &Array2<f32>,
+    weights: &[f64],
+    norms: &[f64],
+) -> Option<usize> {
+    let w = points.weight(i);
+    if w <= 0.0 || weights[a] - w <= 1e-12 * weights[a] {
+        return None;
+    }
+    let dist = |c: usize| points.sq_dist(i, centroids.row(c).as_slice().expect("contiguous"), norms[c]) as f64;
+    let gain = weights[a] * w / (weights[a] - w) * dist(a);
+    let mut best = (gain * (1.0 - 1e-9), None);
+    for c in 0..centroids.nrows() {
+        if c == a || weights[c] <= 0.0 {
+            continue;
+        }
+        let cost = weights[c] * w / (weights[c] + w) * dist(c);
+        if cost < best.0 {
+            best = (cost, Some(c));
+        }
+    }
+    best.1
+}

@@ -88,6 +88,15 @@ pub struct KMeansParams {
     pub metric: Metric,
     /// Worker threads; 0 = rayon's default (all cores).
     pub threads: usize,
+    /// After Lloyd converges, move single rows between clusters while that
+    /// lowers inertia (Hartigan's rule), then run Lloyd again. The result is
+    /// still a Lloyd fixed point, and usually a better one. Default on.
+    #[serde(default = "yes")]
+    pub refine: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl KMeansParams {
@@ -104,6 +113,7 @@ impl KMeansParams {
             seed: 0,
             metric: Metric::Euclidean,
             threads: 0,
+            refine: true,
         }
     }
     /// Sets the seeding method.
@@ -144,6 +154,12 @@ impl KMeansParams {
     /// Sets the worker thread count (0 = all cores).
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
+        self
+    }
+
+    /// Turns Hartigan refinement on or off.
+    pub fn refine(mut self, refine: bool) -> Self {
+        self.refine = refine;
         self
     }
 
