@@ -2,3 +2,6 @@
 
 // kmkit-core fits against scikit-learn's inertia, determinism, dense = sparse, bad input.
 mod core_fit;
+
+// kmkit-rfm: R, F, M, scores, segments and ledger against the pandas recipe; bad input.
+mod rfm;
