@@ -5,3 +5,6 @@ mod core_fit;
 
 // kmkit-rfm: R, F, M, scores, segments and ledger against the pandas recipe; bad input.
 mod rfm;
+
+// kmkit-genes: transforms vs numpy, Golub/Khan ARI vs scikit-learn, GEO, gene mode, consensus; bad input.
+mod genes;
