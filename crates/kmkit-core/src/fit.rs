@@ -8,7 +8,8 @@ use crate::data::{validate, Csr, Data, Input};
 use crate::error::{KMeansError, Result};
 use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
-use crate::params::{Init, KMeansParams, Metric};
+use crate::hamerly::hamerly;
+use crate::params::{Algorithm, Init, KMeansParams, Metric};
 use crate::points::{DenseRows, Points, SparseRows};
 use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
 
@@ -81,12 +82,17 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
                 warnings.push(msg);
             }
         }
-        let mut result = lloyd(points, init, params.max_iter, tol, params.metric);
+        let algorithm = params.algorithm.resolve(points.n(), points.d(), init.nrows());
+        let iterate = |init| match algorithm {
+            Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
+            _ => lloyd(points, init, params.max_iter, tol, params.metric),
+        };
+        let mut result = iterate(init);
         if params.refine && params.metric == Metric::Euclidean {
             let mut c = result.centroids.clone();
             let mut l = result.labels.clone();
             if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
-                let again = lloyd(points, c, params.max_iter, tol, params.metric);
+                let again = iterate(c);
                 if again.inertia < result.inertia {
                     result = again;
                 }

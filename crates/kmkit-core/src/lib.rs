@@ -36,6 +36,7 @@
 mod data;
 mod error;
 mod fit;
+mod hamerly;
 pub mod kernels;
 mod lloyd;
 pub mod metrics;

@@ -50,6 +50,21 @@ pub enum Algorithm {
     Auto,
     /// Blocked Lloyd with the fused SIMD distance-argmin kernel.
     Lloyd,
+    /// Hamerly's bounds: skips most distance computations at low dimension.
+    Hamerly,
+}
+
+impl Algorithm {
+    /// The algorithm `Auto` resolves to for data of `n` rows, `d` columns and `k` clusters:
+    /// bounds pay off when distances are cheap relative to the bookkeeping
+    /// (low dimension) and there are enough centroids to skip.
+    pub fn resolve(self, _n: usize, d: usize, k: usize) -> Algorithm {
+        match self {
+            Algorithm::Auto if d <= 16 && k >= 8 => Algorithm::Hamerly,
+            Algorithm::Auto => Algorithm::Lloyd,
+            other => other,
+        }
+    }
 }
 
 /// The distance clusters are formed by.
