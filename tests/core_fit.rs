@@ -53,7 +53,7 @@ fn assert_bit_identical(a: &kmkit_core::Model, b: &kmkit_core::Model) {
 fn same_seed_is_bit_identical_for_1_and_2_threads_dense_and_sparse() {
     let x = table("digits").x32();
     let sparse = Csr::from_dense(x.view()).unwrap();
-    let algorithms = [kmkit_core::Algorithm::Lloyd, kmkit_core::Algorithm::Hamerly, kmkit_core::Algorithm::Lloyd];
+    let algorithms = [kmkit_core::Algorithm::Lloyd, kmkit_core::Algorithm::Hamerly, kmkit_core::Algorithm::Elkan];
     for (init, algorithm) in [Init::KMeansPlusPlus, Init::kmeans_parallel(), Init::Random].into_iter().zip(algorithms) {
         let params = KMeans::params(10).seed(7).n_init(2).init(init).algorithm(algorithm);
         let one = params.clone().threads(1).fit(&x).unwrap();
@@ -161,7 +161,10 @@ fn bounded_algorithms_reach_the_same_fixed_point_as_lloyd() {
         for refine in [false, true] {
             let params = KMeans::params(k).seed(11).n_init(2).tol(0.0).refine(refine);
             let lloyd = params.clone().algorithm(Algorithm::Lloyd).fit(&x).unwrap();
-            let hamerly = params.algorithm(Algorithm::Hamerly).fit(&x).unwrap();
+            let hamerly = params.clone().algorithm(Algorithm::Hamerly).fit(&x).unwrap();
+            let elkan = params.algorithm(Algorithm::Elkan).fit(&x).unwrap();
+            assert_eq!(lloyd.labels(), elkan.labels(), "elkan {name} k={k} refine={refine}");
+            assert!((lloyd.inertia - elkan.inertia).abs() <= 1e-6 * lloyd.inertia);
             assert_eq!(lloyd.labels(), hamerly.labels(), "{name} k={k} refine={refine}");
             let diff = lloyd.centroids.iter().zip(hamerly.centroids.iter()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
             assert!(diff < 1e-5, "{name} k={k}: centroid difference {diff}");

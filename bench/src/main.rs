@@ -58,6 +58,7 @@ fn run() -> Result<(), Error> {
                 "auto" => Algorithm::Auto,
                 "lloyd" => Algorithm::Lloyd,
                 "hamerly" => Algorithm::Hamerly,
+                "elkan" => Algorithm::Elkan,
                 other => return Err(format!("unknown --algorithm {other}").into()),
             };
             let metric = if get("metric", "euclidean") == "cosine" { Metric::Cosine } else { Metric::Euclidean };

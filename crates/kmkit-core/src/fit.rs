@@ -8,6 +8,7 @@ use crate::data::{validate, Csr, Data, Input};
 use crate::error::{KMeansError, Result};
 use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
+use crate::elkan::elkan;
 use crate::hamerly::hamerly;
 use crate::params::{Algorithm, Init, KMeansParams, Metric};
 use crate::points::{DenseRows, Points, SparseRows};
@@ -110,6 +111,7 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
         let algorithm = params.algorithm.resolve(points.n(), points.d(), init.nrows());
         let iterate = |init| match algorithm {
             Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
+            Algorithm::Elkan => elkan(points, init, params.max_iter, tol, params.metric),
             _ => lloyd(points, init, params.max_iter, tol, params.metric),
         };
         let mut result = iterate(init);

@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod data;
+mod elkan;
 mod error;
 mod fit;
 mod hamerly;
