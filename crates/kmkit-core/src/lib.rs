@@ -46,6 +46,7 @@ mod params;
 mod points;
 mod seeding;
 mod stats;
+mod yinyang;
 
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};
