@@ -1,1 +1,5 @@
 //! End-to-end and parity tests, one module per area.
+
+// kmkit-core metrics and choice of k: parity with sklearn.metrics on iris,
+// the knee rule, the gap statistic and the silhouette sweep.
+mod core_metrics;
