@@ -463,11 +463,17 @@ impl<'a, T: Real> DenseRows<'a, T> {
                 return Err(KMeansError::NonFinite { row: i, col: j, value: row[j].to_f64().to_string() });
             }
         }
+        Ok(DenseRows::from_valid(x))
+    }
+
+    /// Rows of data already known to be finite (e.g. passed `validate`).
+    pub(crate) fn from_valid(x: ArrayView2<'a, T>) -> Self {
+        let (n, d) = x.dim();
         let x = match x.to_slice() {
             Some(s) => Cow::Borrowed(s),
             None => Cow::Owned(x.iter().copied().collect()),
         };
-        Ok(DenseRows { x, n, d })
+        DenseRows { x, n, d }
     }
 
     fn row(&self, i: usize) -> &[T] {
@@ -517,10 +523,10 @@ pub(crate) struct SparseRows<'a> {
 }
 
 impl<'a> SparseRows<'a> {
-    /// Checks `x` against `labels` (one per row); CSR values are finite by construction.
-    pub(crate) fn new(x: &'a Csr, labels: &[u32]) -> Result<Self> {
-        check_shape(x.n_rows(), x.n_cols(), labels.len())?;
-        Ok(SparseRows { x })
+    /// Rows of `x` (CSR values are finite by construction; callers check
+    /// the shape against the labels).
+    pub(crate) fn new(x: &'a Csr) -> Self {
+        SparseRows { x }
     }
 }
 
@@ -645,6 +651,7 @@ pub(crate) fn sample_rows(n: usize, m: usize, seed: u64) -> Vec<usize> {
 /// Silhouette of every row of `x`.
 pub(crate) fn silhouette_of(x: &impl MetricRows, labels: &[u32]) -> Result<Vec<f64>> {
     let n = x.n();
+    check_shape(n, x.d(), labels.len())?;
     if n > SILHOUETTE_MAX_EXACT_ROWS {
         return Err(KMeansError::Metric(format!(
             "exact silhouette compares every pair of rows, and {n} rows is above the limit of \
@@ -699,6 +706,7 @@ pub(crate) fn sampled_silhouette_of(x: &impl MetricRows, labels: &[u32], sample_
             "sample_size = {sample_size} is above the exact silhouette limit of {SILHOUETTE_MAX_EXACT_ROWS} rows: sample fewer"
         )));
     }
+    check_shape(x.n(), x.d(), labels.len())?;
     let rows = sample_rows(x.n(), sample_size, seed);
     let sub_labels: Vec<u32> = rows.iter().map(|&i| labels[i]).collect();
     let sub = Subset { inner: x, rows: &rows };
@@ -748,11 +756,11 @@ fn per_cluster_sums(
 }
 
 pub(crate) fn calinski_harabasz_of(x: &impl MetricRows, labels: &[u32]) -> Result<f64> {
-    let n = x.n();
+    let (n, d) = (x.n(), x.d());
+    check_shape(n, d, labels.len())?;
     let enc = encode(labels);
     let k = enc.counts.len();
     check_n_clusters(k, n)?;
-    let d = x.d();
     let (means, norms2) = cluster_means(x, &enc);
     let mut overall = vec![0.0f64; d];
     for (c, m) in means.chunks(d).enumerate() {
@@ -770,11 +778,11 @@ pub(crate) fn calinski_harabasz_of(x: &impl MetricRows, labels: &[u32]) -> Resul
 }
 
 pub(crate) fn davies_bouldin_of(x: &impl MetricRows, labels: &[u32]) -> Result<f64> {
-    let n = x.n();
+    let (n, d) = (x.n(), x.d());
+    check_shape(n, d, labels.len())?;
     let enc = encode(labels);
     let k = enc.counts.len();
     check_n_clusters(k, n)?;
-    let d = x.d();
     let (means, norms2) = cluster_means(x, &enc);
     let spread: Vec<f64> = per_cluster_sums(x, &enc, &means, &norms2, f64::sqrt)
         .iter()
@@ -1044,7 +1052,7 @@ mod tests {
         ];
         let l = [0, 0, 1, 1, 0, 1];
         let csr = Csr::from_dense(dense.view()).unwrap();
-        let (s, d) = (SparseRows::new(&csr, &l).unwrap(), DenseRows::new(dense.view(), &l).unwrap());
+        let (s, d) = (SparseRows::new(&csr), DenseRows::new(dense.view(), &l).unwrap());
         let close9 = |a: f64, b: f64| assert!((a - b).abs() < 1e-9, "{a} != {b}");
         for (a, b) in silhouette_of(&s, &l).unwrap().iter().zip(silhouette_of(&d, &l).unwrap()) {
             close9(*a, b);
