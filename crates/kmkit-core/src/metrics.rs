@@ -351,7 +351,12 @@ pub fn silhouette_samples<T: Real>(x: ArrayView2<T>, labels: &[u32]) -> Result<V
 /// `silhouette_score(…, sample_size, random_state)`: exact silhouette of the
 /// subset, distances within the subset only. The subset depends on `seed`
 /// and the row count alone.
-pub fn silhouette_score_sampled<T: Real>(x: ArrayView2<T>, labels: &[u32], sample_size: usize, seed: u64) -> Result<f64> {
+pub fn silhouette_score_sampled<T: Real>(
+    x: ArrayView2<T>,
+    labels: &[u32],
+    sample_size: usize,
+    seed: u64,
+) -> Result<f64> {
     let rows = DenseRows::new(x, labels)?;
     sampled_silhouette_of(&rows, labels, sample_size, seed)
 }
@@ -377,7 +382,12 @@ pub fn davies_bouldin<T: Real>(x: ArrayView2<T>, labels: &[u32]) -> Result<f64> 
 
 /// Sum over rows of `wᵢ ‖xᵢ − c_{labelᵢ}‖²` (the k-means objective, weights
 /// 1 when `None`), in f64. Labels index the rows of `centroids`.
-pub fn inertia<T: Real>(x: ArrayView2<T>, labels: &[u32], centroids: ArrayView2<T>, weights: Option<&[T]>) -> Result<f64> {
+pub fn inertia<T: Real>(
+    x: ArrayView2<T>,
+    labels: &[u32],
+    centroids: ArrayView2<T>,
+    weights: Option<&[T]>,
+) -> Result<f64> {
     let rows = DenseRows::new(x, labels)?;
     let (k, d) = centroids.dim();
     if k == 0 {
@@ -410,7 +420,10 @@ pub fn inertia<T: Real>(x: ArrayView2<T>, labels: &[u32], centroids: ArrayView2<
         Some(w) => {
             let w: Vec<f64> = w.iter().map(|v| v.to_f64()).collect();
             if let Some(i) = w.iter().position(|v| !v.is_finite() || *v < 0.0) {
-                return Err(KMeansError::BadWeights(format!("weight {i} is {}; weights must be finite and >= 0", w[i])));
+                return Err(KMeansError::BadWeights(format!(
+                    "weight {i} is {}; weights must be finite and >= 0",
+                    w[i]
+                )));
             }
             Some(w)
         }
@@ -681,10 +694,7 @@ pub(crate) fn silhouette_of(x: &impl MetricRows, labels: &[u32]) -> Result<Vec<f
                     return 0.0;
                 }
                 let a = sums[own] / (counts[own] - 1) as f64;
-                let b = (0..k)
-                    .filter(|&c| c != own)
-                    .map(|c| sums[c] / counts[c] as f64)
-                    .fold(f64::INFINITY, f64::min);
+                let b = (0..k).filter(|&c| c != own).map(|c| sums[c] / counts[c] as f64).fold(f64::INFINITY, f64::min);
                 let s = (b - a) / a.max(b);
                 if s.is_finite() {
                     s
@@ -1059,16 +1069,14 @@ mod tests {
         }
         close9(calinski_harabasz_of(&s, &l).unwrap(), calinski_harabasz_of(&d, &l).unwrap());
         close9(davies_bouldin_of(&s, &l).unwrap(), davies_bouldin_of(&d, &l).unwrap());
-        close9(
-            sampled_silhouette_of(&s, &l, 4, 9).unwrap(),
-            sampled_silhouette_of(&d, &l, 4, 9).unwrap(),
-        );
+        close9(sampled_silhouette_of(&s, &l, 4, 9).unwrap(), sampled_silhouette_of(&d, &l, 4, 9).unwrap());
     }
 
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
         let n = 3000;
-        let x = Array2::from_shape_fn((n, 5), |(i, j)| (((i * 31 + j * 17) % 101) as f64).sin() * 10.0 + (i % 4) as f64);
+        let x =
+            Array2::from_shape_fn((n, 5), |(i, j)| (((i * 31 + j * 17) % 101) as f64).sin() * 10.0 + (i % 4) as f64);
         let l: Vec<u32> = (0..n as u32).map(|i| i % 4).collect();
         let run = |threads| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();

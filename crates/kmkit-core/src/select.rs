@@ -305,7 +305,9 @@ pub fn gap_rule(ks: &[usize], gaps: &[f64], s: &[f64]) -> Option<usize> {
     if ks.len() != gaps.len() || ks.len() != s.len() {
         return None;
     }
-    (0..ks.len().saturating_sub(1)).find(|&i| ks[i + 1] == ks[i] + 1 && gaps[i] >= gaps[i + 1] - s[i + 1]).map(|i| ks[i])
+    (0..ks.len().saturating_sub(1))
+        .find(|&i| ks[i + 1] == ks[i] + 1 && gaps[i] >= gaps[i + 1] - s[i + 1])
+        .map(|i| ks[i])
 }
 
 /// Fits every k of `ks` with `params` (its `n_clusters` is replaced by each
