@@ -8,7 +8,9 @@
 //! The principal types are [`KMeansParams`] (built by [`KMeans::params`]),
 //! the fitted [`Model`], the input contract [`Features`] / [`Input`], and
 //! [`PartialStats`], the associative per-slice statistics one Lloyd step is
-//! made of.
+//! made of. [`MiniBatchKMeans`] fits large data in mini-batches and learns
+//! from streams with `partial_fit`. With the `linfa` feature, the parameters
+//! implement linfa's `Fit` and [`Model`] its `PredictInplace`.
 //!
 //! **Key design decision:** work is split into row groups fixed by the number
 //! of rows alone and merged in group order, with all sums in f64, so the same
@@ -37,6 +39,8 @@ mod data;
 mod error;
 mod fit;
 pub mod kernels;
+#[cfg(feature = "linfa")]
+mod linfa;
 mod lloyd;
 pub mod metrics;
 mod minibatch;
