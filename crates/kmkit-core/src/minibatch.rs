@@ -251,7 +251,7 @@ impl MiniBatchKMeans {
     }
 
     /// The parameters of the stream.
-    pub fn params_of(&self) -> &MiniBatchParams {
+    pub fn parameters(&self) -> &MiniBatchParams {
         &self.params
     }
 }
