@@ -142,6 +142,7 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
         n_iter: best.n_iter,
         converged: best.converged,
         params: params.clone(),
+        minibatch: None,
         warnings,
         labels: best.labels,
     }
