@@ -161,7 +161,7 @@ mod avx512 {
     /// panel loads and a broadcast, within the 32 zmm registers; 24
     /// independent FMA chains hide the FMA latency with room to spare.
     pub(super) const ROWS: usize = 8;
-    /// Panels per tile (a remainder is done one panel at a time).
+    /// Panels per tile; the last one or two panels get their own tile.
     const PANELS: usize = 3;
 
     /// Per-row running argmin: lane `l` holds the best score seen in lane `l`
@@ -181,14 +181,17 @@ mod avx512 {
         // Lanes that never improve keep index 0 and score +∞, so a row whose
         // scores are all +∞ gets label 0, as in the scalar reference.
         let mut best = Best { score: [_mm512_set1_ps(f32::INFINITY); R], index: [_mm512_setzero_si512(); R] };
+        const _: () = assert!(PANELS == 3, "the remainder below handles 1 or 2 panels");
         let n_panels = packed.n_panels();
         let mut p = 0;
         while p + PANELS <= n_panels {
             panels::<R, PANELS>(x, packed, p, &mut best);
             p += PANELS;
         }
-        for p in p..n_panels {
-            panels::<R, 1>(x, packed, p, &mut best);
+        match n_panels - p {
+            0 => {}
+            1 => panels::<R, 1>(x, packed, p, &mut best),
+            _ => panels::<R, 2>(x, packed, p, &mut best),
         }
         for r in 0..R {
             (labels[r], scores[r]) = reduce(best.score[r], best.index[r]);
