@@ -214,3 +214,15 @@ fn sq_dist_and_axpy_match_scalar() {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Shapes off the edge table, including the tile and panel remainders.
+    #[test]
+    fn assign_matches_scalar_on_any_shape(n in 1usize..40, d in 0usize..40, k in 1usize..70, shift: bool, seed: u64) {
+        for kern in simd_sets() {
+            check_assign(kern, &Problem::random(n, d, k, shift, seed));
+        }
+    }
+}
