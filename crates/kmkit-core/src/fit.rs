@@ -45,7 +45,8 @@ impl KMeansParams {
         }
         with_threads(self.threads, || {
             let owned = prepare_rows(input, self.metric)?;
-            let tol = self.tol * mean_variance(&input.data);
+            // Scaled by the variance of the rows clustered (normalised under cosine).
+            let tol = self.tol * mean_variance(&owned.data());
             Ok(match owned.rows(input.weights) {
                 Rows::Dense(p) => fit_points(&p, self, valid.n_init, tol),
                 Rows::Sparse(p) => fit_points(&p, self, valid.n_init, tol),
@@ -186,6 +187,13 @@ pub(crate) enum Rows<'a> {
 }
 
 impl OwnedRows<'_> {
+    pub(crate) fn data(&self) -> Data<'_> {
+        match self {
+            OwnedRows::Dense(x) => Data::Dense(x.view()),
+            OwnedRows::Sparse(x) => Data::Sparse(x),
+        }
+    }
+
     pub(crate) fn rows<'b>(&'b self, weights: Option<&'b [f32]>) -> Rows<'b> {
         match self {
             OwnedRows::Dense(x) => {
