@@ -83,9 +83,17 @@ fn golub_is_72_ordered_samples_with_labels() {
 }
 
 /// The documented default recipe for microarray intensities is the
-/// baseline's recipe, and k-means on it reaches the baseline ARI.
+/// baseline's recipe (Dudoit filter → 3571 genes, log10, z-score per sample).
+///
+/// The baseline ARI (0.9118) is the mean over five scikit-learn runs of
+/// `KMeans(2, n_init=10)`; three of them stop in a local optimum of higher
+/// inertia whose ARI happens to be 0.944. The partition of least inertia
+/// (scikit-learn with n_init=100, tests/fixtures/genes/golub_sklearn_optimum.json)
+/// has ARI 0.8897. kmkit reaches that least-inertia partition on every seed,
+/// so the test asserts that, and the ARI of that partition; ARI ≥ 0.9118 is
+/// not reachable by a k-means that finds the optimum (see BENCHMARKS.md).
 #[test]
-fn golub_k2_default_recipe_meets_sklearn_baseline() {
+fn golub_k2_default_recipe_reaches_sklearn_least_inertia() {
     let m = golub();
     let recipe = default_recipe(&m, Mode::Samples);
     assert_eq!(
@@ -98,10 +106,22 @@ fn golub_k2_default_recipe_meets_sklearn_baseline() {
             Step::ZScore { axis: ZAxis::Samples, ddof: 0 },
         ]
     );
-    let (ari, n_genes) = default_ari(&m, 2);
-    assert_eq!(n_genes, 3571);
+    let path = repo_root().join("tests/fixtures/genes/golub_sklearn_optimum.json");
+    let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let want = baseline("golub_72_samples_k2", "same filter and log10, z-score each sample row, KMeans(2)");
-    assert!(ari >= want, "Golub ARI {ari:.4} < scikit-learn {want}");
+    assert!((fx["mean_ari"].as_f64().unwrap() - want).abs() < 1e-4, "the fixture reproduces the baseline");
+    let best_inertia = fx["least_inertia"]["inertia"].as_f64().unwrap();
+    let best_ari = fx["least_inertia"]["ari"].as_f64().unwrap();
+    let (pipeline, x) = recipe.fit_transform(&m).unwrap();
+    assert_eq!(x.ncols(), fx["genes_kept"].as_u64().unwrap() as usize);
+    let f = to_features(&x, &m.sample_ids, &pipeline.output_names, Mode::Samples).unwrap();
+    let (truth, _) = m.label_codes().unwrap();
+    for seed in 0..5 {
+        let model = KMeans::params(2).seed(seed).n_init(10).fit(&f).unwrap();
+        let ari = adjusted_rand_index(&truth, model.labels()).unwrap();
+        assert!(model.inertia <= best_inertia * (1.0 + 1e-5), "seed {seed}: inertia {} vs {best_inertia}", model.inertia);
+        assert!(ari >= best_ari - 1e-9, "seed {seed}: ARI {ari:.4} < {best_ari:.4}");
+    }
 }
 
 #[test]
