@@ -1,0 +1,151 @@
+//! Clip embeddings: the mean and standard deviation of each MFCC (and delta)
+//! coefficient over a clip's frames, standardised across the collection
+//! (scikit-learn's `StandardScaler`), as `kmkit_core::Features`.
+
+use kmkit_core::Features;
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::clip::Clip;
+use crate::error::{Result, SpeechError};
+use crate::mfcc::Mfcc;
+use crate::settings::{Length, MfccSettings};
+
+/// How clips become vectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingSettings {
+    /// The frame transform.
+    pub mfcc: MfccSettings,
+    /// Append each coefficient's standard deviation to its mean.
+    pub std: bool,
+    /// Standardise every column across the collection (mean 0, unit variance).
+    pub standardize: bool,
+}
+
+impl Default for EmbeddingSettings {
+    /// The recipe of the scikit-learn + librosa FSDD baseline: librosa's MFCC
+    /// with 13 coefficients, 40 mel bands, 25 ms windows and 10 ms hops, FFT
+    /// size the next power of two (200 / 80 / 256 samples at 8 kHz); mean and standard deviation per clip;
+    /// standardised columns.
+    fn default() -> Self {
+        EmbeddingSettings {
+            mfcc: MfccSettings {
+                n_fft: None,
+                win_length: Some(Length::Seconds(0.025)),
+                hop_length: Length::Seconds(0.010),
+                n_mels: 40,
+                n_mfcc: 13,
+                ..MfccSettings::librosa()
+            },
+            std: true,
+            standardize: true,
+        }
+    }
+}
+
+/// The fitted embedding: settings plus the column statistics of the
+/// collection it was fitted on, so [`FittedEmbedding::transform`] repeats
+/// the transform exactly on new clips.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedEmbedding {
+    /// The settings.
+    pub settings: EmbeddingSettings,
+    /// Column means of the raw statistics (zeros when not standardising).
+    pub mean: Vec<f64>,
+    /// Column scales (standard deviations; 1 for constant columns or when not standardising).
+    pub scale: Vec<f64>,
+    /// Column names: `mean_mfcc0…`, then `std_mfcc0…`.
+    pub feature_names: Vec<String>,
+}
+
+/// Mean (and standard deviation, ddof 0) of every column of `frames`,
+/// accumulated in f64. A clip with no frames has no statistics (an error).
+pub fn frame_statistics(frames: ArrayView2<f32>, with_std: bool) -> Vec<f32> {
+    let (n, d) = frames.dim();
+    let mut out = Vec::with_capacity(d * (1 + usize::from(with_std)));
+    let nf = n.max(1) as f64;
+    let means: Vec<f64> = frames.columns().into_iter().map(|c| c.iter().map(|&v| v as f64).sum::<f64>() / nf).collect();
+    out.extend(means.iter().map(|&m| m as f32));
+    if with_std {
+        for (c, m) in frames.columns().into_iter().zip(&means) {
+            out.push((c.iter().map(|&v| (v as f64 - m).powi(2)).sum::<f64>() / nf).sqrt() as f32);
+        }
+    }
+    out
+}
+
+impl EmbeddingSettings {
+    /// Embeds `clips`, learns the column statistics, and returns the fitted
+    /// state with the standardised features (row ids = clip ids).
+    pub fn fit(&self, clips: &[Clip]) -> Result<(FittedEmbedding, Features)> {
+        let raw = raw_embeddings(self, clips)?;
+        let d = raw.ncols();
+        let (mut mean, mut scale) = (vec![0f64; d], vec![1f64; d]);
+        if self.standardize {
+            let n = raw.nrows() as f64;
+            for (j, col) in raw.columns().into_iter().enumerate() {
+                mean[j] = col.iter().map(|&v| v as f64).sum::<f64>() / n;
+                let sd = (col.iter().map(|&v| (v as f64 - mean[j]).powi(2)).sum::<f64>() / n).sqrt();
+                // StandardScaler's rule: a constant column is centred, not scaled.
+                scale[j] = if sd > 0.0 { sd } else { 1.0 };
+            }
+        }
+        let prefixes: &[&str] = if self.std { &["mean_", "std_"] } else { &["mean_"] };
+        let names = self.mfcc.feature_names();
+        let feature_names = prefixes.iter().flat_map(|p| names.iter().map(move |n| format!("{p}{n}"))).collect();
+        let fitted = FittedEmbedding { settings: self.clone(), mean, scale, feature_names };
+        let features = fitted.finish(raw, clips);
+        Ok((fitted, features))
+    }
+}
+
+impl FittedEmbedding {
+    /// Embeds new clips exactly as the fitted collection was.
+    pub fn transform(&self, clips: &[Clip]) -> Result<Features> {
+        let raw = raw_embeddings(&self.settings, clips)?;
+        Ok(self.finish(raw, clips))
+    }
+
+    /// The state as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("embedding state always serialises")
+    }
+
+    /// State written by [`FittedEmbedding::to_json`].
+    pub fn from_json(text: &str) -> Result<Self> {
+        let fitted: FittedEmbedding = serde_json::from_str(text).map_err(|e| SpeechError::BadState(e.to_string()))?;
+        let d = fitted.feature_names.len();
+        if fitted.mean.len() != d || fitted.scale.len() != d || fitted.scale.iter().any(|&s| !(s > 0.0 && s.is_finite())) {
+            return Err(SpeechError::BadState("mean/scale do not match the feature names, or a scale is not positive".into()));
+        }
+        Mfcc::new(fitted.settings.mfcc.clone())?;
+        Ok(fitted)
+    }
+
+    fn finish(&self, mut raw: Array2<f32>, clips: &[Clip]) -> Features {
+        for mut row in raw.rows_mut() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = ((*v as f64 - self.mean[j]) / self.scale[j]) as f32;
+            }
+        }
+        let mut features = Features::dense(raw);
+        features.row_ids = clips.iter().map(|c| c.id.clone()).collect();
+        features.feature_names = self.feature_names.clone();
+        features
+    }
+}
+
+/// Unstandardised statistics of every clip, computed in parallel.
+fn raw_embeddings(settings: &EmbeddingSettings, clips: &[Clip]) -> Result<Array2<f32>> {
+    if clips.is_empty() {
+        return Err(SpeechError::BadInput("no clips to embed: give at least one WAV file".into()));
+    }
+    let mfcc = Mfcc::new(settings.mfcc.clone())?;
+    let rows: Vec<Vec<f32>> = clips
+        .par_iter()
+        .map(|clip| Ok(frame_statistics(mfcc.compute(&clip.audio, &clip.id)?.view(), settings.std)))
+        .collect::<Result<_>>()?;
+    let d = rows[0].len();
+    Ok(Array2::from_shape_vec((rows.len(), d), rows.concat()).expect("every clip gives d statistics"))
+}
