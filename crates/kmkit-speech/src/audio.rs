@@ -89,10 +89,16 @@ impl Audio {
 /// read as empty audio: [`Audio::validate`] reports it where it matters.
 pub fn read_wav(path: &Path) -> Result<Audio> {
     let bad = |e: hound::Error| match e {
-        hound::Error::IoError(source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
+        // Failing to open or being refused is an I/O problem; running out of
+        // bytes mid-header or mid-data (hound says "Other" or UnexpectedEof) means a damaged file.
+        hound::Error::IoError(source)
+            if !matches!(source.kind(), std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Other) =>
+        {
             SpeechError::Io { path: path.to_path_buf(), source }
         }
-        hound::Error::IoError(_) => SpeechError::BadWav { path: path.to_path_buf(), reason: "the file ends early (truncated)".into() },
+        hound::Error::IoError(source) => {
+            SpeechError::BadWav { path: path.to_path_buf(), reason: format!("the file ends early or is damaged: {source}") }
+        }
         hound::Error::Unsupported => {
             SpeechError::Unsupported { path: path.to_path_buf(), what: "a feature hound does not decode".into() }
         }
