@@ -45,7 +45,7 @@ fn default_pipeline_clusters_fsdd_speakers_at_least_as_well_as_sklearn_librosa()
         .unwrap();
     let clips = fsdd_clips();
     let (fitted, features) = EmbeddingSettings::default().fit(&clips).unwrap();
-    assert_eq!((features.n_rows(), features.n_cols()), (2000, 26));
+    assert_eq!((features.n_rows(), features.n_cols()), (2000, 40));
     let truth = codes(&clips.iter().map(|c| speaker_and_take(&c.id).0).collect::<Vec<_>>());
     let mut aris = Vec::new();
     for seed in 0..5 {

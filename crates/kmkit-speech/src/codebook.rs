@@ -28,9 +28,9 @@ pub struct CodebookSettings {
 
 impl Default for CodebookSettings {
     /// The `speech` preset without mean normalisation (the clip's mean
-    /// spectrum carries the speaker's voice), 32 codewords, 3 restarts, seed 0.
+    /// spectrum carries the speaker's voice), 16 codewords, 1 k-means run, seed 0.
     fn default() -> Self {
-        CodebookSettings { mfcc: MfccSettings { cmvn: Cmvn::None, ..MfccSettings::speech() }, size: 32, n_init: 3, seed: 0 }
+        CodebookSettings { mfcc: MfccSettings { cmvn: Cmvn::None, ..MfccSettings::speech() }, size: 16, n_init: 1, seed: 0 }
     }
 }
 

@@ -31,7 +31,7 @@
 //! let clips = vec![Clip::new("a", tone(440.0)), Clip::new("b", tone(1200.0)), Clip::new("c", tone(450.0))];
 //! let (fitted, features) = EmbeddingSettings::default().fit(&clips)?;
 //! assert_eq!(features.n_rows(), 3);
-//! assert_eq!(features.n_cols(), 26); // mean and std of 13 MFCCs
+//! assert_eq!(features.n_cols(), 40); // mean and std of 20 MFCCs
 //! assert_eq!(fitted.transform(&clips)?, features);
 //! # Ok::<(), kmkit_speech::SpeechError>(())
 //! ```
