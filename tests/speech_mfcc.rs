@@ -152,13 +152,20 @@ fn broken_empty_and_odd_files_give_clear_errors_or_finite_features() {
     let missing = read_wav(&dir.join("missing.wav")).unwrap_err();
     assert!(matches!(missing, SpeechError::Io { .. }) && missing.to_string().contains("missing.wav"), "{missing}");
 
-    // A 12-bit file is not one of the supported encodings.
-    let twelve = hound::WavSpec { bits_per_sample: 12, ..spec };
-    let mut w = hound::WavWriter::create(dir.join("twelve.wav"), twelve).unwrap();
-    w.write_sample(5i16).unwrap();
-    w.finalize().unwrap();
-    let err = read_wav(&dir.join("twelve.wav")).unwrap_err();
-    assert!(matches!(err, SpeechError::Unsupported { .. }) && err.to_string().contains("twelve.wav"), "{err:?}");
+    // A 64-bit float file (format tag 3, 64 bits) is not one of the supported encodings.
+    let mut f64_wav = Vec::new();
+    let fmt: [u16; 8] = [3, 1, 8000, 0, 64000, 0, 8, 64]; // tag, channels, rate (u32), byte rate (u32), align, bits
+    f64_wav.extend_from_slice(b"RIFF");
+    f64_wav.extend_from_slice(&(4 + 8 + 16 + 8 + 16u32).to_le_bytes());
+    f64_wav.extend_from_slice(b"WAVEfmt ");
+    f64_wav.extend_from_slice(&16u32.to_le_bytes());
+    fmt.iter().for_each(|v| f64_wav.extend_from_slice(&v.to_le_bytes()));
+    f64_wav.extend_from_slice(b"data");
+    f64_wav.extend_from_slice(&16u32.to_le_bytes());
+    f64_wav.extend_from_slice(&[0u8; 16]);
+    std::fs::write(dir.join("double.wav"), &f64_wav).unwrap();
+    let err = read_wav(&dir.join("double.wav")).unwrap_err();
+    assert!(matches!(err, SpeechError::Unsupported { .. }) && err.to_string().contains("double.wav"), "{err:?}");
 
     // Zero-length: read fine, refused with a clear message by the transform.
     let empty = read_wav(&write_wav(&dir, "empty.wav", spec, &[])).unwrap();

@@ -104,7 +104,21 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
         }
         other => SpeechError::BadWav { path: path.to_path_buf(), reason: other.to_string() },
     };
-    let reader = hound::WavReader::open(path).map_err(bad)?;
+    // Read the whole file once; hound parses the header from memory and the
+    // common encodings are then decoded straight from the data chunk's bytes
+    // (hound's per-sample iterator is the slow part of reading many short files).
+    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io { path: path.to_path_buf(), source })?;
+    let mut cursor = std::io::Cursor::new(&bytes[..]);
+    let reader = match hound::WavReader::new(&mut cursor) {
+        Ok(r) => r,
+        // hound calls some valid-but-unsupported encodings malformed; name them.
+        Err(e) => {
+            return Err(match unsupported_encoding(&bytes) {
+                Some(what) => SpeechError::Unsupported { path: path.to_path_buf(), what },
+                None => bad(e),
+            })
+        }
+    };
     let spec = reader.spec();
     let channels = spec.channels as usize;
     if channels == 0 {
@@ -113,18 +127,24 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
     if spec.sample_rate == 0 {
         return Err(SpeechError::BadWav { path: path.to_path_buf(), reason: "the header declares a 0 Hz sample rate".into() });
     }
-    let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
-            // soundfile's scaling: divide by 2^(bits-1), in f64 so 24/32-bit
-            // values round once, to the nearest f32.
-            let scale = 1.0 / (1u64 << (bits - 1)) as f64;
-            reader.into_samples::<i32>().map(|s| s.map(|v| (v as f64 * scale) as f32)).collect::<Result<_, _>>().map_err(bad)?
+    let n_values = reader.len() as usize;
+    let supported = matches!(
+        (spec.sample_format, spec.bits_per_sample),
+        (hound::SampleFormat::Int, 8 | 16 | 24 | 32) | (hound::SampleFormat::Float, 32)
+    );
+    if !supported {
+        let kind = if spec.sample_format == hound::SampleFormat::Float { "float" } else { "integer" };
+        return Err(SpeechError::Unsupported { path: path.to_path_buf(), what: format!("{}-bit {kind}", spec.bits_per_sample) });
+    }
+    let interleaved = match decode_data_chunk(&bytes, reader.into_inner().position() as usize, n_values, spec) {
+        Some(Ok(values)) => values,
+        Some(Err(available)) => {
+            return Err(SpeechError::BadWav {
+                path: path.to_path_buf(),
+                reason: format!("the file ends early (truncated): {available} of {n_values} samples present"),
+            })
         }
-        (hound::SampleFormat::Float, 32) => reader.into_samples::<f32>().collect::<Result<_, _>>().map_err(bad)?,
-        (format, bits) => {
-            let kind = if format == hound::SampleFormat::Float { "float" } else { "integer" };
-            return Err(SpeechError::Unsupported { path: path.to_path_buf(), what: format!("{bits}-bit {kind}") });
-        }
+        None => decode_with_hound(&bytes, spec).map_err(bad)?,
     };
     if interleaved.len() % channels != 0 {
         return Err(SpeechError::BadWav {
@@ -139,6 +159,88 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
         interleaved.chunks_exact(channels).map(|f| (f.iter().map(|&v| v as f64).sum::<f64>() / channels as f64) as f32).collect()
     };
     Ok(Audio { samples, sample_rate: spec.sample_rate })
+}
+
+/// soundfile's scaling of integer PCM: divide by 2^(bits-1).
+fn int_scale(bits: u16) -> f64 {
+    1.0 / (1u64 << (bits - 1)) as f64
+}
+
+/// Decodes the data chunk that starts at `start` when its samples fill their
+/// containers exactly (8/16/24/32-bit integer, 32-bit float). `None` means
+/// "not such a layout, let hound decode it"; `Some(Err(n))` means the file
+/// holds only `n` of the samples its header announces.
+fn decode_data_chunk(bytes: &[u8], start: usize, n_values: usize, spec: hound::WavSpec) -> Option<Result<Vec<f32>, usize>> {
+    // hound stops right after the data chunk header: "data" and its byte length.
+    let header = bytes.get(start.checked_sub(8)?..start)?;
+    if &header[..4] != b"data" {
+        return None;
+    }
+    let data_len = u32::from_le_bytes(header[4..8].try_into().ok()?) as usize;
+    let width = (spec.bits_per_sample / 8) as usize;
+    if n_values == 0 || data_len / n_values != width || spec.bits_per_sample % 8 != 0 {
+        return if n_values == 0 { Some(Ok(Vec::new())) } else { None };
+    }
+    let data = &bytes[start..];
+    let available = data.len() / width;
+    if available < n_values {
+        return Some(Err(available));
+    }
+    let data = &data[..n_values * width];
+    let scale = int_scale(spec.bits_per_sample);
+    let values = match (spec.sample_format, width) {
+        (hound::SampleFormat::Float, 4) => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        // 8-bit WAV is unsigned, centred on 128.
+        (hound::SampleFormat::Int, 1) => data.iter().map(|&b| ((b as i32 - 128) as f64 * scale) as f32).collect(),
+        (hound::SampleFormat::Int, 2) => data.chunks_exact(2).map(|b| (i16::from_le_bytes([b[0], b[1]]) as f64 * scale) as f32).collect(),
+        (hound::SampleFormat::Int, 3) => data
+            .chunks_exact(3)
+            .map(|b| ((i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f64 * scale) as f32)
+            .collect(),
+        (hound::SampleFormat::Int, 4) => data.chunks_exact(4).map(|b| (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 * scale) as f32).collect(),
+        _ => return None,
+    };
+    Some(Ok(values))
+}
+
+/// The encoding named by a RIFF/WAVE `fmt ` chunk when it is one this crate
+/// does not decode (64-bit float, A-law, µ-law, ADPCM…), or `None`.
+fn unsupported_encoding(bytes: &[u8]) -> Option<String> {
+    if bytes.get(..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let mut pos = 12;
+    while let Some(head) = bytes.get(pos..pos + 8) {
+        let len = u32::from_le_bytes(head[4..8].try_into().ok()?) as usize;
+        if &head[..4] == b"fmt " {
+            let fmt = bytes.get(pos + 8..pos + 8 + 16)?;
+            let tag = u16::from_le_bytes([fmt[0], fmt[1]]);
+            let bits = u16::from_le_bytes([fmt[14], fmt[15]]);
+            return match (tag, bits) {
+                (1, 8 | 16 | 24 | 32) | (3, 32) | (0xFFFE, _) => None,
+                (1, b) => Some(format!("{b}-bit integer PCM")),
+                (3, b) => Some(format!("{b}-bit float")),
+                (6, _) => Some("A-law".into()),
+                (7, _) => Some("µ-law".into()),
+                (t, _) => Some(format!("format tag {t:#06x} (compressed)")),
+            };
+        }
+        pos += 8 + len + (len & 1);
+    }
+    None
+}
+
+/// hound's own decoder, for layouts the fast path leaves alone (e.g. 24-bit
+/// samples in 32-bit containers).
+fn decode_with_hound(bytes: &[u8], spec: hound::WavSpec) -> Result<Vec<f32>, hound::Error> {
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes))?;
+    match spec.sample_format {
+        hound::SampleFormat::Int => {
+            let scale = int_scale(spec.bits_per_sample);
+            reader.into_samples::<i32>().map(|s| s.map(|v| (v as f64 * scale) as f32)).collect()
+        }
+        hound::SampleFormat::Float => reader.into_samples::<f32>().collect(),
+    }
 }
 
 /// Reads a WAV file and, if `target_rate` is given, resamples it to that rate.

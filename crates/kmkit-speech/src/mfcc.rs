@@ -103,12 +103,13 @@ impl Mfcc {
         };
         for (t, mut out) in mel.rows_mut().into_iter().enumerate() {
             buf.iter_mut().for_each(|v| *v = 0.0);
+            // Window slot q holds signal sample start + q; slots outside the signal stay 0.
             let start = (t * g.hop_length + slot0) as isize - pad as isize;
-            for (q, &w) in plan.window.iter().enumerate() {
-                let i = start + q as isize;
-                if i >= 0 && (i as usize) < n {
-                    buf[slot0 + q] = y[i as usize] * w;
-                }
+            let q0 = (-start).clamp(0, g.win_length as isize) as usize;
+            let q1 = (n as isize - start).clamp(q0 as isize, g.win_length as isize) as usize;
+            let s0 = (start + q0 as isize) as usize;
+            for ((b, &w), &v) in buf[slot0 + q0..slot0 + q1].iter_mut().zip(&plan.window[q0..q1]).zip(&y[s0..s0 + (q1 - q0)]) {
+                *b = v * w;
             }
             plan.fft.process_with_scratch(&mut buf, &mut spec, &mut scratch).map_err(|e| SpeechError::BadInput(e.to_string()))?;
             match s.spectrum {
