@@ -2,6 +2,9 @@
 
 // kmkit-core fits against scikit-learn's inertia, determinism, dense = sparse, bad input.
 mod core_fit;
+// kmkit-core metrics and choice of k: parity with sklearn.metrics on iris,
+// the knee rule, the gap statistic and the silhouette sweep.
+mod core_metrics;
 // kmkit-speech MFCCs and mel bank against librosa; WAV decoding and bad files.
 mod speech_mfcc;
 // kmkit-speech end to end on FSDD: speaker clusters (ARI), VAD, VQ codebooks.

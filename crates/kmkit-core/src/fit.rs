@@ -10,6 +10,7 @@ use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
 use crate::elkan::elkan;
 use crate::hamerly::hamerly;
+use crate::yinyang::yinyang;
 use crate::params::{Algorithm, Init, KMeansParams, Metric};
 use crate::points::{DenseRows, Points, SparseRows};
 use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
@@ -44,7 +45,8 @@ impl KMeansParams {
         }
         with_threads(self.threads, || {
             let owned = prepare_rows(input, self.metric)?;
-            let tol = self.tol * mean_variance(&input.data);
+            // Scaled by the variance of the rows clustered (normalised under cosine).
+            let tol = self.tol * mean_variance(&owned.data());
             Ok(match owned.rows(input.weights) {
                 Rows::Dense(p) => fit_points(&p, self, valid.n_init, tol),
                 Rows::Sparse(p) => fit_points(&p, self, valid.n_init, tol),
@@ -112,6 +114,7 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
         let iterate = |init| match algorithm {
             Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
             Algorithm::Elkan => elkan(points, init, params.max_iter, tol, params.metric),
+            Algorithm::Yinyang => yinyang(points, init, params.max_iter, tol, params.metric),
             _ => lloyd(points, init, params.max_iter, tol, params.metric),
         };
         let mut result = iterate(init);
@@ -140,6 +143,7 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
         n_iter: best.n_iter,
         converged: best.converged,
         params: params.clone(),
+        minibatch: None,
         warnings,
         labels: best.labels,
     }
@@ -183,6 +187,13 @@ pub(crate) enum Rows<'a> {
 }
 
 impl OwnedRows<'_> {
+    pub(crate) fn data(&self) -> Data<'_> {
+        match self {
+            OwnedRows::Dense(x) => Data::Dense(x.view()),
+            OwnedRows::Sparse(x) => Data::Sparse(x),
+        }
+    }
+
     pub(crate) fn rows<'b>(&'b self, weights: Option<&'b [f32]>) -> Rows<'b> {
         match self {
             OwnedRows::Dense(x) => {
