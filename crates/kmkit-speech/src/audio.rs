@@ -251,3 +251,29 @@ pub fn load(path: &Path, target_rate: Option<u32>) -> Result<Audio> {
         _ => Ok(audio),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(freq: f64, sr: u32, n: usize) -> Vec<f32> {
+        (0..n).map(|i| (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / sr as f64).sin()) as f32).collect()
+    }
+
+    #[test]
+    fn resampling_keeps_length_ratio_and_a_tone_below_nyquist() {
+        let a = Audio::new(tone(440.0, 16000, 16000), 16000);
+        let b = a.resample(8000, "tone").unwrap();
+        assert_eq!(b.sample_rate, 8000);
+        assert_eq!(b.samples.len(), 8000);
+        // Away from the edges the output is the 8 kHz tone (rubato's delay is trimmed).
+        let want = tone(440.0, 8000, 8000);
+        let err = b.samples[500..7500].iter().zip(&want[500..7500]).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(err < 0.01, "max deviation {err}");
+        // A 6 kHz tone is above the new Nyquist (4 kHz) and is filtered out.
+        let high = Audio::new(tone(6000.0, 16000, 16000), 16000).resample(8000, "high").unwrap();
+        let rms = (high.samples[500..7500].iter().map(|v| v * v).sum::<f32>() / 7000.0).sqrt();
+        assert!(rms < 0.01, "aliased energy {rms}");
+        assert!(a.resample(0, "tone").is_err());
+    }
+}
