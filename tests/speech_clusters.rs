@@ -56,6 +56,17 @@ fn default_pipeline_clusters_fsdd_speakers_at_least_as_well_as_sklearn_librosa()
     eprintln!("FSDD 4 speakers, k=4: kmkit ARI per seed {aris:.4?}, mean {mean:.4}; sklearn+librosa baseline {baseline}");
     assert!(mean >= baseline, "mean ARI {mean:.4} < baseline {baseline}");
 
+    // The baseline's own recipe (13 coefficients) lands where scikit-learn + librosa did.
+    let mut recipe = EmbeddingSettings::default();
+    recipe.mfcc.n_mfcc = 13;
+    let (_, f13) = recipe.fit(&clips).unwrap();
+    let ari13: Vec<f64> = (0..5)
+        .map(|seed| metrics::adjusted_rand_index(&truth, KMeans::params(4).seed(seed).n_init(10).fit(&f13).unwrap().labels()).unwrap())
+        .collect();
+    let mean13 = ari13.iter().sum::<f64>() / 5.0;
+    eprintln!("same recipe with 13 coefficients: ARI {ari13:.4?}, mean {mean13:.4}");
+    assert!((mean13 - baseline).abs() < 0.03, "13-coefficient recipe ARI {mean13:.4} vs baseline {baseline}");
+
     // The fitted state survives JSON and repeats the transform exactly.
     let again = FittedEmbedding::from_json(&fitted.to_json()).unwrap();
     assert_eq!(again.transform(&clips[..50]).unwrap().data, fitted.transform(&clips[..50]).unwrap().data);

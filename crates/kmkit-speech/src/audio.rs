@@ -178,7 +178,7 @@ fn decode_data_chunk(bytes: &[u8], start: usize, n_values: usize, spec: hound::W
     }
     let data_len = u32::from_le_bytes(header[4..8].try_into().ok()?) as usize;
     let width = (spec.bits_per_sample / 8) as usize;
-    if n_values == 0 || data_len / n_values != width || spec.bits_per_sample % 8 != 0 {
+    if n_values == 0 || data_len / n_values != width || !spec.bits_per_sample.is_multiple_of(8) {
         return if n_values == 0 { Some(Ok(Vec::new())) } else { None };
     }
     let data = &bytes[start..];

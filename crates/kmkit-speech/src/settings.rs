@@ -311,7 +311,7 @@ impl MfccSettings {
         if self.deltas > 2 {
             return invalid("deltas", self.deltas.to_string(), "0, 1 or 2");
         }
-        if self.deltas > 0 && (self.delta_width < 3 || self.delta_width % 2 == 0) {
+        if self.deltas > 0 && (self.delta_width < 3 || self.delta_width.is_multiple_of(2)) {
             return invalid("delta_width", self.delta_width.to_string(), "an odd number ≥ 3");
         }
         Ok(Geometry { sample_rate, n_fft, win_length: win, hop_length: hop, fmax })
