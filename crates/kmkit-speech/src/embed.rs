@@ -14,6 +14,7 @@ use crate::settings::{Length, MfccSettings};
 
 /// How clips become vectors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EmbeddingSettings {
     /// The frame transform.
     pub mfcc: MfccSettings,
@@ -21,6 +22,9 @@ pub struct EmbeddingSettings {
     pub std: bool,
     /// Standardise every column across the collection (mean 0, unit variance).
     pub standardize: bool,
+    /// Resample clips at another rate to this one first (so a model fitted on
+    /// 8 kHz audio embeds 16 kHz audio the same way); `None` keeps each clip's rate.
+    pub target_rate: Option<u32>,
 }
 
 impl Default for EmbeddingSettings {
@@ -42,6 +46,7 @@ impl Default for EmbeddingSettings {
             },
             std: true,
             standardize: true,
+            target_rate: None,
         }
     }
 }
@@ -146,8 +151,46 @@ fn raw_embeddings(settings: &EmbeddingSettings, clips: &[Clip]) -> Result<Array2
     let mfcc = Mfcc::new(settings.mfcc.clone())?;
     let rows: Vec<Vec<f32>> = clips
         .par_iter()
-        .map(|clip| Ok(frame_statistics(mfcc.compute(&clip.audio, &clip.id)?.view(), settings.std)))
+        .map(|clip| {
+            let frames = match settings.target_rate {
+                Some(rate) if rate != clip.audio.sample_rate => mfcc.compute(&clip.audio.resample(rate, &clip.id)?, &clip.id)?,
+                _ => mfcc.compute(&clip.audio, &clip.id)?,
+            };
+            Ok(frame_statistics(frames.view(), settings.std))
+        })
         .collect::<Result<_>>()?;
     let d = rows[0].len();
     Ok(Array2::from_shape_vec((rows.len(), d), rows.concat()).expect("every clip gives d statistics"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::Audio;
+
+    fn tone(freq: f32, sr: u32) -> Audio {
+        Audio::new((0..sr / 2).map(|i| (i as f32 * freq / sr as f32 * std::f32::consts::TAU).sin() * 0.3).collect(), sr)
+    }
+
+    #[test]
+    fn statistics_standardisation_and_target_rate() {
+        let clips: Vec<Clip> = [300.0, 700.0, 1500.0].iter().enumerate().map(|(i, &f)| Clip::new(format!("c{i}"), tone(f, 8000))).collect();
+        let settings = EmbeddingSettings { target_rate: Some(8000), ..EmbeddingSettings::default() };
+        let (fitted, x) = settings.fit(&clips).unwrap();
+        let kmkit_core::Matrix::Dense(a) = &x.data else { panic!("dense") };
+        for col in a.columns() {
+            assert!(col.mean().unwrap().abs() < 1e-5);
+        }
+        assert_eq!(x.row_ids, ["c0", "c1", "c2"]);
+        assert_eq!(x.feature_names[0], "mean_mfcc0");
+        assert_eq!(x.feature_names[20], "std_mfcc0");
+        // The same tone at 16 kHz is resampled to 8 kHz and lands near its 8 kHz twin.
+        let y = fitted.transform(&[Clip::new("hi", tone(700.0, 16000))]).unwrap();
+        let kmkit_core::Matrix::Dense(b) = &y.data else { panic!("dense") };
+        let dist = |r: usize| a.row(r).iter().zip(b.row(0)).map(|(p, q)| (p - q).powi(2)).sum::<f32>();
+        assert!(dist(1) < dist(0) && dist(1) < dist(2), "{} {} {}", dist(0), dist(1), dist(2));
+        assert!(matches!(settings.fit(&[]), Err(SpeechError::BadInput(_))));
+        let stats = frame_statistics(ndarray::array![[1.0f32, 2.0], [3.0, 2.0]].view(), true);
+        assert_eq!(stats, vec![2.0, 2.0, 1.0, 0.0]);
+    }
 }
