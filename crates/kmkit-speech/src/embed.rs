@@ -114,6 +114,22 @@ impl FittedEmbedding {
         Ok(self.finish(raw, clips))
     }
 
+    /// Rows in embedding space (e.g. k-means centroids) back in raw units:
+    /// the mean (and std) of each MFCC coefficient, in the columns of
+    /// `feature_names`; for per-cluster MFCC pictures and descriptions.
+    pub fn inverse_transform(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        if x.ncols() != self.mean.len() {
+            return Err(SpeechError::BadInput(format!("{} columns given, the embedding has {}", x.ncols(), self.mean.len())));
+        }
+        let mut out = x.to_owned();
+        for mut row in out.rows_mut() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = (*v as f64 * self.scale[j] + self.mean[j]) as f32;
+            }
+        }
+        Ok(out)
+    }
+
     /// The state as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("embedding state always serialises")
@@ -190,6 +206,11 @@ mod tests {
         let dist = |r: usize| a.row(r).iter().zip(b.row(0)).map(|(p, q)| (p - q).powi(2)).sum::<f32>();
         assert!(dist(1) < dist(0) && dist(1) < dist(2), "{} {} {}", dist(0), dist(1), dist(2));
         assert!(matches!(settings.fit(&[]), Err(SpeechError::BadInput(_))));
+        // Un-standardising gives back each clip's raw statistics.
+        let raw = raw_embeddings(&settings, &clips).unwrap();
+        let back = fitted.inverse_transform(a.view()).unwrap();
+        assert!(back.iter().zip(raw.iter()).all(|(p, q)| (p - q).abs() <= 1e-3 * q.abs().max(1.0)));
+        assert!(fitted.inverse_transform(a.slice(ndarray::s![.., ..3])).is_err());
         let stats = frame_statistics(ndarray::array![[1.0f32, 2.0], [3.0, 2.0]].view(), true);
         assert_eq!(stats, vec![2.0, 2.0, 1.0, 0.0]);
     }
