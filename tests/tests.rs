@@ -5,6 +5,10 @@ mod core_fit;
 // kmkit-core metrics and choice of k: parity with sklearn.metrics on iris,
 // the knee rule, the gap statistic and the silhouette sweep.
 mod core_metrics;
+// kmkit-speech MFCCs and mel bank against librosa; WAV decoding and bad files.
+mod speech_mfcc;
+// kmkit-speech end to end on FSDD: speaker clusters (ARI), VAD, VQ codebooks.
+mod speech_clusters;
 
 // kmkit-rfm: R, F, M, scores, segments and ledger against the pandas recipe; bad input.
 mod rfm;

@@ -122,8 +122,10 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
             let mut c = result.centroids.clone();
             let mut l = result.labels.clone();
             if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
-                let again = iterate(c);
+                let mut again = iterate(c);
                 if again.inertia < result.inertia {
+                    // n_iter counts the iterations of both passes.
+                    again.n_iter += result.n_iter;
                     result = again;
                 }
             }
