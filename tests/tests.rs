@@ -5,3 +5,6 @@ mod core_fit;
 // kmkit-core metrics and choice of k: parity with sklearn.metrics on iris,
 // the knee rule, the gap statistic and the silhouette sweep.
 mod core_metrics;
+// kmkit-image: PSNR ≥ scikit-learn's colour-quantization example on china.jpg at
+// every k, Kodak k=64 size and quality, broken and extreme images.
+mod image_quantize;

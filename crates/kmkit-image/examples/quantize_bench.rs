@@ -3,7 +3,7 @@
 //! scikit-learn and pngquant.
 //!
 //! ```text
-//! cargo run --release -p kmkit-image --example quantize_bench -- IN K RUNS OUT.png [srgb|linear|lab|oklab] [dither] [sample=N]
+//! cargo run --release -p kmkit-image --example quantize_bench -- IN K RUNS OUT.png [srgb|linear|lab|oklab] [dither] [sample=N] [n_init=N]
 //! ```
 
 use std::time::Instant;
@@ -13,13 +13,15 @@ use kmkit_image::{compare, open, quantize, DecodeOptions, Dither, Histogram, Qua
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
-        return Err("usage: quantize_bench IN K RUNS OUT.png [space] [dither] [sample=N]".into());
+        return Err("usage: quantize_bench IN K RUNS OUT.png [space] [dither] [sample=N] [n_init=N]".into());
     }
     let (input, k, runs, out) = (&args[0], args[1].parse::<usize>()?, args[2].parse::<usize>()?, &args[3]);
     let mut params = QuantizeParams::new(k);
     for extra in &args[4..] {
         if extra == "dither" {
             params = params.dither(Dither::FloydSteinberg);
+        } else if let Some(n) = extra.strip_prefix("n_init=") {
+            params = params.n_init(n.parse()?);
         } else if let Some(n) = extra.strip_prefix("sample=") {
             params = params.sample(n.parse()?);
         } else {
@@ -46,10 +48,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let quality = compare(&image, &q.indexed.to_image())?;
     let unique = Histogram::of(&image).len();
     println!(
-        "{{\"input\":{input:?},\"k\":{k},\"space\":\"{}\",\"pixels\":{},\"unique_colors\":{unique},\"runs\":{},\
+        "{{\"input\":{input:?},\"k\":{k},\"space\":\"{}\",\"n_init\":{},\"pixels\":{},\"unique_colors\":{unique},\"runs\":{},\
          \"quantize_ms_median\":{:.3},\"quantize_ms_all\":{:?},\"decode_ms\":{decode_ms:.3},\"encode_ms\":{encode_ms:.3},\
          \"png_bytes\":{},\"psnr_db\":{:.4},\"ssim\":{:.5},\"delta_e_mean\":{:.4},\"delta_e_p95\":{:.4}}}",
         params.space,
+        params.n_init,
         image.len(),
         times.len(),
         times[times.len() / 2],

@@ -203,6 +203,23 @@ mod tests {
     }
 
     #[test]
+    fn sixteen_bit_png_keeps_its_precision() {
+        // 2×1 RGBA at 16 bits: values no 8-bit image can hold.
+        let values: [u16; 8] = [1, 300, 65535, 65535, 40000, 2, 7, 32768];
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, 2, 1);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Sixteen);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&values.iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<_>>()).unwrap();
+        w.finish().unwrap();
+        let im = decode(&out, &DecodeOptions::default()).unwrap();
+        assert_eq!(im.bit_depth(), 16);
+        assert_eq!(im.pixels(), [[1, 300, 65535, 65535], [40000, 2, 7, 32768]]);
+        assert!(im.has_alpha());
+    }
+
+    #[test]
     fn empty_and_garbage_bytes_are_clear_errors() {
         let o = DecodeOptions::default();
         assert!(matches!(decode(&[], &o), Err(ImageError::EmptyFile)));

@@ -56,6 +56,7 @@ mod params;
 mod quality;
 mod quantize;
 mod remap;
+mod seed;
 mod space;
 
 pub use decode::{decode, open, DecodeOptions, Image, DEFAULT_MAX_PIXELS};
@@ -63,7 +64,7 @@ pub use error::{ImageError, Result};
 pub use histogram::Histogram;
 pub use indexed::{encode_rgba8, Indexed};
 pub use palette::{hex, parse_hex, Palette};
-pub use params::{Dither, FitOn, QuantizeParams, MAX_COLORS};
+pub use params::{Dither, FitOn, QuantizeParams, DEFAULT_N_INIT, MAX_COLORS};
 pub use quality::{ciede2000, compare, delta_e_2000, mse, psnr, ssim, Quality};
 pub use quantize::{auto_k, quantize, AutoK, Quantized};
 pub use space::{

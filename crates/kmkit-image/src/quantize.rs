@@ -127,6 +127,41 @@ mod tests {
     }
 
     #[test]
+    fn alpha_survives_the_whole_pipeline() {
+        // Left half transparent, a band half-transparent, the rest an opaque gradient.
+        let (w, h) = (40u32, 20u32);
+        let mut rgba = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let a = if x < 10 { 0 } else if x < 20 { 128 } else { 255 };
+                rgba.extend([(x * 6) as u8, (y * 12) as u8, 50, a]);
+            }
+        }
+        let im = Image::from_rgba8(w, h, &rgba).unwrap();
+        for space in crate::ColorSpace::ALL {
+            let q = quantize(&im, &QuantizeParams::new(8).space(space)).unwrap();
+            let p = &q.palette;
+            assert_eq!(p.len(), 8, "{space}");
+            assert_eq!(p.transparent(), Some(0));
+            assert!(p.with_alpha());
+            let out = q.indexed.to_rgba8();
+            for (i, px) in rgba.chunks(4).enumerate() {
+                let got = out[i * 4 + 3];
+                match px[3] {
+                    0 => assert_eq!(got, 0, "{space}: transparent pixel {i}"),
+                    128 => assert!((100..=160).contains(&got), "{space}: half-transparent pixel {i} got {got}"),
+                    _ => assert!(got >= 200, "{space}: opaque pixel {i} got alpha {got}"),
+                }
+            }
+            let png = q.indexed.to_png().unwrap();
+            let back = crate::decode(&png, &crate::DecodeOptions::default()).unwrap();
+            assert_eq!(back.to_rgba8(), out, "{space}");
+        }
+        let clear = Image::from_rgba8(2, 1, &[0; 8]).unwrap();
+        assert!(matches!(quantize(&clear, &QuantizeParams::new(4)), Err(ImageError::AllTransparent)));
+    }
+
+    #[test]
     fn sampled_fit_is_close_to_the_exact_one() {
         let im = gradient();
         let exact = quantize(&im, &QuantizeParams::new(16)).unwrap();
