@@ -15,3 +15,6 @@ mod rfm;
 
 // kmkit-genes: transforms vs numpy, Golub/Khan ARI vs scikit-learn, GEO, gene mode, consensus; bad input.
 mod genes;
+// kmkit-image: PSNR ≥ scikit-learn's colour-quantization example on china.jpg at
+// every k, Kodak k=64 size and quality, broken and extreme images.
+mod image_quantize;
