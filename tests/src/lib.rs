@@ -1,4 +1,6 @@
-//! Helpers shared by the end-to-end tests: fixture paths and dataset loaders.
+//! Helpers shared by the end-to-end tests: fixture paths, dataset loaders,
+//! synthetic data.
 
+pub mod blobs;
 pub mod data;
 pub mod text;

@@ -8,7 +8,9 @@
 //! The principal types are [`KMeansParams`] (built by [`KMeans::params`]),
 //! the fitted [`Model`], the input contract [`Features`] / [`Input`], and
 //! [`PartialStats`], the associative per-slice statistics one Lloyd step is
-//! made of.
+//! made of. [`MiniBatchKMeans`] fits large data in mini-batches and learns
+//! from streams with `partial_fit`. With the `linfa` feature, the parameters
+//! implement linfa's `Fit` and [`Model`] its `PredictInplace`.
 //!
 //! **Key design decision:** work is split into row groups fixed by the number
 //! of rows alone and merged in group order, with all sums in f64, so the same
@@ -34,20 +36,29 @@
 #![deny(missing_docs)]
 
 mod data;
+mod elkan;
 mod error;
 mod fit;
+mod hamerly;
 pub mod kernels;
+#[cfg(feature = "linfa")]
+mod linfa;
 mod lloyd;
 pub mod metrics;
+mod minibatch;
 mod model;
 mod params;
 mod points;
 mod seeding;
+pub mod select;
 mod stats;
+mod yinyang;
 
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};
-pub use fit::KMeans;
+pub use fit::{init_centroids, KMeans};
+pub use minibatch::{MiniBatchKMeans, MiniBatchParams, MiniBatchSettings, ValidMiniBatchParams};
 pub use model::{Model, MODEL_FORMAT_VERSION};
 pub use params::{Algorithm, Init, KMeansParams, Metric, ValidParams};
+pub use select::{gap_rule, knee, select_k, Criteria, GapScore, KScore, KSweep, Skipped};
 pub use stats::{partial_stats, PartialStats};

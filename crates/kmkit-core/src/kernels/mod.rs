@@ -18,6 +18,8 @@ use ndarray::ArrayView2;
 use crate::error::{KMeansError, Result};
 
 pub mod scalar;
+#[cfg(test)]
+mod tests;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 
