@@ -98,7 +98,7 @@ pub enum TextError {
     /// More clusters asked for than there are documents with any term.
     #[error(
         "k = {k} is larger than the number of documents with at least one vocabulary term \
-         ({n_usable} of {n_docs}; the others are empty or only stop words): lower k"
+         ({n_usable} of {n_docs}; the others have no term left after stop words and min_df/max_df pruning): lower k"
     )]
     TooFewDocuments {
         /// Clusters asked for.

@@ -61,7 +61,7 @@ pub use error::{Result, TextError};
 pub use lsa::{FittedLsa, Lsa};
 pub use ngram::{NgramFilter, NgramTokenStream, NgramTokenizer};
 pub use pipeline::{
-    score, Assignment, DocFeatures, Scores, TopicFit, TopicModel, TopicsConfig, TOPIC_MODEL_FORMAT_VERSION,
+    score, Assignment, DocFeatures, Scores, TopicFit, TopicModel, TopicsConfig, LSA_N_INIT, TOPIC_MODEL_FORMAT_VERSION,
 };
 pub use stem::{Language, StemFilter, StemTokenStream, StemTokenizer};
 pub use stop::{StopWordFilter, StopWordTokenStream, StopWordTokenizer, StopWords};

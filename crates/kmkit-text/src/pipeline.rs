@@ -14,6 +14,12 @@ use crate::topics::{nearest_documents, top_terms, TermWeight, Topic};
 /// Version of the topic-model JSON format; bumped on incompatible changes.
 pub const TOPIC_MODEL_FORMAT_VERSION: u32 = 1;
 
+/// k-means restarts in the LSA space unless the caller chose `n_init`.
+/// Single runs there vary widely with the seed (NMI 0.61–0.71 over ten seeds
+/// on the StackOverflow titles, k = 20), the best-inertia run of five is
+/// steadier (0.68–0.71), and a run costs a fraction of a second.
+pub const LSA_N_INIT: usize = 5;
+
 /// Everything that defines a topic model: TF-IDF, optional LSA, k-means.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicsConfig {
@@ -32,9 +38,11 @@ impl TopicsConfig {
     pub fn new(k: usize) -> Self {
         TopicsConfig { tfidf: TfIdf::for_topics(), lsa: None, kmeans: KMeans::params(k).metric(Metric::Cosine) }
     }
-    /// Adds LSA to `n_components` dimensions (seeded like k-means).
+    /// Adds LSA to `n_components` dimensions (seeded like k-means), and
+    /// [`LSA_N_INIT`] k-means restarts if `n_init` was not set.
     pub fn lsa(mut self, n_components: usize) -> Self {
         self.lsa = Some(Lsa::new(n_components).seed(self.kmeans.seed));
+        self.kmeans.n_init.get_or_insert(LSA_N_INIT);
         self
     }
     /// Sets the seed of k-means and of LSA.
