@@ -2,6 +2,10 @@
 
 // kmkit-core fits against scikit-learn's inertia, determinism, dense = sparse, bad input.
 mod core_fit;
+// kmkit-text TF-IDF against scikit-learn's TfidfVectorizer on the StackOverflow titles.
+mod text_tfidf;
+// kmkit-text documents → topics on the StackOverflow titles: NMI against scikit-learn, topics, errors.
+mod text_topics;
 // kmkit-core metrics and choice of k: parity with sklearn.metrics on iris,
 // the knee rule, the gap statistic and the silhouette sweep.
 mod core_metrics;

@@ -3,3 +3,4 @@
 
 pub mod blobs;
 pub mod data;
+pub mod text;
