@@ -53,8 +53,9 @@ fn assert_bit_identical(a: &kmkit_core::Model, b: &kmkit_core::Model) {
 fn same_seed_is_bit_identical_for_1_and_2_threads_dense_and_sparse() {
     let x = table("digits").x32();
     let sparse = Csr::from_dense(x.view()).unwrap();
-    for init in [Init::KMeansPlusPlus, Init::kmeans_parallel(), Init::Random] {
-        let params = KMeans::params(10).seed(7).n_init(2).init(init);
+    let algorithms = [kmkit_core::Algorithm::Lloyd, kmkit_core::Algorithm::Hamerly, kmkit_core::Algorithm::Elkan];
+    for (init, algorithm) in [Init::KMeansPlusPlus, Init::kmeans_parallel(), Init::Random].into_iter().zip(algorithms) {
+        let params = KMeans::params(10).seed(7).n_init(2).init(init).algorithm(algorithm);
         let one = params.clone().threads(1).fit(&x).unwrap();
         let two = params.clone().threads(2).fit(&x).unwrap();
         assert_bit_identical(&one, &two);
@@ -149,4 +150,25 @@ fn model_round_trips_through_json_and_predicts_the_fit_labels() {
     let wrong = model.to_json().replace("\"format_version\": 1", "\"format_version\": 99");
     assert!(matches!(kmkit_core::Model::from_json(&wrong), Err(KMeansError::Model(_))));
     assert!(matches!(kmkit_core::Model::from_json("{"), Err(KMeansError::Model(_))));
+}
+
+#[test]
+fn bounded_algorithms_reach_the_same_fixed_point_as_lloyd() {
+    use kmkit_core::Algorithm;
+    let cases = [("seeds", 3), ("seeds", 12), ("iris", 8), ("digits", 10), ("wine", 5)];
+    for (name, k) in cases {
+        let x = table(name).standardized().mapv(|v| v as f32);
+        for refine in [false, true] {
+            let params = KMeans::params(k).seed(11).n_init(2).tol(0.0).refine(refine);
+            let lloyd = params.clone().algorithm(Algorithm::Lloyd).fit(&x).unwrap();
+            let hamerly = params.clone().algorithm(Algorithm::Hamerly).fit(&x).unwrap();
+            let elkan = params.algorithm(Algorithm::Elkan).fit(&x).unwrap();
+            assert_eq!(lloyd.labels(), elkan.labels(), "elkan {name} k={k} refine={refine}");
+            assert!((lloyd.inertia - elkan.inertia).abs() <= 1e-6 * lloyd.inertia);
+            assert_eq!(lloyd.labels(), hamerly.labels(), "{name} k={k} refine={refine}");
+            let diff = lloyd.centroids.iter().zip(hamerly.centroids.iter()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(diff < 1e-5, "{name} k={k}: centroid difference {diff}");
+            assert!((lloyd.inertia - hamerly.inertia).abs() <= 1e-6 * lloyd.inertia);
+        }
+    }
 }

@@ -8,7 +8,9 @@ use crate::data::{validate, Csr, Data, Input};
 use crate::error::{KMeansError, Result};
 use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
-use crate::params::{Init, KMeansParams, Metric};
+use crate::elkan::elkan;
+use crate::hamerly::hamerly;
+use crate::params::{Algorithm, Init, KMeansParams, Metric};
 use crate::points::{DenseRows, Points, SparseRows};
 use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
 
@@ -54,23 +56,48 @@ impl KMeansParams {
 /// Cap on Hartigan sweeps; each costs about one Lloyd iteration.
 const HARTIGAN_SWEEPS: usize = 50;
 
+/// The starting centroids `params` would use for its first run on `x` (as
+/// scikit-learn's `kmeans_plusplus`): seeding only, no iterations. May return
+/// fewer than k rows when the data has fewer distinct rows.
+pub fn init_centroids<'a>(x: impl Into<Input<'a>>, params: &KMeansParams) -> Result<Array2<f32>> {
+    params.check()?;
+    let input = x.into();
+    validate(&input)?;
+    let (n, k) = (input.data.n_rows(), params.n_clusters);
+    if k > n {
+        return Err(KMeansError::TooManyClusters { k, n });
+    }
+    with_threads(params.threads, || {
+        let owned = prepare_rows(input, params.metric)?;
+        Ok(match owned.rows(input.weights) {
+            Rows::Dense(p) => seed(&p, params, 0),
+            Rows::Sparse(p) => seed(&p, params, 0),
+        })
+    })?
+}
+
+fn seed(points: &(impl Points + ?Sized), params: &KMeansParams, run: usize) -> Array2<f32> {
+    let k = params.n_clusters;
+    let mut r = rng(params.seed, run as u64);
+    match &params.init {
+        Init::KMeansPlusPlus => kmeans_plus_plus(points, k, &mut r).centroids,
+        Init::KMeansParallel { rounds, oversampling } => {
+            kmeans_parallel(points, k, *rounds, *oversampling, params.seed.wrapping_add(run as u64), &mut r).centroids
+        }
+        Init::Random => random_rows(points, k, &mut r).centroids,
+        Init::Given(c) => match params.metric {
+            Metric::Euclidean => c.clone(),
+            Metric::Cosine => normalize_rows(c.clone()),
+        },
+    }
+}
+
 fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: usize, tol: f64) -> Model {
     let k = params.n_clusters;
     let mut best: Option<Run> = None;
     let mut warnings = Vec::new();
     for run in 0..n_init {
-        let mut r = rng(params.seed, run as u64);
-        let init = match &params.init {
-            Init::KMeansPlusPlus => kmeans_plus_plus(points, k, &mut r).centroids,
-            Init::KMeansParallel { rounds, oversampling } => {
-                kmeans_parallel(points, k, *rounds, *oversampling, params.seed.wrapping_add(run as u64), &mut r).centroids
-            }
-            Init::Random => random_rows(points, k, &mut r).centroids,
-            Init::Given(c) => match params.metric {
-                Metric::Euclidean => c.clone(),
-                Metric::Cosine => normalize_rows(c.clone()),
-            },
-        };
+        let init = seed(points, params, run);
         if init.nrows() < k {
             let msg = format!(
                 "only {} distinct rows for n_clusters = {k}: the model has {} clusters",
@@ -81,12 +108,18 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
                 warnings.push(msg);
             }
         }
-        let mut result = lloyd(points, init, params.max_iter, tol, params.metric);
+        let algorithm = params.algorithm.resolve(points.n(), points.d(), init.nrows());
+        let iterate = |init| match algorithm {
+            Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
+            Algorithm::Elkan => elkan(points, init, params.max_iter, tol, params.metric),
+            _ => lloyd(points, init, params.max_iter, tol, params.metric),
+        };
+        let mut result = iterate(init);
         if params.refine && params.metric == Metric::Euclidean {
             let mut c = result.centroids.clone();
             let mut l = result.labels.clone();
             if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
-                let again = lloyd(points, c, params.max_iter, tol, params.metric);
+                let again = iterate(c);
                 if again.inertia < result.inertia {
                     result = again;
                 }

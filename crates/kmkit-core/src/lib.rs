@@ -34,8 +34,10 @@
 #![deny(missing_docs)]
 
 mod data;
+mod elkan;
 mod error;
 mod fit;
+mod hamerly;
 pub mod kernels;
 mod lloyd;
 pub mod metrics;
@@ -47,7 +49,7 @@ mod stats;
 
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};
-pub use fit::KMeans;
+pub use fit::{init_centroids, KMeans};
 pub use model::{Model, MODEL_FORMAT_VERSION};
 pub use params::{Algorithm, Init, KMeansParams, Metric, ValidParams};
 pub use stats::{partial_stats, PartialStats};

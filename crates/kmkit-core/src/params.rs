@@ -50,6 +50,28 @@ pub enum Algorithm {
     Auto,
     /// Blocked Lloyd with the fused SIMD distance-argmin kernel.
     Lloyd,
+    /// Hamerly's bounds: skips most distance computations at low dimension.
+    Hamerly,
+    /// Elkan's bounds: k lower bounds per row (n×k memory); fewest distance
+    /// computations at moderate k.
+    Elkan,
+}
+
+/// Elkan keeps n×k f32 lower bounds; above this many `auto` prefers Hamerly.
+const ELKAN_MAX_BOUNDS: usize = 1 << 25;
+
+impl Algorithm {
+    /// The algorithm `Auto` resolves to for data of `n` rows, `d` columns and `k` clusters:
+    /// bounds pay off when distances are cheap relative to the bookkeeping
+    /// (low dimension) and there are enough centroids to skip.
+    pub fn resolve(self, n: usize, d: usize, k: usize) -> Algorithm {
+        match self {
+            Algorithm::Auto if d <= 16 && k >= 8 && n.saturating_mul(k) <= ELKAN_MAX_BOUNDS => Algorithm::Elkan,
+            Algorithm::Auto if d <= 16 && k >= 8 => Algorithm::Hamerly,
+            Algorithm::Auto => Algorithm::Lloyd,
+            other => other,
+        }
+    }
 }
 
 /// The distance clusters are formed by.

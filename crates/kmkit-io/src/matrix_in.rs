@@ -1,4 +1,4 @@
-//! Binary matrices in: NumPy `.npy` (f32/f64, C or Fortran order, via npyz),
+//! Binary matrices in: NumPy `.npy` (f32/f64, C or Fortran order, via ndarray-npy),
 //! `.fvecs` (per row: little-endian i32 dimension, then that many f32) and
 //! `.fbin` (u32 rows, u32 columns, then row-major f32), the formats of the
 //! ANN benchmark corpora.
@@ -13,43 +13,42 @@ fn bad(path: &Path, message: impl Into<String>) -> IoError {
     IoError::Matrix { path: path.to_path_buf(), message: message.into() }
 }
 
-/// Reads a 2-D (or 1-D, as one column) `.npy` array of f32 or f64.
+/// Reads a 2-D (or 1-D, as one column) `.npy` array of f32 or f64, in C or
+/// Fortran order.
 pub fn read_npy(path: &Path) -> Result<Table> {
+    use ndarray::{Array1, Array2};
+    use ndarray_npy::{ReadNpyError, ReadNpyExt};
     let bytes = read_bytes(path)?;
-    let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| bad(path, format!("not a valid .npy file: {e}")))?;
-    let shape = npy.shape().to_vec();
-    let (n, d) = match shape[..] {
-        [n] => (n as usize, 1),
-        [n, d] => (n as usize, d as usize),
-        _ => return Err(bad(path, format!("the array has shape {shape:?}: give a 2-D array (rows × features)"))),
-    };
-    let fortran = npy.order() == npyz::Order::Fortran;
-    let dtype = npy.dtype();
-    let type_str = match &dtype {
-        npyz::DType::Plain(t) => t.clone(),
-        _ => return Err(bad(path, "structured arrays are not supported: save a plain float array")),
-    };
-    let read_err = |e: std::io::Error| bad(path, format!("cannot read the data: {e}"));
-    let values: Vec<f64> = match (type_str.type_char(), type_str.size_field()) {
-        (npyz::TypeChar::Float, 4) => npy.into_vec::<f32>().map_err(read_err)?.into_iter().map(f64::from).collect(),
-        (npyz::TypeChar::Float, 8) => npy.into_vec::<f64>().map_err(read_err)?,
-        _ => return Err(bad(path, format!("dtype {type_str} is not supported: save the array as float32 or float64"))),
-    };
-    if values.len() != n * d {
-        return Err(bad(path, format!("{} values for shape {shape:?}", values.len())));
-    }
-    let row_major = if fortran && d > 1 {
-        let mut v = vec![0.0; n * d];
-        for j in 0..d {
-            for i in 0..n {
-                v[i * d + j] = values[j * n + i];
-            }
+    // ndarray-npy reads one element type and rank at a time: try each of the
+    // four supported forms, moving on only when the descriptor or rank differs.
+    let wrong_form = |e: &ReadNpyError| matches!(e, ReadNpyError::WrongDescriptor(_) | ReadNpyError::WrongNdim(..));
+    let explain = |e: ReadNpyError| match e {
+        ReadNpyError::WrongDescriptor(d) => {
+            bad(path, format!("dtype {d} is not supported: save the array as float32 or float64"))
         }
-        v
-    } else {
-        values
+        ReadNpyError::WrongNdim(_, n) => {
+            bad(path, format!("the array has {n} dimensions: give a 2-D array (rows × features)"))
+        }
+        other => bad(path, format!("not a valid .npy file: {other}")),
     };
-    finite_table(path, n, d, row_major)
+    let as_table = |x: Array2<f64>| finite_table(path, x.nrows(), x.ncols(), x.as_standard_layout().iter().copied().collect());
+    let column = |v: Array1<f64>| v.insert_axis(ndarray::Axis(1));
+    match Array2::<f32>::read_npy(&bytes[..]) {
+        Ok(x) => return as_table(x.mapv(f64::from)),
+        Err(e) if !wrong_form(&e) => return Err(explain(e)),
+        Err(_) => {}
+    }
+    match Array2::<f64>::read_npy(&bytes[..]) {
+        Ok(x) => return as_table(x),
+        Err(e) if !wrong_form(&e) => return Err(explain(e)),
+        Err(_) => {}
+    }
+    match Array1::<f32>::read_npy(&bytes[..]) {
+        Ok(x) => return as_table(column(x.mapv(f64::from))),
+        Err(e) if !wrong_form(&e) => return Err(explain(e)),
+        Err(_) => {}
+    }
+    Array1::<f64>::read_npy(&bytes[..]).map(|x| column(x)).map_err(explain).and_then(as_table)
 }
 
 /// Reads a `.fvecs` file.

@@ -1,0 +1,171 @@
+//! Hamerly's exact k-means (Hamerly 2010): one upper bound (to the assigned
+//! centroid) and one lower bound (to the second nearest) per row let most
+//! rows skip the distance computations once centroids settle. It follows the
+//! same sequence of assignments as Lloyd, so it reaches the same fixed point.
+//!
+//! Bounds are Euclidean (not squared) distances in f32, compared with a small
+//! relative slack so that rounding can only make a row be re-checked, never
+//! wrongly skipped.
+
+use ndarray::Array2;
+
+use crate::lloyd::{update, Run};
+use crate::params::Metric;
+use crate::points::{map_groups, Points};
+use crate::stats::PartialStats;
+
+/// Rows skip only when the bound test wins by more than this relative margin.
+const SLACK: f32 = 1e-5;
+
+/// Per-row state: label and the two bounds.
+struct Bounds {
+    labels: Vec<u32>,
+    upper: Vec<f32>,
+    lower: Vec<f32>,
+}
+
+pub(crate) fn hamerly(points: &(impl Points + ?Sized), mut centroids: Array2<f32>, max_iter: usize, tol: f64, metric: Metric) -> Run {
+    let n = points.n();
+    let (k, d) = centroids.dim();
+    let mut b = Bounds { labels: vec![0; n], upper: vec![f32::INFINITY; n], lower: vec![0.0; n] };
+    let mut old_labels = vec![u32::MAX; n];
+    let mut dists = vec![0f32; n];
+    let mut converged = false;
+    let mut n_iter = 0;
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        let half_gap = half_nearest_gap(&centroids);
+        let stats = step(points, &centroids, &half_gap, &mut b);
+        // Squared upper bounds stand in for exact distances only when a
+        // cluster is empty and rows must be ranked by distance.
+        if stats.weights.iter().any(|&w| w <= 0.0) {
+            exact_dists(points, &centroids, &b.labels, &mut dists);
+        }
+        let (new, relocated) = update(points, &stats, &b.labels, &dists, centroids.view(), metric);
+        let moved: Vec<f32> = (0..k)
+            .map(|c| {
+                let s: f64 = (0..d).map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2)).sum();
+                s.sqrt() as f32
+            })
+            .collect();
+        let shift: f64 = moved.iter().map(|&m| (m as f64).powi(2)).sum();
+        centroids = new;
+        if b.labels == old_labels && !relocated {
+            converged = true;
+            break;
+        }
+        if shift <= tol {
+            converged = true;
+            break;
+        }
+        old_labels.copy_from_slice(&b.labels);
+        loosen(&mut b, &moved, relocated);
+    }
+    // A last exact assignment so labels and inertia match the final centroids.
+    let mut labels = vec![0u32; n];
+    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+    Run { centroids, labels, inertia: stats.inertia, n_iter, converged }
+}
+
+/// Half the distance from each centroid to its nearest other centroid.
+fn half_nearest_gap(centroids: &Array2<f32>) -> Vec<f32> {
+    let k = centroids.nrows();
+    (0..k)
+        .map(|c| {
+            let mut best = f64::INFINITY;
+            for o in 0..k {
+                if o != c {
+                    let s: f64 =
+                        centroids.row(c).iter().zip(centroids.row(o)).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum();
+                    best = best.min(s);
+                }
+            }
+            if k == 1 {
+                f32::INFINITY
+            } else {
+                (best.sqrt() / 2.0) as f32
+            }
+        })
+        .collect()
+}
+
+/// One assignment pass with bound tests, returning the step's statistics.
+fn step(points: &(impl Points + ?Sized), centroids: &Array2<f32>, half_gap: &[f32], b: &mut Bounds) -> PartialStats {
+    let (k, d) = centroids.dim();
+    let norms: Vec<f64> = centroids.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum()).collect();
+    let rows: Vec<&[f32]> = centroids.rows().into_iter().map(|r| r.to_slice().expect("contiguous")).collect();
+    let parts = map_groups(points.n(), |range| {
+        let mut updates = Vec::new();
+        let mut st = PartialStats::zeros(k, d);
+        for i in range {
+            let (mut a, mut upper, mut lower) = (b.labels[i] as usize, b.upper[i], b.lower[i]);
+            let m = half_gap[a].max(lower);
+            if upper * (1.0 + SLACK) > m {
+                upper = points.sq_dist(i, rows[a], norms[a]).sqrt();
+                if upper * (1.0 + SLACK) > m {
+                    let (mut d1, mut c1, mut d2) = (f32::INFINITY, 0usize, f32::INFINITY);
+                    for (c, row) in rows.iter().enumerate() {
+                        let dc = points.sq_dist(i, row, norms[c]);
+                        if dc < d1 {
+                            d2 = d1;
+                            d1 = dc;
+                            c1 = c;
+                        } else if dc < d2 {
+                            d2 = dc;
+                        }
+                    }
+                    a = c1;
+                    upper = d1.sqrt();
+                    lower = d2.sqrt();
+                }
+                updates.push((i, a as u32, upper, lower));
+            }
+            st.add(points, i, a as u32, upper * upper);
+        }
+        (updates, st)
+    });
+    let mut total = PartialStats::zeros(k, d);
+    for (updates, st) in parts {
+        for (i, a, u, l) in updates {
+            b.labels[i] = a;
+            b.upper[i] = u;
+            b.lower[i] = l;
+        }
+        total.merge(&st).expect("same shape");
+    }
+    total
+}
+
+/// After centroids move, an upper bound grows by its centroid's move and a
+/// lower bound shrinks by the largest move of any other centroid.
+fn loosen(b: &mut Bounds, moved: &[f32], relocated: bool) {
+    let (mut m1, mut c1, mut m2) = (0.0f32, usize::MAX, 0.0f32);
+    for (c, &m) in moved.iter().enumerate() {
+        if m > m1 {
+            m2 = m1;
+            m1 = m;
+            c1 = c;
+        } else if m > m2 {
+            m2 = m;
+        }
+    }
+    for i in 0..b.labels.len() {
+        let a = b.labels[i] as usize;
+        if relocated {
+            // A relocated centroid jumps far: force an exact check.
+            b.upper[i] = f32::INFINITY;
+            b.lower[i] = 0.0;
+            continue;
+        }
+        b.upper[i] += moved[a];
+        b.lower[i] -= if a == c1 { m2 } else { m1 };
+    }
+}
+
+fn exact_dists(points: &(impl Points + ?Sized), centroids: &Array2<f32>, labels: &[u32], dists: &mut [f32]) {
+    for (i, dd) in dists.iter_mut().enumerate() {
+        let c = centroids.row(labels[i] as usize);
+        let norm: f64 = c.iter().map(|&v| (v as f64).powi(2)).sum();
+        *dd = points.sq_dist(i, c.as_slice().expect("contiguous"), norm);
+    }
+}
