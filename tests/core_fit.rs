@@ -155,14 +155,17 @@ fn model_round_trips_through_json_and_predicts_the_fit_labels() {
 #[test]
 fn bounded_algorithms_reach_the_same_fixed_point_as_lloyd() {
     use kmkit_core::Algorithm;
-    let cases = [("seeds", 3), ("seeds", 12), ("iris", 8), ("digits", 10), ("wine", 5)];
+    let cases = [("seeds", 3), ("seeds", 12), ("iris", 8), ("digits", 10), ("digits", 40), ("wine", 5)];
     for (name, k) in cases {
         let x = table(name).standardized().mapv(|v| v as f32);
         for refine in [false, true] {
             let params = KMeans::params(k).seed(11).n_init(2).tol(0.0).refine(refine);
             let lloyd = params.clone().algorithm(Algorithm::Lloyd).fit(&x).unwrap();
             let hamerly = params.clone().algorithm(Algorithm::Hamerly).fit(&x).unwrap();
-            let elkan = params.algorithm(Algorithm::Elkan).fit(&x).unwrap();
+            let elkan = params.clone().algorithm(Algorithm::Elkan).fit(&x).unwrap();
+            let yinyang = params.algorithm(Algorithm::Yinyang).fit(&x).unwrap();
+            assert_eq!(lloyd.labels(), yinyang.labels(), "yinyang {name} k={k} refine={refine}");
+            assert!((lloyd.inertia - yinyang.inertia).abs() <= 1e-6 * lloyd.inertia);
             assert_eq!(lloyd.labels(), elkan.labels(), "elkan {name} k={k} refine={refine}");
             assert!((lloyd.inertia - elkan.inertia).abs() <= 1e-6 * lloyd.inertia);
             assert_eq!(lloyd.labels(), hamerly.labels(), "{name} k={k} refine={refine}");

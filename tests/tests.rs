@@ -2,3 +2,6 @@
 
 // kmkit-core fits against scikit-learn's inertia, determinism, dense = sparse, bad input.
 mod core_fit;
+// kmkit-core metrics and choice of k: parity with sklearn.metrics on iris,
+// the knee rule, the gap statistic and the silhouette sweep.
+mod core_metrics;

@@ -59,6 +59,7 @@ fn run() -> Result<(), Error> {
                 "lloyd" => Algorithm::Lloyd,
                 "hamerly" => Algorithm::Hamerly,
                 "elkan" => Algorithm::Elkan,
+                "yinyang" => Algorithm::Yinyang,
                 other => return Err(format!("unknown --algorithm {other}").into()),
             };
             let metric = if get("metric", "euclidean") == "cosine" { Metric::Cosine } else { Metric::Euclidean };

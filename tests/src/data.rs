@@ -19,14 +19,18 @@ pub fn reference(name: &str) -> serde_json::Value {
 
 /// A labelled table: features (f64, as scikit-learn read them) and classes.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub struct Table<T = f64> {
     /// `n × d` features.
-    pub x: Array2<f64>,
+    pub x: Array2<T>,
     /// Class per row.
-    pub y: Vec<u32>,
+    pub target: Vec<u32>,
 }
 
 impl Table {
+    /// The same table with f32 features.
+    pub fn into_f32(self) -> Table<f32> {
+        Table { x: self.x32(), target: self.target }
+    }
     /// The features as f32.
     pub fn x32(&self) -> Array2<f32> {
         self.x.mapv(|v| v as f32)
@@ -72,6 +76,6 @@ pub fn table(name: &str) -> Table {
     }
     let d = rows[0].len() - 1;
     let x = Array2::from_shape_fn((rows.len(), d), |(i, j)| rows[i][j]);
-    let y = rows.iter().map(|r| r[d] as u32).collect();
-    Table { x, y }
+    let target = rows.iter().map(|r| r[d] as u32).collect();
+    Table { x, target }
 }

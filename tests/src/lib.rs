@@ -1,3 +1,5 @@
-//! Helpers shared by the end-to-end tests: fixture paths and dataset loaders.
+//! Helpers shared by the end-to-end tests: fixture paths, dataset loaders,
+//! synthetic data.
 
+pub mod blobs;
 pub mod data;

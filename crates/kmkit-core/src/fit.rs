@@ -10,6 +10,7 @@ use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
 use crate::elkan::elkan;
 use crate::hamerly::hamerly;
+use crate::yinyang::yinyang;
 use crate::params::{Algorithm, Init, KMeansParams, Metric};
 use crate::points::{DenseRows, Points, SparseRows};
 use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
@@ -112,6 +113,7 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
         let iterate = |init| match algorithm {
             Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
             Algorithm::Elkan => elkan(points, init, params.max_iter, tol, params.metric),
+            Algorithm::Yinyang => yinyang(points, init, params.max_iter, tol, params.metric),
             _ => lloyd(points, init, params.max_iter, tol, params.metric),
         };
         let mut result = iterate(init);

@@ -45,11 +45,14 @@ mod model;
 mod params;
 mod points;
 mod seeding;
+pub mod select;
 mod stats;
+mod yinyang;
 
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};
 pub use fit::{init_centroids, KMeans};
 pub use model::{Model, MODEL_FORMAT_VERSION};
 pub use params::{Algorithm, Init, KMeansParams, Metric, ValidParams};
+pub use select::{gap_rule, knee, select_k, Criteria, GapScore, KScore, KSweep, Skipped};
 pub use stats::{partial_stats, PartialStats};

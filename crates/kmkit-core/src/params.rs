@@ -55,6 +55,8 @@ pub enum Algorithm {
     /// Elkan's bounds: k lower bounds per row (n×k memory); fewest distance
     /// computations at moderate k.
     Elkan,
+    /// Yinyang's grouped bounds (n × k/10 memory): for large n and k.
+    Yinyang,
 }
 
 /// Elkan keeps n×k f32 lower bounds; above this many `auto` prefers Hamerly.
