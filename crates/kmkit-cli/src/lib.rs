@@ -12,6 +12,8 @@
 //!   keeps the chosen k's model;
 //! - [`progress`] bars on stderr, hidden when stderr is not a terminal;
 //! - [`ResultTable`]: one value table printed as a table, JSON or CSV;
+//! - [`run`]: cluster [`run::Quality`] metrics, the standard HTML report and
+//!   output files every app writes;
 //! - [`write_completions`] for shell completions;
 //! - [`run_main`]: one `error: …` line and exit codes 0 ok / 1 runtime / 2 usage.
 //!
@@ -39,10 +41,11 @@ mod completions;
 mod exit;
 mod output;
 pub mod progress;
-// mod select; (awaits kmkit_core::select on main)
+pub mod run;
+mod select;
 
 pub use args::{Format, HeaderArg, KChoice, KMeansArgs, OutputArgs, TableArgs, Verbosity};
 pub use completions::{write_completions, CompletionsArgs};
 pub use exit::{exit_code, run_main, usage_error, UsageError};
 pub use output::{key_values, readable, ResultTable};
-// pub use select::{criteria_for, fit_k, sweep, Fitted, KRule};
+pub use select::{criteria_for, fit_k, sweep, Fitted, KRule};
