@@ -206,16 +206,37 @@ pub enum HeaderArg {
     No,
 }
 
-/// How a table is read and turned into features.
+/// How a table file is read.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Input table")]
-pub struct TableArgs {
+pub struct ReadArgs {
     /// Field delimiter (one character, or tab); sniffed when not given
     #[arg(long, value_parser = parse_delimiter, value_name = "CHAR")]
     pub delimiter: Option<u8>,
     /// Whether the first line is a header
     #[arg(long, value_enum, default_value_t = HeaderArg::Auto)]
     pub header: HeaderArg,
+}
+
+impl ReadArgs {
+    /// Options for reading the file.
+    pub fn read_options(&self) -> ReadOptions {
+        let header = match self.header {
+            HeaderArg::Auto => HeaderMode::Auto,
+            HeaderArg::Yes => HeaderMode::Yes,
+            HeaderArg::No => HeaderMode::No,
+        };
+        ReadOptions { delimiter: self.delimiter, header }
+    }
+}
+
+/// How a table is read and turned into features.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Input table")]
+pub struct TableArgs {
+    /// How the file is read.
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Feature columns, by name or 1-based number [default: all but --id, --label, --drop]
     #[arg(long, value_delimiter = ',', value_name = "COLS")]
     pub columns: Vec<String>,
@@ -242,12 +263,7 @@ pub struct TableArgs {
 impl TableArgs {
     /// Options for reading the file.
     pub fn read_options(&self) -> ReadOptions {
-        let header = match self.header {
-            HeaderArg::Auto => HeaderMode::Auto,
-            HeaderArg::Yes => HeaderMode::Yes,
-            HeaderArg::No => HeaderMode::No,
-        };
-        ReadOptions { delimiter: self.delimiter, header }
+        self.read.read_options()
     }
     /// The preprocessing asked for.
     pub fn spec(&self) -> PreprocessSpec {

@@ -171,3 +171,40 @@ pub fn is_missing_text(cell: &str) -> bool {
 pub fn parse_number(cell: &str) -> Option<f64> {
     cell.parse::<f64>().ok().filter(|v| v.is_finite())
 }
+
+impl Table {
+    /// A table of the rows `rows` (in that order), e.g. a subsample.
+    pub fn select_rows(&self, rows: &[usize]) -> Table {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let data = match &c.data {
+                    ColumnData::Numeric(v) => ColumnData::Numeric(rows.iter().map(|&i| v[i]).collect()),
+                    ColumnData::Text { codes, levels } => {
+                        ColumnData::Text { codes: rows.iter().map(|&i| codes[i]).collect(), levels: levels.clone() }
+                    }
+                };
+                let first_text = c.first_text.as_ref().and_then(|(r, t)| rows.iter().position(|i| i == r).map(|p| (p, t.clone())));
+                let mut col = Column { name: c.name.clone(), data, n_missing: 0, first_text };
+                col.n_missing = (0..rows.len()).filter(|&i| col.is_missing(i)).count();
+                // A text column whose first non-number was not selected still has one: find it.
+                if col.first_text.is_none() {
+                    if let ColumnData::Text { .. } = col.data {
+                        col.first_text = (0..rows.len())
+                            .find(|&i| !col.is_missing(i) && parse_number(&col.text(i)).is_none())
+                            .map(|i| (i, col.text(i)));
+                    }
+                }
+                col
+            })
+            .collect();
+        Table {
+            path: self.path.clone(),
+            columns,
+            lines: rows.iter().map(|&i| self.lines[i]).collect(),
+            has_header: self.has_header,
+            index_column: self.index_column,
+        }
+    }
+}
