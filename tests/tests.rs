@@ -5,3 +5,7 @@ mod core_fit;
 // kmkit-core metrics and choice of k: parity with sklearn.metrics on iris,
 // the knee rule, the gap statistic and the silhouette sweep.
 mod core_metrics;
+// kmkit-io on the bundled tables and on odd CSV: typed columns, sniffing, errors with lines.
+mod io_tables;
+// The `kmkit` binary end to end: fit/predict/elbow/evaluate/anomalies outputs, errors, exit codes.
+mod app_kmkit;
