@@ -76,7 +76,7 @@ pub fn anomalies(args: AnomaliesArgs, v: Verbosity) -> anyhow::Result<()> {
     let normal = args.normal.clone().or_else(|| loaded.source.bundled.and_then(|b| b.normal.map(str::to_string)));
     let mut spec = args.input.spec();
     if let Some(b) = loaded.source.bundled {
-        b.apply(&mut spec);
+        b.apply(&mut spec, args.input.scaling.is_some());
     }
     if let Some(n_keep) = args.max_anomalies {
         let (label, normal) = match (&spec.label_column, &normal) {

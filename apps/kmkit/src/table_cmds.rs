@@ -104,7 +104,7 @@ pub fn load(arg: Option<&str>, read: &ReadArgs, v: &Verbosity) -> anyhow::Result
 pub fn featurize(loaded: &Loaded, input: &TableArgs) -> anyhow::Result<(Preprocess, Prepared)> {
     let mut spec = input.spec();
     if let Some(b) = loaded.source.bundled {
-        b.apply(&mut spec);
+        b.apply(&mut spec, input.scaling.is_some());
     }
     let (pre, prepared) = Preprocess::fit(&spec, &loaded.table)?;
     Ok((pre, prepared))

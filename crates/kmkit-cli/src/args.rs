@@ -252,9 +252,9 @@ pub struct TableArgs {
     /// Columns to one-hot encode, or `auto` for every non-numeric column
     #[arg(long, value_delimiter = ',', value_name = "COLS|auto")]
     pub categorical: Vec<String>,
-    /// Scaling of numeric columns: standard, min-max, robust or none
-    #[arg(long, default_value = "standard", value_parser = parse_scaling)]
-    pub scaling: Scaling,
+    /// Scaling of numeric columns: standard, min-max, robust or none [default: standard, or the bundled dataset's]
+    #[arg(long, value_parser = parse_scaling)]
+    pub scaling: Option<Scaling>,
     /// Missing cells (empty, NA, NaN, ?): error, drop (the row) or impute-mean
     #[arg(long, default_value = "error", value_parser = parse_missing)]
     pub missing: MissingPolicy,
@@ -275,7 +275,7 @@ impl TableArgs {
             label_column: self.label.clone(),
             categorical: self.categorical.iter().filter(|c| *c != "auto").cloned().collect(),
             categorical_auto: auto,
-            scaling: self.scaling,
+            scaling: self.scaling.unwrap_or_default(),
             missing: self.missing,
         }
     }
