@@ -120,7 +120,10 @@ pub fn k_curve_svg(title: &str, y_desc: &str, ks: &[usize], values: &[f64], chos
             let red = cluster_color(3);
             chart.draw_series(std::iter::once(Circle::new(*p, 8, red.stroke_width(2)))).map_err(|e| e.to_string())?;
             chart
-                .draw_series(std::iter::once(Text::new(format!("k = {}", p.0), (p.0, p.1), ("sans-serif", 14).into_font().color(&red))))
+                .draw_series(std::iter::once(
+                    // Offset in pixels so the label does not cover the marker.
+                    EmptyElement::at(*p) + Text::new(format!("k = {}", p.0), (10, -20), ("sans-serif", 14).into_font().color(&red)),
+                ))
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
