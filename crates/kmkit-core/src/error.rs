@@ -70,6 +70,10 @@ pub enum KMeansError {
     /// Label vectors of different lengths passed to a metric.
     #[error("metric: {0}")]
     Metric(String),
+    /// An error raised by linfa's machinery (feature `linfa`), as its message.
+    #[cfg(feature = "linfa")]
+    #[error("linfa: {0}")]
+    Linfa(String),
 }
 
 /// Result alias for the core.

@@ -8,7 +8,9 @@
 //! The principal types are [`KMeansParams`] (built by [`KMeans::params`]),
 //! the fitted [`Model`], the input contract [`Features`] / [`Input`], and
 //! [`PartialStats`], the associative per-slice statistics one Lloyd step is
-//! made of.
+//! made of. [`MiniBatchKMeans`] fits large data in mini-batches and learns
+//! from streams with `partial_fit`. With the `linfa` feature, the parameters
+//! implement linfa's `Fit` and [`Model`] its `PredictInplace`.
 //!
 //! **Key design decision:** work is split into row groups fixed by the number
 //! of rows alone and merged in group order, with all sums in f64, so the same
@@ -39,8 +41,11 @@ mod error;
 mod fit;
 mod hamerly;
 pub mod kernels;
+#[cfg(feature = "linfa")]
+mod linfa;
 mod lloyd;
 pub mod metrics;
+mod minibatch;
 mod model;
 mod params;
 mod points;
@@ -52,6 +57,7 @@ mod yinyang;
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};
 pub use fit::{init_centroids, KMeans};
+pub use minibatch::{MiniBatchKMeans, MiniBatchParams, MiniBatchSettings, ValidMiniBatchParams};
 pub use model::{Model, MODEL_FORMAT_VERSION};
 pub use params::{Algorithm, Init, KMeansParams, Metric, ValidParams};
 pub use select::{gap_rule, knee, select_k, Criteria, GapScore, KScore, KSweep, Skipped};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{validate, Input};
 use crate::error::{KMeansError, Result};
 use crate::fit::{prepare_rows, with_threads, Rows};
+use crate::minibatch::MiniBatchSettings;
 use crate::params::{KMeansParams, Metric};
 use crate::points::{assign_all, Points};
 
@@ -27,8 +28,15 @@ pub struct Model {
     pub n_iter: usize,
     /// Whether the best run met the tolerance or stopped changing labels.
     pub converged: bool,
-    /// The parameters of the fit.
+    /// The parameters of the fit. For a mini-batch model these are the
+    /// settings it shares with exact k-means (`algorithm` unused).
     pub params: KMeansParams,
+    /// The mini-batch settings when the model was fitted by
+    /// [`MiniBatchKMeans`](crate::MiniBatchKMeans); `None` for exact fits.
+    /// Left out of the JSON when `None`: an optional, additive field, so
+    /// files without it still load and the format version stays 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minibatch: Option<MiniBatchSettings>,
     /// Non-fatal findings, e.g. fewer distinct rows than clusters.
     pub warnings: Vec<String>,
     /// Labels of the fit rows (not serialised).

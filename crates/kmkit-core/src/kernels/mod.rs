@@ -18,6 +18,8 @@ use ndarray::ArrayView2;
 use crate::error::{KMeansError, Result};
 
 pub mod scalar;
+#[cfg(test)]
+mod tests;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 
@@ -68,6 +70,10 @@ impl Packed {
     }
 }
 
+/// The signature of [`Kernels::assign`].
+pub type AssignFn =
+    fn(rows: &[f32], shift: Option<&[f32]>, packed: &Packed, labels: &mut [u32], scores: &mut [f32], scratch: &mut Vec<f32>);
+
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
 pub struct Kernels {
@@ -77,14 +83,7 @@ pub struct Kernels {
     /// floats), after subtracting `shift` if given: `labels[i]` = index of the
     /// centroid with the least `‖c‖²/2 − x·c`, `scores[i]` = that score. Ties go
     /// to the lower index. `scratch` is reusable working memory.
-    pub assign: fn(
-        rows: &[f32],
-        shift: Option<&[f32]>,
-        packed: &Packed,
-        labels: &mut [u32],
-        scores: &mut [f32],
-        scratch: &mut Vec<f32>,
-    ),
+    pub assign: AssignFn,
     /// Squared Euclidean distance `Σ (a_j − b_j)²` of two equal-length slices.
     pub sq_dist: fn(a: &[f32], b: &[f32]) -> f32,
     /// `y += alpha · x` over equal-length slices.

@@ -1,17 +1,519 @@
-//! AVX2+FMA and AVX-512 kernels. (Being written; until then these sets reuse
-//! the scalar functions so the dispatch compiles.)
+//! AVX2+FMA and AVX-512F kernels.
+//!
+//! [`Kernels::assign`] is a GEMM-style micro-kernel with the argmin fused in:
+//! a tile of rows × panels of accumulators starts from the centroids' half
+//! norms, each row coordinate is broadcast and FNMADD'd against whole panels,
+//! and each finished accumulator is folded into a per-row running
+//! (best score, best index) vector. One horizontal reduction per row ends it.
+//!
+//! Every accumulator computes `half_norm − Σ_j x_j·c_j` with one fused
+//! multiply-add per coordinate in order `j = 0, 1, …`, exactly like
+//! [`scalar`](super::scalar), so scores are bit-identical to the reference.
+//!
+//! Soundness: the functions in `AVX2` and `AVX512` are safe wrappers
+//! around `#[target_feature]` code. That is sound only because the statics
+//! are private to the crate and [`by_name`](super::by_name) hands them out
+//! only after [`has_avx2`] / [`has_avx512`] returned true.
 
-use super::{scalar, Kernels};
+use super::{Kernels, Packed, LANES};
 
 /// Whether the CPU has AVX2 and FMA.
 pub fn has_avx2() -> bool {
     is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
+
 /// Whether the CPU has AVX-512F (and AVX2/FMA).
 pub fn has_avx512() -> bool {
     has_avx2() && is_x86_feature_detected!("avx512f")
 }
-/// AVX2 + FMA kernels.
-pub static AVX2: Kernels = Kernels { name: "avx2", assign: scalar::assign, sq_dist: scalar::sq_dist, axpy: scalar::axpy };
-/// AVX-512 kernels.
-pub static AVX512: Kernels = Kernels { name: "avx512", assign: scalar::assign, sq_dist: scalar::sq_dist, axpy: scalar::axpy };
+
+/// AVX2 + FMA kernels. Crate-private: see the module docs on soundness.
+pub(crate) static AVX2: Kernels = Kernels { name: "avx2", assign: avx2_assign, sq_dist: avx2_sq_dist, axpy: avx2_axpy };
+
+/// AVX-512 kernels. Crate-private: see the module docs on soundness.
+pub(crate) static AVX512: Kernels =
+    Kernels { name: "avx512", assign: avx512_assign, sq_dist: avx512_sq_dist, axpy: avx512_axpy };
+
+fn avx2_assign(
+    rows: &[f32],
+    shift: Option<&[f32]>,
+    packed: &Packed,
+    labels: &mut [u32],
+    scores: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
+    debug_assert!(has_avx2());
+    for_each_tile::<{ avx2::ROWS }>(rows, shift, packed, labels, scores, scratch, |x, labels, scores| {
+        // SAFETY: this function is reachable only through `AVX2`, which
+        // `by_name` hands out only after `has_avx2()` confirmed AVX2 and FMA.
+        unsafe { avx2::tile(x, packed, labels, scores) }
+    });
+}
+
+fn avx2_sq_dist(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert!(has_avx2());
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
+    unsafe { avx2::sq_dist(a, b) }
+}
+
+fn avx2_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    debug_assert!(has_avx2());
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
+    unsafe { avx2::axpy(alpha, x, y) }
+}
+
+fn avx512_assign(
+    rows: &[f32],
+    shift: Option<&[f32]>,
+    packed: &Packed,
+    labels: &mut [u32],
+    scores: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
+    debug_assert!(has_avx512());
+    for_each_tile::<{ avx512::ROWS }>(rows, shift, packed, labels, scores, scratch, |x, labels, scores| {
+        // SAFETY: this function is reachable only through `AVX512`, which
+        // `by_name` hands out only after `has_avx512()` confirmed AVX-512F.
+        unsafe { avx512::tile(x, packed, labels, scores) }
+    });
+}
+
+fn avx512_sq_dist(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert!(has_avx512());
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
+    unsafe { avx512::sq_dist(a, b) }
+}
+
+fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    debug_assert!(has_avx512());
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
+    unsafe { avx512::axpy(alpha, x, y) }
+}
+
+/// The row loop both instruction sets share: cuts the rows into tiles of `R`,
+/// hands each tile to `tile` as `R × d` contiguous floats and copies back the
+/// labels and scores of the real rows.
+///
+/// A tile is staged in `scratch` when it must be shifted (once per row, not
+/// once per centroid) or when it is the last, short one: its missing rows are
+/// zero-filled so that the micro-kernel only ever sees whole tiles.
+fn for_each_tile<const R: usize>(
+    rows: &[f32],
+    shift: Option<&[f32]>,
+    packed: &Packed,
+    labels: &mut [u32],
+    scores: &mut [f32],
+    scratch: &mut Vec<f32>,
+    tile: impl Fn(&[f32], &mut [u32; R], &mut [f32; R]),
+) {
+    let d = packed.d;
+    assert!(rows.len() >= labels.len() * d, "assign: {} floats for {} rows of {d}", rows.len(), labels.len());
+    assert_eq!(labels.len(), scores.len(), "assign: labels and scores differ in length");
+    // A short shift would leave stale coordinates in the staged tile.
+    assert!(shift.is_none_or(|s| s.len() >= d), "assign: shift shorter than d = {d}");
+    scratch.resize(R * d, 0.0);
+    let (mut tile_labels, mut tile_scores) = ([0u32; R], [0.0f32; R]);
+    for (t, (labels, scores)) in labels.chunks_mut(R).zip(scores.chunks_mut(R)).enumerate() {
+        let n = labels.len();
+        let src = &rows[t * R * d..(t * R + n) * d];
+        let x: &[f32] = if shift.is_none() && n == R {
+            src
+        } else {
+            stage(src, shift, d, scratch);
+            scratch
+        };
+        tile(x, &mut tile_labels, &mut tile_scores);
+        labels.copy_from_slice(&tile_labels[..n]);
+        scores.copy_from_slice(&tile_scores[..n]);
+    }
+}
+
+/// Writes `src` minus `shift` (per row) into the front of `dst`, zeros after.
+fn stage(src: &[f32], shift: Option<&[f32]>, d: usize, dst: &mut [f32]) {
+    let (head, pad) = dst.split_at_mut(src.len());
+    match shift {
+        Some(s) if d > 0 => {
+            for (out, row) in head.chunks_exact_mut(d).zip(src.chunks_exact(d)) {
+                for ((o, &v), &m) in out.iter_mut().zip(row).zip(s) {
+                    *o = v - m;
+                }
+            }
+        }
+        _ => head.copy_from_slice(src),
+    }
+    pad.fill(0.0);
+}
+
+/// Checks, once per tile, every bound the micro-kernels then rely on when
+/// they read through raw pointers.
+fn check_tile(x: &[f32], packed: &Packed, rows: usize) {
+    let (d, n_panels) = (packed.d, packed.n_panels());
+    assert!(x.len() >= rows * d, "tile: {} floats for {rows} rows of {d}", x.len());
+    assert!(packed.panels.len() >= n_panels * d * LANES, "tile: packed panels are short");
+}
+
+/// AVX-512F: one panel of 16 centroids is one zmm register.
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::{check_tile, Packed, LANES};
+
+    /// Rows per tile. With [`PANELS`] this gives 24 accumulators, plus the
+    /// panel loads, within the 32 zmm registers; 24 independent FMA chains
+    /// hide the FMA latency with room to spare. (On Zen 4, which runs a zmm
+    /// FMA as two halves, 8×2, 6×4, 4×4 and 4×6 measured the same within
+    /// noise; 8×3 keeps the row broadcasts per FMA low.)
+    pub(super) const ROWS: usize = 8;
+    /// Panels per tile; the last one or two panels get their own tile.
+    const PANELS: usize = 3;
+
+    /// Per-row running argmin: lane `l` holds the best score seen in lane `l`
+    /// of any panel so far and the centroid index it came from.
+    struct Best<const R: usize> {
+        score: [__m512; R],
+        index: [__m512i; R],
+    }
+
+    /// Labels and scores of one tile of `R` rows (`x` holds `R × d` floats).
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn tile<const R: usize>(x: &[f32], packed: &Packed, labels: &mut [u32; R], scores: &mut [f32; R]) {
+        check_tile(x, packed, R);
+        // Lanes that never improve keep index 0 and score +∞, so a row whose
+        // scores are all +∞ gets label 0, as in the scalar reference.
+        let mut best = Best { score: [_mm512_set1_ps(f32::INFINITY); R], index: [_mm512_setzero_si512(); R] };
+        const _: () = assert!(PANELS == 3, "the remainder below handles 1 or 2 panels");
+        let n_panels = packed.n_panels();
+        let mut p = 0;
+        while p + PANELS <= n_panels {
+            panels::<R, PANELS>(x, packed, p, &mut best);
+            p += PANELS;
+        }
+        match n_panels - p {
+            0 => {}
+            1 => panels::<R, 1>(x, packed, p, &mut best),
+            _ => panels::<R, 2>(x, packed, p, &mut best),
+        }
+        for r in 0..R {
+            (labels[r], scores[r]) = reduce(best.score[r], best.index[r]);
+        }
+    }
+
+    /// The micro-kernel: `R` rows × panels `p0..p0 + P`, folded into `best`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn panels<const R: usize, const P: usize>(x: &[f32], packed: &Packed, p0: usize, best: &mut Best<R>) {
+        let d = packed.d;
+        let mut acc = [[_mm512_setzero_ps(); P]; R];
+        for p in 0..P {
+            // SAFETY: p0 + p < n_panels = half_norms.len() / LANES, so the
+            // 16 floats from (p0 + p)·LANES are in bounds.
+            let h = unsafe { _mm512_loadu_ps(packed.half_norms[(p0 + p) * LANES..].as_ptr()) };
+            for row in acc.iter_mut() {
+                row[p] = h;
+            }
+        }
+        let panel = packed.panels.as_ptr();
+        let xs = x.as_ptr();
+        for j in 0..d {
+            let mut c = [_mm512_setzero_ps(); P];
+            for (p, c) in c.iter_mut().enumerate() {
+                // SAFETY: `check_tile` verified panels.len() ≥ n_panels·d·LANES,
+                // and (p0 + p, j) is in range, so these 16 floats are in bounds.
+                *c = unsafe { _mm512_loadu_ps(panel.add(((p0 + p) * d + j) * LANES)) };
+            }
+            for (r, acc) in acc.iter_mut().enumerate() {
+                // SAFETY: `check_tile` verified x.len() ≥ R·d; r < R, j < d.
+                let xb = _mm512_set1_ps(unsafe { *xs.add(r * d + j) });
+                for p in 0..P {
+                    acc[p] = _mm512_fnmadd_ps(xb, c[p], acc[p]);
+                }
+            }
+        }
+        for (r, row) in acc.iter().enumerate() {
+            for (p, &scores) in row.iter().enumerate() {
+                best.fold(r, scores, p0 + p);
+            }
+        }
+    }
+
+    impl<const R: usize> Best<R> {
+        /// Folds the scores of panel `p` for row `r` into the running best.
+        /// Strictly smaller only: each row sees its panels in index order, so
+        /// on a tie a lane keeps the lower centroid index.
+        #[target_feature(enable = "avx512f")]
+        #[inline]
+        fn fold(&mut self, r: usize, scores: __m512, p: usize) {
+            let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            let index = _mm512_add_epi32(lanes, _mm512_set1_epi32((p * LANES) as i32));
+            let better = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(scores, self.score[r]);
+            self.score[r] = _mm512_mask_mov_ps(self.score[r], better, scores);
+            self.index[r] = _mm512_mask_mov_epi32(self.index[r], better, index);
+        }
+    }
+
+    /// The least score across lanes and, among lanes holding it, the least index.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn reduce(score: __m512, index: __m512i) -> (u32, f32) {
+        let min = _mm512_reduce_min_ps(score);
+        let at_min = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(score, _mm512_set1_ps(min));
+        (_mm512_mask_reduce_min_epu32(at_min, index), min)
+    }
+
+    /// `Σ (a_j − b_j)²` over the common length, four accumulators wide.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let (a, b) = (a.as_ptr(), b.as_ptr());
+        let mut acc = [_mm512_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 4 * 16 <= n {
+            for (u, acc) in acc.iter_mut().enumerate() {
+                // SAFETY: i + 16u + 16 ≤ n, within both slices.
+                let diff = unsafe { _mm512_sub_ps(_mm512_loadu_ps(a.add(i + 16 * u)), _mm512_loadu_ps(b.add(i + 16 * u))) };
+                *acc = _mm512_fmadd_ps(diff, diff, *acc);
+            }
+            i += 4 * 16;
+        }
+        while i < n {
+            let m = tail_mask(n - i);
+            // SAFETY: masked-off lanes are not read, the others are < n.
+            let diff = unsafe { _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a.add(i)), _mm512_maskz_loadu_ps(m, b.add(i))) };
+            acc[0] = _mm512_fmadd_ps(diff, diff, acc[0]);
+            i += 16;
+        }
+        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])))
+    }
+
+    /// `y += alpha · x` over the common length.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+        let n = x.len().min(y.len());
+        let (x, y) = (x.as_ptr(), y.as_mut_ptr());
+        let a = _mm512_set1_ps(alpha);
+        let mut i = 0;
+        while i < n {
+            let m = tail_mask(n - i);
+            // SAFETY: only lanes below n are read or written (full mask
+            // except on the last step); `y` is exclusively borrowed.
+            unsafe {
+                let v = _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(m, x.add(i)), _mm512_maskz_loadu_ps(m, y.add(i)));
+                _mm512_mask_storeu_ps(y.add(i), m, v);
+            }
+            i += 16;
+        }
+    }
+
+    /// Mask of the first `min(left, 16)` lanes.
+    #[inline]
+    fn tail_mask(left: usize) -> __mmask16 {
+        if left >= 16 {
+            0xffff
+        } else {
+            (1u16 << left) - 1
+        }
+    }
+}
+
+/// AVX2 + FMA: one panel of 16 centroids is two ymm registers.
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{check_tile, Packed, LANES};
+
+    /// Rows per tile: 6 rows × 1 panel is 12 ymm accumulators, plus two panel
+    /// halves and a broadcast, fills the 16 ymm registers; 12 independent FMA
+    /// chains cover the FMA latency at two FMAs per cycle.
+    pub(super) const ROWS: usize = 6;
+    /// ymm registers per panel.
+    const HALVES: usize = LANES / 8;
+
+    /// Per-row running argmin, per half panel; see the AVX-512 `Best`.
+    struct Best<const R: usize> {
+        score: [[__m256; HALVES]; R],
+        index: [[__m256i; HALVES]; R],
+    }
+
+    /// Labels and scores of one tile of `R` rows (`x` holds `R × d` floats).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile<const R: usize>(x: &[f32], packed: &Packed, labels: &mut [u32; R], scores: &mut [f32; R]) {
+        check_tile(x, packed, R);
+        // As in AVX-512: untouched lanes keep (+∞, 0), matching the scalar
+        // reference on rows whose scores are all +∞.
+        let mut best = Best {
+            score: [[_mm256_set1_ps(f32::INFINITY); HALVES]; R],
+            index: [[_mm256_setzero_si256(); HALVES]; R],
+        };
+        for p in 0..packed.n_panels() {
+            panel::<R>(x, packed, p, &mut best);
+        }
+        for r in 0..R {
+            (labels[r], scores[r]) = reduce(best.score[r], best.index[r]);
+        }
+    }
+
+    /// The micro-kernel: `R` rows × panel `p`, folded into `best`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn panel<const R: usize>(x: &[f32], packed: &Packed, p: usize, best: &mut Best<R>) {
+        let d = packed.d;
+        let mut acc = [[_mm256_setzero_ps(); HALVES]; R];
+        for h in 0..HALVES {
+            // SAFETY: p < n_panels = half_norms.len() / LANES, so the 8 floats
+            // from p·LANES + 8h are in bounds.
+            let norms = unsafe { _mm256_loadu_ps(packed.half_norms[p * LANES + 8 * h..].as_ptr()) };
+            for row in acc.iter_mut() {
+                row[h] = norms;
+            }
+        }
+        // SAFETY: `check_tile` verified panels.len() ≥ n_panels·d·LANES.
+        let panel = unsafe { packed.panels.as_ptr().add(p * d * LANES) };
+        let xs = x.as_ptr();
+        for j in 0..d {
+            let mut c = [_mm256_setzero_ps(); HALVES];
+            for (h, c) in c.iter_mut().enumerate() {
+                // SAFETY: j < d, so these 8 floats lie inside panel `p`.
+                *c = unsafe { _mm256_loadu_ps(panel.add(j * LANES + 8 * h)) };
+            }
+            for (r, acc) in acc.iter_mut().enumerate() {
+                // SAFETY: `check_tile` verified x.len() ≥ R·d; r < R, j < d.
+                let xb = _mm256_set1_ps(unsafe { *xs.add(r * d + j) });
+                for h in 0..HALVES {
+                    acc[h] = _mm256_fnmadd_ps(xb, c[h], acc[h]);
+                }
+            }
+        }
+        for (r, row) in acc.iter().enumerate() {
+            for (h, &scores) in row.iter().enumerate() {
+                best.fold(r, h, scores, p * LANES + 8 * h);
+            }
+        }
+    }
+
+    impl<const R: usize> Best<R> {
+        /// Folds the scores of half panel `h` (centroids `first..first + 8`)
+        /// for row `r` into the running best. Strictly smaller only: panels
+        /// come in index order, so on a tie a lane keeps the lower index.
+        #[target_feature(enable = "avx2,fma")]
+        #[inline]
+        fn fold(&mut self, r: usize, h: usize, scores: __m256, first: usize) {
+            let index = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(first as i32));
+            let better = _mm256_cmp_ps::<_CMP_LT_OQ>(scores, self.score[r][h]);
+            self.score[r][h] = _mm256_blendv_ps(self.score[r][h], scores, better);
+            self.index[r][h] = _mm256_blendv_epi8(self.index[r][h], index, _mm256_castps_si256(better));
+        }
+    }
+
+    /// The least score across both halves and, among lanes holding it, the
+    /// least index.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn reduce(score: [__m256; HALVES], index: [__m256i; HALVES]) -> (u32, f32) {
+        let min = hmin_ps(_mm256_min_ps(score[0], score[1]));
+        let at_min = |h: usize| {
+            let eq = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_EQ_OQ>(score[h], _mm256_set1_ps(min)));
+            // Lanes not at the minimum become u32::MAX so they lose the min.
+            _mm256_or_si256(index[h], _mm256_andnot_si256(eq, _mm256_set1_epi32(-1)))
+        };
+        (hmin_epu32(_mm256_min_epu32(at_min(0), at_min(1))), min)
+    }
+
+    /// Least of the 8 lanes.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn hmin_ps(v: __m256) -> f32 {
+        let v = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+        let v = _mm_min_ps(v, _mm_movehl_ps(v, v));
+        _mm_cvtss_f32(_mm_min_ss(v, _mm_shuffle_ps::<1>(v, v)))
+    }
+
+    /// Least of the 8 unsigned lanes.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn hmin_epu32(v: __m256i) -> u32 {
+        let v = _mm_min_epu32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        let v = _mm_min_epu32(v, _mm_shuffle_epi32::<0b01_00_11_10>(v));
+        _mm_cvtsi128_si32(_mm_min_epu32(v, _mm_shuffle_epi32::<0b00_00_00_01>(v))) as u32
+    }
+
+    /// `Σ (a_j − b_j)²` over the common length, four accumulators wide.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let (a, b) = (a.as_ptr(), b.as_ptr());
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 4 * 8 <= n {
+            for (u, acc) in acc.iter_mut().enumerate() {
+                // SAFETY: i + 8u + 8 ≤ n, within both slices.
+                let diff = unsafe { _mm256_sub_ps(_mm256_loadu_ps(a.add(i + 8 * u)), _mm256_loadu_ps(b.add(i + 8 * u))) };
+                *acc = _mm256_fmadd_ps(diff, diff, *acc);
+            }
+            i += 4 * 8;
+        }
+        while i < n {
+            let m = tail_mask(n - i);
+            // SAFETY: masked-off lanes are not read, the others are < n.
+            let diff = unsafe { _mm256_sub_ps(_mm256_maskload_ps(a.add(i), m), _mm256_maskload_ps(b.add(i), m)) };
+            acc[0] = _mm256_fmadd_ps(diff, diff, acc[0]);
+            i += 8;
+        }
+        hsum_ps(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])))
+    }
+
+    /// `y += alpha · x` over the common length.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+        let n = x.len().min(y.len());
+        let (x, y) = (x.as_ptr(), y.as_mut_ptr());
+        let a = _mm256_set1_ps(alpha);
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 ≤ n; `y` is exclusively borrowed.
+            unsafe { _mm256_storeu_ps(y.add(i), _mm256_fmadd_ps(a, _mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(y.add(i)))) };
+            i += 8;
+        }
+        if i < n {
+            let m = tail_mask(n - i);
+            // SAFETY: only lanes below n are read or written.
+            unsafe {
+                let v = _mm256_fmadd_ps(a, _mm256_maskload_ps(x.add(i), m), _mm256_maskload_ps(y.add(i), m));
+                _mm256_maskstore_ps(y.add(i), m, v);
+            }
+        }
+    }
+
+    /// Sum of the 8 lanes.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn hsum_ps(v: __m256) -> f32 {
+        let v = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+        let v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+        _mm_cvtss_f32(_mm_add_ss(v, _mm_shuffle_ps::<1>(v, v)))
+    }
+
+    /// Lanes `0..min(left, 8)` set (sign bit), the maskload/maskstore form.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn tail_mask(left: usize) -> __m256i {
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(left.min(8) as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+    }
+}

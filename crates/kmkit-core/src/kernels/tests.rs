@@ -1,0 +1,228 @@
+//! Every SIMD kernel set this CPU can run, against the scalar reference, on
+//! lengths around the lane widths (8 and 16) and row counts around the tiles.
+
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{available, scalar, Kernels, Packed, LANES};
+
+/// Dimensions around the lane widths; 0 must work too (every score is 0).
+const DIMS: [usize; 14] = [0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100];
+/// Centroid counts around the panel width.
+const KS: [usize; 8] = [1, 2, 15, 16, 17, 33, 64, 257];
+/// Row counts around the tile heights (6 and 8) and the block size.
+const NS: [usize; 6] = [1, 3, 5, 8, 13, 257];
+/// Relative tolerance on scores, of the magnitude of the terms summed.
+const REL_TOL: f64 = 1e-5;
+
+fn simd_sets() -> Vec<&'static Kernels> {
+    available().into_iter().filter(|k| k.name != "scalar").collect()
+}
+
+fn uniform(rng: &mut ChaCha8Rng, len: usize, lo: f32, hi: f32) -> Vec<f32> {
+    (0..len).map(|_| rng.random_range(lo..hi)).collect()
+}
+
+/// One `assign` problem: rows, centroids and the optional shift.
+struct Problem {
+    n: usize,
+    d: usize,
+    rows: Vec<f32>,
+    centroids: Array2<f32>,
+    shift: Option<Vec<f32>>,
+}
+
+impl Problem {
+    /// Data off the origin (as real features are), centroids among it.
+    fn random(n: usize, d: usize, k: usize, shift: bool, seed: u64) -> Problem {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let rows = uniform(&mut rng, n * d, 2.0, 4.0);
+        let centroids = Array2::from_shape_vec((k, d), uniform(&mut rng, k * d, 2.0, 4.0)).unwrap();
+        let shift = shift.then(|| uniform(&mut rng, d, 2.5, 3.5));
+        Problem { n, d, rows, centroids, shift }
+    }
+
+    fn packed(&self) -> Packed {
+        Packed::new(self.centroids.view(), self.shift.as_deref())
+    }
+
+    /// Row `i` after the shift, as the kernels see it.
+    fn row(&self, i: usize) -> Vec<f32> {
+        let row = &self.rows[i * self.d..(i + 1) * self.d];
+        match &self.shift {
+            Some(s) => row.iter().zip(s).map(|(v, m)| v - m).collect(),
+            None => row.to_vec(),
+        }
+    }
+
+    fn run(&self, kern: &Kernels, packed: &Packed) -> (Vec<u32>, Vec<f32>) {
+        let (mut labels, mut scores) = (vec![u32::MAX; self.n], vec![f32::NAN; self.n]);
+        // Junk in the scratch buffer must not matter.
+        let mut scratch = vec![f32::NAN; 3];
+        (kern.assign)(&self.rows, self.shift.as_deref(), packed, &mut labels, &mut scores, &mut scratch);
+        (labels, scores)
+    }
+}
+
+/// Score of centroid `c` for row `x` in f64, and the magnitude of its terms.
+fn exact_score(x: &[f32], packed: &Packed, c: usize) -> (f64, f64) {
+    let (d, p, l) = (packed.d, c / LANES, c % LANES);
+    let half = packed.half_norms[c] as f64;
+    let (mut score, mut magnitude) = (half, half.abs());
+    for (j, &v) in x.iter().enumerate() {
+        let term = v as f64 * packed.panels[(p * d + j) * LANES + l] as f64;
+        score -= term;
+        magnitude += term.abs();
+    }
+    (score, magnitude)
+}
+
+/// `kern` agrees with the scalar reference on `problem`: the same label unless
+/// the two candidates' scores are within tolerance, and scores within it.
+fn check_assign(kern: &Kernels, problem: &Problem) {
+    let packed = problem.packed();
+    let (want_labels, want_scores) = problem.run(&scalar::KERNELS, &packed);
+    let (got_labels, got_scores) = problem.run(kern, &packed);
+    let what = format!("{} n={} d={} k={} shift={}", kern.name, problem.n, problem.d, packed.k, problem.shift.is_some());
+    for i in 0..problem.n {
+        let x = problem.row(i);
+        let (want, want_mag) = exact_score(&x, &packed, want_labels[i] as usize);
+        let (got, got_mag) = exact_score(&x, &packed, got_labels[i] as usize);
+        let tol = REL_TOL * want_mag.max(got_mag);
+        assert!(
+            (want - got).abs() <= tol,
+            "{what} row {i}: label {} (score {got}) instead of {} (score {want})",
+            got_labels[i],
+            want_labels[i]
+        );
+        let (want_s, got_s) = (want_scores[i] as f64, got_scores[i] as f64);
+        assert!((want_s - got_s).abs() <= tol, "{what} row {i}: score {got_s} instead of {want_s}");
+    }
+}
+
+#[test]
+fn assign_matches_scalar() {
+    for kern in simd_sets() {
+        let mut seed = 0;
+        for &d in &DIMS {
+            for &k in &KS {
+                for &n in &NS {
+                    for shift in [false, true] {
+                        seed += 1;
+                        check_assign(kern, &Problem::random(n, d, k, shift, seed));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn assign_without_centroids_gives_label_0() {
+    for kern in available() {
+        let problem = Problem::random(5, 3, 0, false, 1);
+        let (labels, scores) = problem.run(kern, &problem.packed());
+        assert_eq!(labels, [0; 5], "{}", kern.name);
+        assert!(scores.iter().all(|&s| s == f32::INFINITY), "{}", kern.name);
+    }
+}
+
+/// Rows placed exactly on centroid `dups[0]`, which is duplicated at every
+/// index of `dups`: every kernel set must pick the lowest of them. Small
+/// integer coordinates keep all arithmetic exact, so the tie is exact.
+fn check_tie(kern: &Kernels, d: usize, k: usize, dups: &[usize], shift: bool) {
+    let mut rng = ChaCha8Rng::seed_from_u64((d * 1000 + k) as u64);
+    let mut int = |len| (0..len).map(|_| rng.random_range(-20i32..=20) as f32).collect::<Vec<_>>();
+    let mut centroids = Array2::from_shape_vec((k, d), int(k * d)).unwrap();
+    let shift = shift.then(|| int(d));
+    let original = centroids.row(dups[0]).to_owned();
+    for &c in dups {
+        centroids.row_mut(c).assign(&original);
+    }
+    // A random centroid may equal the original by chance; it counts too.
+    let lowest = centroids.rows().into_iter().position(|c| c == original).unwrap();
+    let n = 11;
+    let rows: Vec<f32> = (0..n).flat_map(|_| original.iter().copied()).collect();
+    let problem = Problem { n, d, rows, centroids, shift };
+    let (labels, _) = problem.run(kern, &problem.packed());
+    assert_eq!(labels, vec![lowest as u32; n], "{} d={d} k={k} dups={dups:?} shift={}", kern.name, problem.shift.is_some());
+}
+
+#[test]
+fn ties_go_to_the_lowest_index() {
+    let dup_sets: [&[usize]; 9] = [
+        &[1, 0],       // same panel, neighbouring lanes
+        &[10, 2],      // same AVX2 lane, other half of the panel
+        &[19, 3],      // same lane, next panel
+        &[17, 9],      // AVX2 high half of panel 0 vs low half of panel 1
+        &[40, 5],      // several panels apart, different lanes
+        &[48, 47],     // across a panel boundary
+        &[38, 22, 6],  // three panels, same lane
+        &[63, 62, 61], // last panel
+        &[15, 16, 31], // both edges of panel 1
+    ];
+    for kern in available() {
+        for d in [2, 3, 16, 17] {
+            for dups in dup_sets {
+                for shift in [false, true] {
+                    check_tie(kern, d, 64, dups, shift);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn identical_centroids_give_label_0() {
+    for kern in available() {
+        for k in [1, 16, 17, 33] {
+            check_tie(kern, 7, k, &(0..k).rev().collect::<Vec<_>>(), true);
+        }
+    }
+}
+
+fn check_sq_dist(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
+    let (a, b) = (uniform(rng, len, -3.0, 3.0), uniform(rng, len, -3.0, 3.0));
+    let (want, got) = ((scalar::KERNELS.sq_dist)(&a, &b), (kern.sq_dist)(&a, &b));
+    assert!((want - got).abs() <= REL_TOL as f32 * want, "{} len={len}: {got} instead of {want}", kern.name);
+}
+
+fn check_axpy(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
+    let (alpha, x) = (rng.random_range(-2.0..2.0), uniform(rng, len, -3.0, 3.0));
+    let y = uniform(rng, len, -3.0, 3.0);
+    let mut want = y.clone();
+    (scalar::KERNELS.axpy)(alpha, &x, &mut want);
+    // A sentinel after the slice catches a tail that writes past its end.
+    let mut got = y.clone();
+    got.push(f32::NAN);
+    (kern.axpy)(alpha, &x, &mut got[..len]);
+    assert!(got.pop().unwrap().is_nan(), "{} len={len}: wrote past the end", kern.name);
+    for j in 0..len {
+        let tol = REL_TOL as f32 * ((alpha * x[j]).abs() + y[j].abs());
+        assert!((want[j] - got[j]).abs() <= tol, "{} len={len} [{j}]: {} instead of {}", kern.name, got[j], want[j]);
+    }
+}
+
+#[test]
+fn sq_dist_and_axpy_match_scalar() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for kern in simd_sets() {
+        for len in 0..=70 {
+            check_sq_dist(kern, len, &mut rng);
+            check_axpy(kern, len, &mut rng);
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Shapes off the edge table, including the tile and panel remainders.
+    #[test]
+    fn assign_matches_scalar_on_any_shape(n in 1usize..40, d in 0usize..40, k in 1usize..70, shift: bool, seed: u64) {
+        for kern in simd_sets() {
+            check_assign(kern, &Problem::random(n, d, k, shift, seed));
+        }
+    }
+}
