@@ -248,3 +248,29 @@ fn anomalies_on_kddcup99_sa_subset_find_attacks() {
     let auc = s["roc_auc"].as_f64().unwrap();
     assert!(auc > 0.9, "ROC AUC {auc}");
 }
+
+#[test]
+fn recommend_beats_the_most_popular_baseline() {
+    // Online Retail, December 2010: 885 customers × 2,411 products. Measured
+    // hit rate@10 with k = 8 over seeds 0–3: 0.079–0.092, most popular 0.059–0.067.
+    let dir = TempDir::new("recommend");
+    let out = dir.join("r");
+    let s = json(&kmkit_ok(&["recommend", "-k", "8", "--top", "10", "--out", &out, "--format", "json", "-q"]).stdout);
+    assert_eq!((s["n_users"].as_u64(), s["n_items"].as_u64()), (Some(885), Some(2411)));
+    let (ours, baseline) = (s["hit_rate"].as_f64().unwrap(), s["hit_rate_most_popular"].as_f64().unwrap());
+    assert!(ours > 1.2 * baseline, "clusters {ours} vs most popular {baseline}");
+    let recs = read(&format!("{out}/recommendations.csv"));
+    assert_eq!(recs.lines().count(), 1 + 885 * 10);
+    assert!(check_report(&format!("{out}/report.html")) >= 2);
+    // Recommendations never repeat what the user bought.
+    let path = kmkit_tests::data::repo_root().join("datasets/tabular/online_retail/interactions_2010-12.csv.gz");
+    let t = kmkit_io::read_table(&path, &Default::default()).unwrap();
+    let bought: Vec<String> = (0..t.n_rows()).filter(|&i| t.columns[0].text(i) == "12347").map(|i| t.columns[1].text(i)).collect();
+    assert!(!bought.is_empty());
+    let one = kmkit_ok(&["recommend", "--for", "12347", "--top", "5", "--format", "csv", "-q"]).stdout;
+    for line in one.lines().skip(1) {
+        let item = line.split(',').nth(1).unwrap();
+        assert!(!bought.iter().any(|b| b == item), "{item} was already bought");
+    }
+    assert_eq!(one.lines().count(), 6, "{one}");
+}

@@ -10,3 +10,4 @@
 pub mod anomaly;
 pub mod datasets;
 pub mod describe;
+pub mod recommend;

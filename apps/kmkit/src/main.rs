@@ -1,6 +1,7 @@
 //! `kmkit`: k-means clusters, anomalies and recommendations from any table.
 
 mod anomalies_cmd;
+mod recommend_cmd;
 mod table_cmds;
 
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ Examples:
   kmkit elbow seeds --k 2..12 --out runs/elbow
   kmkit evaluate iris --labels runs/iris/labels.csv
   kmkit anomalies kddcup99 --max-anomalies 3377 --top 10
+  kmkit recommend online_retail -k 8 --top 10 --for 12347
   kmkit datasets                              list the bundled tables
   kmkit completions bash > ~/.local/share/bash-completion/completions/kmkit
 
@@ -43,6 +45,8 @@ enum Command {
     Evaluate(table_cmds::EvaluateArgs),
     /// Rank rows by distance to their nearest centroid and flag the farthest
     Anomalies(anomalies_cmd::AnomaliesArgs),
+    /// Cluster users by what they bought; recommend their cluster's favourites they lack
+    Recommend(recommend_cmd::RecommendArgs),
     /// List the bundled datasets
     Datasets,
     /// Print a shell completion script
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Elbow(a) => table_cmds::elbow(a, v),
         Command::Evaluate(a) => table_cmds::evaluate(a, v),
         Command::Anomalies(a) => anomalies_cmd::anomalies(a, v),
+        Command::Recommend(a) => recommend_cmd::recommend(a, v),
         Command::Datasets => table_cmds::datasets(),
         Command::Completions(a) => {
             kmkit_cli::write_completions::<Cli>(a.shell, &mut std::io::stdout());
