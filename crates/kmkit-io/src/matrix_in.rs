@@ -48,7 +48,7 @@ pub fn read_npy(path: &Path) -> Result<Table> {
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    Array1::<f64>::read_npy(&bytes[..]).map(|x| column(x)).map_err(explain).and_then(as_table)
+    Array1::<f64>::read_npy(&bytes[..]).map(column).map_err(explain).and_then(as_table)
 }
 
 /// Reads a `.fvecs` file.
