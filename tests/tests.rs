@@ -9,3 +9,7 @@ mod core_metrics;
 mod io_tables;
 // The `kmkit` binary end to end: fit/predict/elbow/evaluate/anomalies outputs, errors, exit codes.
 mod app_kmkit;
+// kmkit-speech MFCCs and mel bank against librosa; WAV decoding and bad files.
+mod speech_mfcc;
+// kmkit-speech end to end on FSDD: speaker clusters (ARI), VAD, VQ codebooks.
+mod speech_clusters;

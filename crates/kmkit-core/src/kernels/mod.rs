@@ -100,6 +100,15 @@ pub fn get() -> &'static Kernels {
     CHOSEN.get_or_init(|| check_env().unwrap_or_else(|_| best()))
 }
 
+/// The kernel set every fit uses, or the reason `KMKIT_SIMD` cannot be
+/// honoured (checked once, cached). Every public entry point of the core
+/// calls this first, so a bad `KMKIT_SIMD` is a typed error, never a silent
+/// fallback.
+pub fn selected() -> Result<&'static Kernels> {
+    static CHECKED: OnceLock<Result<&'static Kernels>> = OnceLock::new();
+    CHECKED.get_or_init(check_env).clone()
+}
+
 /// Resolves `KMKIT_SIMD` to a kernel set, or says why it cannot be honoured.
 pub fn check_env() -> Result<&'static Kernels> {
     match std::env::var("KMKIT_SIMD") {
