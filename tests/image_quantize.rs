@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use kmkit_image::{compare, decode, open, quantize, DecodeOptions, Histogram, ImageError, QuantizeParams};
+use kmkit_image::{
+    compare, decode, open, quantize, DecodeOptions, Histogram, ImageError, QuantizeParams,
+};
 use kmkit_tests::data::{reference, repo_root};
 
 fn images() -> PathBuf {
@@ -12,7 +14,9 @@ fn images() -> PathBuf {
 
 fn psnr_of(image: &kmkit_image::Image, params: &QuantizeParams) -> f64 {
     let q = quantize(image, params).expect("quantize");
-    compare(image, &q.indexed.to_image()).expect("compare").psnr_db
+    compare(image, &q.indexed.to_image())
+        .expect("compare")
+        .psnr_db
 }
 
 /// The parity target: scikit-learn's `KMeans(k, n_init=1,
@@ -21,8 +25,15 @@ fn psnr_of(image: &kmkit_image::Image, params: &QuantizeParams) -> f64 {
 /// with default parameters at every k.
 #[test]
 fn china_psnr_is_at_least_scikit_learns_all_pixel_fit_at_every_k() {
-    let image = open(images().join("sklearn/china.jpg"), &DecodeOptions::default()).unwrap();
-    assert_eq!((image.width(), image.height(), image.bit_depth()), (640, 427, 8));
+    let image = open(
+        images().join("sklearn/china.jpg"),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (image.width(), image.height(), image.bit_depth()),
+        (640, 427, 8)
+    );
     let reference = reference("image_quantization_china.json");
     let ks = reference["k"].as_object().expect("k table");
     assert!(ks.len() >= 6);
@@ -41,8 +52,14 @@ fn china_psnr_is_at_least_scikit_learns_all_pixel_fit_at_every_k() {
 /// the example's own recipe (1,000-pixel sample, float palette) by a margin.
 #[test]
 fn china_k64_beats_the_1000_pixel_sample_recipe() {
-    let image = open(images().join("sklearn/china.jpg"), &DecodeOptions::default()).unwrap();
-    let sample = reference("image_quantization_china.json")["k"]["64"]["sample1000_psnr_db"].as_f64().unwrap();
+    let image = open(
+        images().join("sklearn/china.jpg"),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    let sample = reference("image_quantization_china.json")["k"]["64"]["sample1000_psnr_db"]
+        .as_f64()
+        .unwrap();
     let got = psnr_of(&image, &QuantizeParams::new(64));
     assert!(got > sample + 0.5, "{got} vs {sample}");
     // Histogram of unique colours: far fewer rows than pixels.
@@ -60,9 +77,21 @@ fn kodak_k64_indexed_png_is_under_30_percent_of_the_original_at_30_db() {
         let png = q.indexed.to_png().unwrap();
         let ratio = png.len() as f64 / original_bytes;
         let quality = compare(&image, &q.indexed.to_image()).unwrap();
-        eprintln!("{name}: {} → {} bytes ({:.1} %), PSNR {:.2} dB, SSIM {:.4}, ΔE00 mean {:.2} p95 {:.2}",
-            original_bytes, png.len(), ratio * 100.0, quality.psnr_db, quality.ssim, quality.delta_e_mean, quality.delta_e_p95);
-        assert!(ratio <= 0.30, "{name}: {:.1} % of the original", ratio * 100.0);
+        eprintln!(
+            "{name}: {} → {} bytes ({:.1} %), PSNR {:.2} dB, SSIM {:.4}, ΔE00 mean {:.2} p95 {:.2}",
+            original_bytes,
+            png.len(),
+            ratio * 100.0,
+            quality.psnr_db,
+            quality.ssim,
+            quality.delta_e_mean,
+            quality.delta_e_p95
+        );
+        assert!(
+            ratio <= 0.30,
+            "{name}: {:.1} % of the original",
+            ratio * 100.0
+        );
         assert!(quality.psnr_db >= 30.0, "{name}: {:.2} dB", quality.psnr_db);
         // The file is what the indices say: decoding it gives the quantized pixels.
         let back = decode(&png, &DecodeOptions::default()).unwrap();
@@ -73,7 +102,12 @@ fn kodak_k64_indexed_png_is_under_30_percent_of_the_original_at_30_db() {
 /// What the app will do: decode, quantize, encode, and only then write the
 /// file (through a temporary name and a rename). Returns the output bytes.
 fn run(input: &Path, output: &Path, params: &QuantizeParams) -> Result<Vec<u8>, ImageError> {
-    let image = open(input, &DecodeOptions { max_pixels: 4_000_000 })?;
+    let image = open(
+        input,
+        &DecodeOptions {
+            max_pixels: 4_000_000,
+        },
+    )?;
     let png = quantize(&image, params)?.indexed.to_png()?;
     let tmp = output.with_extension("png.tmp");
     std::fs::write(&tmp, &png).unwrap();
@@ -104,7 +138,11 @@ fn png_header(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend([8, 2, 0, 0, 0]); // 8-bit RGB, deflate, no filter, no interlace
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -116,7 +154,9 @@ fn broken_inputs_give_clear_errors_and_no_output_file() {
     let mut corrupt_png = kodak.clone();
     // Overwrite the middle of the compressed data: the zlib stream or a CRC breaks.
     let mid = corrupt_png.len() / 2;
-    corrupt_png[mid..mid + 4096].iter_mut().for_each(|b| *b = 0x5a);
+    corrupt_png[mid..mid + 4096]
+        .iter_mut()
+        .for_each(|b| *b = 0x5a);
     // A valid 1×1 GIF whose logical screen claims 65535×65535.
     let gif = b"GIF89a\xff\xff\xff\xff\x80\x00\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;".to_vec();
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -140,12 +180,20 @@ fn broken_inputs_give_clear_errors_and_no_output_file() {
         match what {
             "empty file" => assert!(matches!(err, ImageError::EmptyFile)),
             "not an image" => assert!(matches!(err, ImageError::UnsupportedFormat(_))),
-            "huge PNG" | "huge GIF" => assert!(matches!(err, ImageError::TooLarge { .. }), "{what}: {msg}"),
-            "zero-width PNG" => assert!(matches!(err, ImageError::NoPixels { .. } | ImageError::Corrupt(_)), "{msg}"),
+            "huge PNG" | "huge GIF" => {
+                assert!(matches!(err, ImageError::TooLarge { .. }), "{what}: {msg}")
+            }
+            "zero-width PNG" => assert!(
+                matches!(err, ImageError::NoPixels { .. } | ImageError::Corrupt(_)),
+                "{msg}"
+            ),
             _ => assert!(matches!(err, ImageError::Corrupt(_)), "{what}: {msg}"),
         }
         assert!(!output.exists(), "{what}: an output file was written");
-        assert!(!output.with_extension("png.tmp").exists(), "{what}: a temporary file was left");
+        assert!(
+            !output.with_extension("png.tmp").exists(),
+            "{what}: a temporary file was left"
+        );
     }
     // A missing file names the path.
     let missing = scratch("does-not-exist.jpg");
@@ -173,7 +221,14 @@ fn tiny_and_flat_images_quantize_exactly() {
     // 1×1, and 300×200 of one colour: the palette is that colour, lossless.
     for (w, h) in [(1u32, 1u32), (300, 200)] {
         let rgb: Vec<u8> = [12u8, 200, 77].repeat((w * h) as usize);
-        let png = kmkit_image::encode_rgba8(w, h, &rgb.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect::<Vec<_>>()).unwrap();
+        let png = kmkit_image::encode_rgba8(
+            w,
+            h,
+            &rgb.chunks(3)
+                .flat_map(|p| [p[0], p[1], p[2], 255])
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
         let input = scratch(&format!("flat_{w}x{h}.png"));
         let output = scratch(&format!("flat_{w}x{h}_out.png"));
         std::fs::write(&input, png).unwrap();
@@ -194,16 +249,39 @@ fn tiny_and_flat_images_quantize_exactly() {
 #[test]
 fn an_image_over_the_pixel_limit_is_refused_before_decoding() {
     let kodak = std::fs::read(images().join("kodak/kodim01.png")).unwrap();
-    let err = decode(&kodak, &DecodeOptions { max_pixels: 100_000 }).unwrap_err();
-    assert!(matches!(err, ImageError::TooLarge { width: 768, height: 512, .. }), "{err}");
+    let err = decode(
+        &kodak,
+        &DecodeOptions {
+            max_pixels: 100_000,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImageError::TooLarge {
+                width: 768,
+                height: 512,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("max_pixels"));
 }
 
 #[test]
 fn k_outside_2_to_256_is_a_usage_error() {
-    let image = open(images().join("kodak/kodim02.png"), &DecodeOptions::default()).unwrap();
+    let image = open(
+        images().join("kodak/kodim02.png"),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
     for k in [0, 1, 257, 1000] {
         let err = quantize(&image, &QuantizeParams::new(k)).unwrap_err();
-        assert!(matches!(err, ImageError::InvalidParam { name: "k", .. }), "{err}");
+        assert!(
+            matches!(err, ImageError::InvalidParam { name: "k", .. }),
+            "{err}"
+        );
     }
 }

@@ -13,8 +13,26 @@ const SEEDS: [u64; 5] = [0, 1, 2, 3, 4];
 
 /// The tag of each label id 0..20 (datasets/documents/stackoverflow_titles/SOURCE.txt).
 const TAGS: [&str; 20] = [
-    "wordpress", "oracle", "svn", "apache", "excel", "matlab", "visual-studio", "cocoa", "osx", "bash",
-    "spring", "hibernate", "scala", "sharepoint", "ajax", "qt", "drupal", "linq", "haskell", "magento",
+    "wordpress",
+    "oracle",
+    "svn",
+    "apache",
+    "excel",
+    "matlab",
+    "visual-studio",
+    "cocoa",
+    "osx",
+    "bash",
+    "spring",
+    "hibernate",
+    "scala",
+    "sharepoint",
+    "ajax",
+    "qt",
+    "drupal",
+    "linq",
+    "haskell",
+    "magento",
 ];
 
 /// Mean NMI and ARI over `SEEDS` of `config` (k = 20) on all titles. The
@@ -28,7 +46,11 @@ fn mean_scores(config: &TopicsConfig, lsa_per_seed: bool) -> (f64, f64, TopicFit
     for seed in SEEDS {
         let start = Instant::now();
         let config = config.clone().seed(seed);
-        let features = if lsa_per_seed { DocFeatures::fit(&config, &titles).unwrap() } else { shared.clone() };
+        let features = if lsa_per_seed {
+            DocFeatures::fit(&config, &titles).unwrap()
+        } else {
+            shared.clone()
+        };
         let fit = TopicModel::fit_features(&config.kmeans, features).unwrap();
         let s = score(&truth, &fit.assignment).unwrap();
         eprintln!(
@@ -51,11 +73,16 @@ fn mean_scores(config: &TopicsConfig, lsa_per_seed: bool) -> (f64, f64, TopicFit
 fn check_topics(fit: &TopicFit, truth: &[u32], titles: &[String]) {
     let topics = fit.model.topics(&fit.assignment, 8, 2).unwrap();
     assert_eq!(topics.len(), 20);
-    assert_eq!(topics.iter().map(|t| t.size).sum::<usize>(), 20_000 - fit.assignment.n_unassigned());
+    assert_eq!(
+        topics.iter().map(|t| t.size).sum::<usize>(),
+        20_000 - fit.assignment.n_unassigned()
+    );
     let mut readable = 0;
     for t in &topics {
         let mut counts = [0usize; 20];
-        (0..truth.len()).filter(|&i| fit.assignment.labels[i] == Some(t.cluster)).for_each(|i| counts[truth[i] as usize] += 1);
+        (0..truth.len())
+            .filter(|&i| fit.assignment.labels[i] == Some(t.cluster))
+            .for_each(|i| counts[truth[i] as usize] += 1);
         let major = (0..20).max_by_key(|&c| counts[c]).unwrap();
         let terms: Vec<&str> = t.terms.iter().map(|w| w.term.as_str()).collect();
         let ok = TAGS[major].split('-').any(|w| terms.contains(&w));
@@ -70,9 +97,15 @@ fn check_topics(fit: &TopicFit, truth: &[u32], titles: &[String]) {
             titles[t.examples[0]]
         );
         assert_eq!(t.examples.len(), 2);
-        assert!(t.examples.iter().all(|&i| fit.assignment.labels[i] == Some(t.cluster)));
+        assert!(t
+            .examples
+            .iter()
+            .all(|&i| fit.assignment.labels[i] == Some(t.cluster)));
     }
-    assert!(readable >= 15, "only {readable} of 20 topics name their majority tag among their top terms");
+    assert!(
+        readable >= 15,
+        "only {readable} of 20 topics name their majority tag among their top terms"
+    );
 }
 
 fn baseline(key_start: &str) -> f64 {
@@ -90,8 +123,13 @@ fn baseline(key_start: &str) -> f64 {
 fn default_pipeline_reaches_sklearn_nmi() {
     let sklearn = baseline("tfidf(");
     let (nmi, ari, fit) = mean_scores(&TopicsConfig::new(20), false);
-    eprintln!("TF-IDF + spherical k-means: mean NMI {nmi:.4} (scikit-learn {sklearn}), mean ARI {ari:.4}");
-    assert!(nmi >= sklearn, "mean NMI {nmi:.4} < scikit-learn's {sklearn}");
+    eprintln!(
+        "TF-IDF + spherical k-means: mean NMI {nmi:.4} (scikit-learn {sklearn}), mean ARI {ari:.4}"
+    );
+    assert!(
+        nmi >= sklearn,
+        "mean NMI {nmi:.4} < scikit-learn's {sklearn}"
+    );
     let (titles, truth) = stackoverflow();
     check_topics(&fit, &truth, &titles);
     // Predicting the fit documents repeats the fit assignment.
@@ -103,7 +141,10 @@ fn lsa_100_reaches_sklearn_nmi() {
     let sklearn = baseline("same tfidf + TruncatedSVD(100)");
     let (nmi, ari, fit) = mean_scores(&TopicsConfig::new(20).lsa(100), true);
     eprintln!("TF-IDF + LSA 100 + spherical k-means: mean NMI {nmi:.4} (scikit-learn {sklearn}), mean ARI {ari:.4}");
-    assert!(nmi >= sklearn, "mean NMI {nmi:.4} < scikit-learn's {sklearn}");
+    assert!(
+        nmi >= sklearn,
+        "mean NMI {nmi:.4} < scikit-learn's {sklearn}"
+    );
     let (titles, truth) = stackoverflow();
     check_topics(&fit, &truth, &titles);
     // A saved LSA model predicts the fit documents as at fit time.
@@ -117,19 +158,44 @@ fn unusable_input_gives_clear_errors() {
     // k larger than the number of documents.
     let err = TopicModel::fit(&TopicsConfig::new(20), &titles[..12]).unwrap_err();
     eprintln!("{err}");
-    assert!(matches!(err, TextError::NoTermsAfterPruning { .. } | TextError::TooFewDocuments { .. }), "{err}");
-    let docs: Vec<&str> = titles[..30].iter().map(String::as_str).chain(["", "the of and", "!!!"]).collect();
-    let config = TopicsConfig::new(31).tfidf(kmkit_text::TfIdf::for_topics().min_df(kmkit_text::DocFreq::Count(1)));
+    assert!(
+        matches!(
+            err,
+            TextError::NoTermsAfterPruning { .. } | TextError::TooFewDocuments { .. }
+        ),
+        "{err}"
+    );
+    let docs: Vec<&str> = titles[..30]
+        .iter()
+        .map(String::as_str)
+        .chain(["", "the of and", "!!!"])
+        .collect();
+    let config = TopicsConfig::new(31)
+        .tfidf(kmkit_text::TfIdf::for_topics().min_df(kmkit_text::DocFreq::Count(1)));
     let err = TopicModel::fit(&config, &docs).unwrap_err();
     eprintln!("{err}");
-    assert!(matches!(err, TextError::TooFewDocuments { k: 31, n_usable: 30, n_docs: 33 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            TextError::TooFewDocuments {
+                k: 31,
+                n_usable: 30,
+                n_docs: 33
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("lower k"));
     // Only empty and stop-word documents: an empty vocabulary.
     let err = TopicModel::fit(&TopicsConfig::new(2), &["", "and the", "a b c", "   "]).unwrap_err();
     eprintln!("{err}");
-    assert!(matches!(err, TextError::EmptyVocabulary { n_docs: 4 }), "{err}");
+    assert!(
+        matches!(err, TextError::EmptyVocabulary { n_docs: 4 }),
+        "{err}"
+    );
     // The core's own checks surface with their message (here: k = 0).
-    let err = TopicModel::fit(&config.clone().kmeans(kmkit_core::KMeans::params(0)), &docs).unwrap_err();
+    let err =
+        TopicModel::fit(&config.clone().kmeans(kmkit_core::KMeans::params(0)), &docs).unwrap_err();
     eprintln!("{err}");
     assert!(err.to_string().contains("n_clusters"), "{err}");
 }

@@ -28,8 +28,15 @@ fn run() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut opt = HashMap::new();
     for pair in args.chunks(2) {
-        let key = pair[0].strip_prefix("--").ok_or_else(|| format!("expected --option, got {}", pair[0]))?;
-        opt.insert(key.to_string(), pair.get(1).cloned().ok_or_else(|| format!("--{key} needs a value"))?);
+        let key = pair[0]
+            .strip_prefix("--")
+            .ok_or_else(|| format!("expected --option, got {}", pair[0]))?;
+        opt.insert(
+            key.to_string(),
+            pair.get(1)
+                .cloned()
+                .ok_or_else(|| format!("--{key} needs a value"))?,
+        );
     }
     let get = |k: &str, default: &str| opt.get(k).cloned().unwrap_or_else(|| default.to_string());
     let data: Array2<f32> = read_npy(get("data", "")).map_err(|e| format!("--data: {e}"))?;
@@ -62,7 +69,11 @@ fn run() -> Result<(), Error> {
                 "yinyang" => Algorithm::Yinyang,
                 other => return Err(format!("unknown --algorithm {other}").into()),
             };
-            let metric = if get("metric", "euclidean") == "cosine" { Metric::Cosine } else { Metric::Euclidean };
+            let metric = if get("metric", "euclidean") == "cosine" {
+                Metric::Cosine
+            } else {
+                Metric::Euclidean
+            };
             let params = KMeans::params(k)
                 .init(init.clone().map_or(seeding, Init::Given))
                 .n_init(1)
@@ -92,9 +103,17 @@ fn run() -> Result<(), Error> {
                 Some(c) => KMeansInit::Precomputed(c),
                 None => KMeansInit::KMeansPlusPlus,
             };
-            let model = LKMeans::params(k).n_runs(1).max_n_iterations(max_iter as u64).tolerance(tol as f32).init_method(linit).fit(&ds)?;
+            let model = LKMeans::params(k)
+                .n_runs(1)
+                .max_n_iterations(max_iter as u64)
+                .tolerance(tol as f32)
+                .init_method(linit)
+                .fit(&ds)?;
             let c = model.centroids().clone();
-            (kmkit_core::partial_stats(&data, c.view())?.inertia, max_iter)
+            (
+                kmkit_core::partial_stats(&data, c.view())?.inertia,
+                max_iter,
+            )
         }
         other => return Err(format!("unknown --engine {other}").into()),
     };

@@ -16,13 +16,26 @@ static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 pub fn app_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/tests-<hash> → target/<profile>/
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps").to_path_buf();
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .to_path_buf();
     let target_dir = profile_dir.parent().expect("target/").to_path_buf();
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if !built.iter().any(|b| b == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--profile", "test", "-p", name, "--bin", name])
+            .args([
+                "build",
+                "--quiet",
+                "--profile",
+                "test",
+                "-p",
+                name,
+                "--bin",
+                name,
+            ])
             .env("CARGO_TARGET_DIR", &target_dir)
             .current_dir(crate::data::repo_root())
             .status()
@@ -62,7 +75,11 @@ pub fn run_app(name: &str, args: &[&str]) -> Run {
 /// Runs `kmkit` and asserts it succeeded.
 pub fn kmkit_ok(args: &[&str]) -> Run {
     let r = run_app("kmkit", args);
-    assert_eq!(r.code, 0, "kmkit {args:?} failed:\n{}\n{}", r.stderr, r.stdout);
+    assert_eq!(
+        r.code, 0,
+        "kmkit {args:?} failed:\n{}\n{}",
+        r.stderr, r.stdout
+    );
     r
 }
 
@@ -77,7 +94,11 @@ impl TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = crate::data::repo_root()
             .join("target/e2e-tmp")
-            .join(format!("{name}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+            .join(format!(
+                "{name}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create temp dir");
         TempDir(dir)

@@ -6,7 +6,12 @@ use ndarray::Array2;
 /// `centres`, with per-feature standard deviations `sds[blob]`, and the blob
 /// of each row as its label. Deterministic in `seed` (SplitMix64 and
 /// Box–Muller, so no random-number crate is needed).
-pub fn gaussian_blobs(centres: &[Vec<f64>], sds: &[Vec<f64>], per_blob: usize, seed: u64) -> (Array2<f64>, Vec<u32>) {
+pub fn gaussian_blobs(
+    centres: &[Vec<f64>],
+    sds: &[Vec<f64>],
+    per_blob: usize,
+    seed: u64,
+) -> (Array2<f64>, Vec<u32>) {
     assert_eq!(centres.len(), sds.len(), "one sd vector per centre");
     let d = centres.first().map_or(0, Vec::len);
     let mut state = seed;

@@ -7,7 +7,10 @@ use ndarray::Array2;
 
 /// The repository root (parent of the `tests` crate).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// A reference JSON from `tests/fixtures/reference/`.
@@ -29,7 +32,10 @@ pub struct Table<T = f64> {
 impl Table {
     /// The same table with f32 features.
     pub fn into_f32(self) -> Table<f32> {
-        Table { x: self.x32(), target: self.target }
+        Table {
+            x: self.x32(),
+            target: self.target,
+        }
     }
     /// The features as f32.
     pub fn x32(&self) -> Array2<f32> {
@@ -62,7 +68,9 @@ pub fn table(name: &str) -> Table {
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let text = if path.extension().is_some_and(|e| e == "gz") {
         let mut s = String::new();
-        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut s).expect("valid gzip");
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut s)
+            .expect("valid gzip");
         s
     } else {
         String::from_utf8(bytes).expect("utf-8")
@@ -72,7 +80,11 @@ pub fn table(name: &str) -> Table {
         if line.trim().is_empty() {
             continue;
         }
-        rows.push(line.split(sep).map(|f| f.trim().parse::<f64>().expect("numeric cell")).collect());
+        rows.push(
+            line.split(sep)
+                .map(|f| f.trim().parse::<f64>().expect("numeric cell"))
+                .collect(),
+        );
     }
     let d = rows[0].len() - 1;
     let x = Array2::from_shape_fn((rows.len(), d), |(i, j)| rows[i][j]);

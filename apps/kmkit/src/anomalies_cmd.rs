@@ -5,7 +5,10 @@ use anyhow::Context;
 use clap::Args;
 use kmkit::anomaly::{flag, ranked, roc_auc, thresholds, ThresholdRule};
 use kmkit_cli::run::{self, dense_view, quality};
-use kmkit_cli::{fit_k, key_values, progress, usage_error, Format, KChoice, KMeansArgs, KRule, OutputArgs, ResultTable, TableArgs, Verbosity};
+use kmkit_cli::{
+    fit_k, key_values, progress, usage_error, Format, KChoice, KMeansArgs, KRule, OutputArgs,
+    ResultTable, TableArgs, Verbosity,
+};
 use kmkit_core::Input;
 use kmkit_io::{json_bytes, ModelFile};
 use kmkit_report::{Body, Section};
@@ -23,7 +26,12 @@ pub struct AnomaliesArgs {
     #[command(flatten)]
     pub kmeans: KMeansArgs,
     /// Flag this share of rows (0 < C < 1) [default: 0.01]
-    #[arg(long, value_name = "C", conflicts_with = "percentile", help_heading = "Anomalies")]
+    #[arg(
+        long,
+        value_name = "C",
+        conflicts_with = "percentile",
+        help_heading = "Anomalies"
+    )]
     pub contamination: Option<f64>,
     /// Flag rows scoring above this percentile (0 < P < 100)
     #[arg(long, value_name = "P", help_heading = "Anomalies")]
@@ -66,14 +74,27 @@ struct Summary<'a> {
 
 pub fn anomalies(args: AnomaliesArgs, v: Verbosity) -> anyhow::Result<()> {
     let rule = match (args.contamination, args.percentile) {
-        (Some(c), _) if !(c > 0.0 && c < 1.0) => return Err(usage_error(format!("--contamination {c}: give a share between 0 and 1"))),
-        (_, Some(p)) if !(p > 0.0 && p < 100.0) => return Err(usage_error(format!("--percentile {p}: give a value between 0 and 100"))),
+        (Some(c), _) if !(c > 0.0 && c < 1.0) => {
+            return Err(usage_error(format!(
+                "--contamination {c}: give a share between 0 and 1"
+            )))
+        }
+        (_, Some(p)) if !(p > 0.0 && p < 100.0) => {
+            return Err(usage_error(format!(
+                "--percentile {p}: give a value between 0 and 100"
+            )))
+        }
         (Some(c), _) => ThresholdRule::Contamination(c),
         (None, Some(p)) => ThresholdRule::Percentile(p),
         (None, None) => ThresholdRule::Contamination(0.01),
     };
     let mut loaded = load(args.table.as_deref(), &args.input.read, &v)?;
-    let normal = args.normal.clone().or_else(|| loaded.source.bundled.and_then(|b| b.normal.map(str::to_string)));
+    let normal = args.normal.clone().or_else(|| {
+        loaded
+            .source
+            .bundled
+            .and_then(|b| b.normal.map(str::to_string))
+    });
     let mut spec = args.input.spec();
     if let Some(b) = loaded.source.bundled {
         b.apply(&mut spec, args.input.scaling.is_some());
@@ -81,45 +102,82 @@ pub fn anomalies(args: AnomaliesArgs, v: Verbosity) -> anyhow::Result<()> {
     if let Some(n_keep) = args.max_anomalies {
         let (label, normal) = match (&spec.label_column, &normal) {
             (Some(l), Some(n)) => (l.clone(), n.clone()),
-            _ => return Err(usage_error("--max-anomalies needs --label and --normal to tell normal rows from the others")),
+            _ => return Err(usage_error(
+                "--max-anomalies needs --label and --normal to tell normal rows from the others",
+            )),
         };
         let col = &loaded.table.columns[loaded.table.find(&label)?];
-        let (normal_rows, others): (Vec<usize>, Vec<usize>) = (0..loaded.table.n_rows()).partition(|&i| col.text(i) == normal);
+        let (normal_rows, others): (Vec<usize>, Vec<usize>) =
+            (0..loaded.table.n_rows()).partition(|&i| col.text(i) == normal);
         let mut keep = normal_rows;
         keep.extend(seeded_sample(&others, n_keep, args.kmeans.seed));
         keep.sort_unstable();
-        v.detail(format!("kept {} normal rows and {} of {} others", keep.len() - others.len().min(n_keep), others.len().min(n_keep), others.len()));
+        v.detail(format!(
+            "kept {} normal rows and {} of {} others",
+            keep.len() - others.len().min(n_keep),
+            others.len().min(n_keep),
+            others.len()
+        ));
         loaded.table = loaded.table.select_rows(&keep);
     }
     let (pre, prepared) = featurize(&loaded, &args.input)?;
     note_preprocessing(&prepared.report, &v);
-    let choice = args.kmeans.k_or(KChoice::Fixed(loaded.source.bundled.map_or(8, |b| b.k)));
-    let pb = progress::spinner(&v, format!("fitting k = {choice} on {} rows", prepared.features.n_rows()));
+    let choice = args
+        .kmeans
+        .k_or(KChoice::Fixed(loaded.source.bundled.map_or(8, |b| b.k)));
+    let pb = progress::spinner(
+        &v,
+        format!(
+            "fitting k = {choice} on {} rows",
+            prepared.features.n_rows()
+        ),
+    );
     let fitted = fit_k(&prepared.features, choice, KRule::Silhouette, &args.kmeans)?;
     pb.finish_and_clear();
     let model = &fitted.model;
     let k = model.n_clusters();
-    let (labels, sq) = model.assign(Input::from(&prepared.features)).context("scoring rows")?;
+    let (labels, sq) = model
+        .assign(Input::from(&prepared.features))
+        .context("scoring rows")?;
     let scores: Vec<f64> = sq.iter().map(|&d| (d as f64).sqrt()).collect();
     let th = thresholds(&scores, &labels, k, rule, args.per_cluster);
     let flagged = flag(&scores, &labels, &th);
     let order = ranked(&scores);
     let n_flagged = flagged.iter().filter(|&&f| f).count();
-    let truth_text: Option<Vec<String>> = prepared.truth.as_ref().map(|t| t.labels.iter().map(|&c| t.classes[c as usize].clone()).collect());
+    let truth_text: Option<Vec<String>> = prepared.truth.as_ref().map(|t| {
+        t.labels
+            .iter()
+            .map(|&c| t.classes[c as usize].clone())
+            .collect()
+    });
     let positive: Option<Vec<bool>> = match (&truth_text, &normal) {
         (Some(t), Some(n)) => Some(t.iter().map(|c| c != n).collect()),
         _ => None,
     };
     let auc = positive.as_ref().and_then(|p| roc_auc(&scores, p));
     let n_true = positive.as_ref().map(|p| p.iter().filter(|&&x| x).count());
-    let hits = positive.as_ref().map(|p| p.iter().zip(&flagged).filter(|(&a, &b)| a && b).count());
-    let precision = hits.filter(|_| n_flagged > 0).map(|h| h as f64 / n_flagged as f64);
-    let recall = hits.zip(n_true).filter(|(_, t)| *t > 0).map(|(h, t)| h as f64 / t as f64);
+    let hits = positive
+        .as_ref()
+        .map(|p| p.iter().zip(&flagged).filter(|(&a, &b)| a && b).count());
+    let precision = hits
+        .filter(|_| n_flagged > 0)
+        .map(|h| h as f64 / n_flagged as f64);
+    let recall = hits
+        .zip(n_true)
+        .filter(|(_, t)| *t > 0)
+        .map(|(h, t)| h as f64 / t as f64);
     let ids = &prepared.features.row_ids;
     let mut top = ResultTable::new(&["rank", "id", "cluster", "score", "flagged", "label"]);
     for (r, &i) in order.iter().take(args.top).enumerate() {
         let label = truth_text.as_ref().map_or(json!(null), |t| json!(t[i]));
-        top.push(vec![json!(r + 1), json!(ids[i]), json!(labels[i]), json!(scores[i]), json!(flagged[i]), label]);
+        top.push(vec![
+            json!(r + 1),
+            json!(ids[i]),
+            json!(labels[i]),
+            json!(scores[i]),
+            json!(flagged[i]),
+            label,
+        ]);
     }
     let summary = Summary {
         command: "anomalies",
@@ -140,30 +198,80 @@ pub fn anomalies(args: AnomaliesArgs, v: Verbosity) -> anyhow::Result<()> {
         out.write_with("anomalies.csv", |w| {
             let mut csv = String::from("rank,id,cluster,score,threshold,flagged\n");
             for (r, &i) in order.iter().enumerate() {
-                let id = if ids[i].contains([',', '"', '\n']) { format!("\"{}\"", ids[i].replace('"', "\"\"")) } else { ids[i].clone() };
-                csv.push_str(&format!("{},{id},{},{},{},{}\n", r + 1, labels[i], scores[i], th[labels[i] as usize], flagged[i]));
+                let id = if ids[i].contains([',', '"', '\n']) {
+                    format!("\"{}\"", ids[i].replace('"', "\"\""))
+                } else {
+                    ids[i].clone()
+                };
+                csv.push_str(&format!(
+                    "{},{id},{},{},{},{}\n",
+                    r + 1,
+                    labels[i],
+                    scores[i],
+                    th[labels[i] as usize],
+                    flagged[i]
+                ));
             }
             w.write_all(csv.as_bytes())
         })?;
-        out.write("model.json", &ModelFile::new(MODEL_KIND, pre.clone(), model.clone()).to_json())?;
+        out.write(
+            "model.json",
+            &ModelFile::new(MODEL_KIND, pre.clone(), model.clone()).to_json(),
+        )?;
         let x = dense_view(&prepared.features);
         let truth = prepared.truth.as_ref().map(|t| t.labels.as_slice());
-        let q = quality(x.as_ref().map(|a| a.view()), &labels, truth, model.inertia, args.kmeans.seed);
+        let q = quality(
+            x.as_ref().map(|a| a.view()),
+            &labels,
+            truth,
+            model.inertia,
+            args.kmeans.seed,
+        );
         let mut report = run::standard_report(
             &format!("kmkit anomalies: {}", loaded.source.display),
-            settings(&loaded.source.display, &prepared, &pre, &model.params, &[("threshold", format!("{rule:?}{}", if args.per_cluster { " per cluster" } else { "" }))]),
+            settings(
+                &loaded.source.display,
+                &prepared,
+                &pre,
+                &model.params,
+                &[(
+                    "threshold",
+                    format!(
+                        "{rule:?}{}",
+                        if args.per_cluster { " per cluster" } else { "" }
+                    ),
+                )],
+            ),
             &prepared.features,
             model,
             &labels,
             &q,
             fitted.sweep.as_ref(),
         )?;
-        report.metrics.push(("rows flagged".into(), n_flagged.to_string()));
+        report
+            .metrics
+            .push(("rows flagged".into(), n_flagged.to_string()));
         if let Some(a) = auc {
-            report.metrics.push(("ROC AUC (non-normal rows)".into(), format!("{a:.4}")));
+            report
+                .metrics
+                .push(("ROC AUC (non-normal rows)".into(), format!("{a:.4}")));
         }
-        let rows = top.rows.iter().map(|r| r.iter().map(kmkit_cli::readable).collect()).collect();
-        report.sections.push(Section { title: "Farthest rows".into(), body: Body::Table { headers: top.headers.clone(), rows }, caption: Some("Score: Euclidean distance to the nearest centroid in the scaled feature space.".into()) });
+        let rows = top
+            .rows
+            .iter()
+            .map(|r| r.iter().map(kmkit_cli::readable).collect())
+            .collect();
+        report.sections.push(Section {
+            title: "Farthest rows".into(),
+            body: Body::Table {
+                headers: top.headers.clone(),
+                rows,
+            },
+            caption: Some(
+                "Score: Euclidean distance to the nearest centroid in the scaled feature space."
+                    .into(),
+            ),
+        });
         run::write_report_and_summary(&mut out, &report, &summary)?;
         v.note(format!("wrote {}", out.dir().display()));
     }
@@ -174,7 +282,14 @@ pub fn anomalies(args: AnomaliesArgs, v: Verbosity) -> anyhow::Result<()> {
             let mut head = vec![
                 ("rows", json!(scores.len())),
                 ("k", json!(k)),
-                ("threshold", json!(if args.per_cluster { "per cluster".to_string() } else { format!("{:.4}", th[0]) })),
+                (
+                    "threshold",
+                    json!(if args.per_cluster {
+                        "per cluster".to_string()
+                    } else {
+                        format!("{:.4}", th[0])
+                    }),
+                ),
                 ("flagged", json!(n_flagged)),
             ];
             if let Some(a) = auc {

@@ -40,14 +40,25 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 
 /// The threshold for each of `k` clusters: the same global quantile for all,
 /// or each cluster's own quantile when `per_cluster`.
-pub fn thresholds(scores: &[f64], labels: &[u32], k: usize, rule: ThresholdRule, per_cluster: bool) -> Vec<f64> {
+pub fn thresholds(
+    scores: &[f64],
+    labels: &[u32],
+    k: usize,
+    rule: ThresholdRule,
+    per_cluster: bool,
+) -> Vec<f64> {
     let q = rule.quantile();
     if !per_cluster {
         return vec![quantile(scores, q); k];
     }
     (0..k)
         .map(|c| {
-            let own: Vec<f64> = scores.iter().zip(labels).filter(|(_, &l)| l as usize == c).map(|(&s, _)| s).collect();
+            let own: Vec<f64> = scores
+                .iter()
+                .zip(labels)
+                .filter(|(_, &l)| l as usize == c)
+                .map(|(&s, _)| s)
+                .collect();
             // An empty cluster flags nothing.
             if own.is_empty() {
                 f64::INFINITY
@@ -60,13 +71,22 @@ pub fn thresholds(scores: &[f64], labels: &[u32], k: usize, rule: ThresholdRule,
 
 /// Whether each row's score is above its cluster's threshold.
 pub fn flag(scores: &[f64], labels: &[u32], thresholds: &[f64]) -> Vec<bool> {
-    scores.iter().zip(labels).map(|(&s, &l)| s > thresholds[l as usize]).collect()
+    scores
+        .iter()
+        .zip(labels)
+        .map(|(&s, &l)| s > thresholds[l as usize])
+        .collect()
 }
 
 /// Row indices by decreasing score (ties by row order).
 pub fn ranked(scores: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap_or(Ordering::Equal).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        scores[b]
+            .partial_cmp(&scores[a])
+            .unwrap_or(Ordering::Equal)
+            .then(a.cmp(&b))
+    });
     order
 }
 
@@ -104,7 +124,10 @@ mod tests {
     #[test]
     fn auc_matches_sklearn_examples() {
         // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
-        assert_eq!(roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]), Some(0.75));
+        assert_eq!(
+            roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]),
+            Some(0.75)
+        );
         // Ties count half: roc_auc_score([0, 1], [0.5, 0.5]) == 0.5
         assert_eq!(roc_auc(&[0.5, 0.5], &[false, true]), Some(0.5));
         assert_eq!(roc_auc(&[1.0, 2.0], &[true, true]), None);
@@ -120,11 +143,20 @@ mod tests {
     fn thresholds_flag_the_asked_share() {
         let scores: Vec<f64> = (0..100).map(f64::from).collect();
         let labels: Vec<u32> = (0..100).map(|i| (i % 2) as u32).collect();
-        let t = thresholds(&scores, &labels, 2, ThresholdRule::Contamination(0.05), false);
+        let t = thresholds(
+            &scores,
+            &labels,
+            2,
+            ThresholdRule::Contamination(0.05),
+            false,
+        );
         assert_eq!(flag(&scores, &labels, &t).iter().filter(|&&f| f).count(), 5);
         let t = thresholds(&scores, &labels, 3, ThresholdRule::Percentile(90.0), true);
         assert!(t[0] < t[1] && t[2].is_infinite());
-        assert_eq!(flag(&scores, &labels, &t).iter().filter(|&&f| f).count(), 10);
+        assert_eq!(
+            flag(&scores, &labels, &t).iter().filter(|&&f| f).count(),
+            10
+        );
         assert_eq!(ranked(&[0.2, 0.9, 0.5])[..], [1, 2, 0]);
     }
 }

@@ -186,10 +186,18 @@ pub fn resolve(arg: Option<&str>) -> anyhow::Result<Input> {
     let arg = arg.unwrap_or("iris");
     let path = Path::new(arg);
     if path.exists() {
-        return Ok(Input { path: path.to_path_buf(), bundled: None, display: arg.to_string() });
+        return Ok(Input {
+            path: path.to_path_buf(),
+            bundled: None,
+            display: arg.to_string(),
+        });
     }
     if let Some(b) = Bundled::find(arg) {
-        return Ok(Input { path: b.path(), bundled: Some(b), display: b.name.to_string() });
+        return Ok(Input {
+            path: b.path(),
+            bundled: Some(b),
+            display: b.name.to_string(),
+        });
     }
     let names: Vec<&str> = BUNDLED.iter().map(|b| b.name).collect();
     Err(kmkit_cli::usage_error(format!(

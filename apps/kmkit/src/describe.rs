@@ -16,17 +16,27 @@ pub fn describe_clusters(pre: &Preprocess, centroids: ArrayView2<f32>, top: usiz
             let mut offset = 0;
             for input in &pre.inputs {
                 match input {
-                    InputColumn::Numeric { column, center, scale, .. } => {
+                    InputColumn::Numeric {
+                        column,
+                        center,
+                        scale,
+                        ..
+                    } => {
                         let v = c[offset] as f64;
                         // Rank by distance from the data's centre in the scaled space.
                         let name = &column.name;
                         let side = |d: f64| if d >= 0.0 { "high" } else { "low" };
                         items.push(match pre.scaling {
-                            Scaling::Standard => (v.abs(), format!("{name} {} ({v:+.2}σ)", side(v))),
-                            Scaling::Robust => (v.abs(), format!("{name} {} ({v:+.2} IQR)", side(v))),
-                            Scaling::MinMax => {
-                                ((v - 0.5).abs() * 2.0, format!("{name} {} ({:.0}% of range)", side(v - 0.5), 100.0 * v))
+                            Scaling::Standard => {
+                                (v.abs(), format!("{name} {} ({v:+.2}σ)", side(v)))
                             }
+                            Scaling::Robust => {
+                                (v.abs(), format!("{name} {} ({v:+.2} IQR)", side(v)))
+                            }
+                            Scaling::MinMax => (
+                                (v - 0.5).abs() * 2.0,
+                                format!("{name} {} ({:.0}% of range)", side(v - 0.5), 100.0 * v),
+                            ),
                             // Unscaled features have no common unit to rank by: list them in order.
                             Scaling::None => (0.0, format!("{name} = {:.4}", v * scale + center)),
                         });
@@ -37,14 +47,22 @@ pub fn describe_clusters(pre: &Preprocess, centroids: ArrayView2<f32>, top: usiz
                             .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
                         if share >= 0.5 {
                             // Ranked with numeric features as a share above one half.
-                            items.push((2.0 * (share - 0.5) + 0.5, format!("{}={} ({:.0}%)", column.name, levels[best], 100.0 * share)));
+                            items.push((
+                                2.0 * (share - 0.5) + 0.5,
+                                format!("{}={} ({:.0}%)", column.name, levels[best], 100.0 * share),
+                            ));
                         }
                     }
                 }
                 offset += input.width();
             }
             items.sort_by(|a, b| b.0.total_cmp(&a.0));
-            items.into_iter().take(top).map(|(_, s)| s).collect::<Vec<_>>().join(", ")
+            items
+                .into_iter()
+                .take(top)
+                .map(|(_, s)| s)
+                .collect::<Vec<_>>()
+                .join(", ")
         })
         .collect()
 }

@@ -22,12 +22,17 @@ pub struct Interactions {
 
 impl Interactions {
     /// Reads the user and item columns of a table (repeated pairs count once).
-    pub fn from_table(table: &Table, user_col: &str, item_col: &str) -> Result<Interactions, IoError> {
+    pub fn from_table(
+        table: &Table,
+        user_col: &str,
+        item_col: &str,
+    ) -> Result<Interactions, IoError> {
         let (u, i) = (table.find(user_col)?, table.find(item_col)?);
         let (ucol, icol) = (&table.columns[u], &table.columns[i]);
         let mut users: Vec<String> = Vec::new();
         let mut items: Vec<String> = Vec::new();
-        let (mut uix, mut iix): (HashMap<String, u32>, HashMap<String, u32>) = (HashMap::new(), HashMap::new());
+        let (mut uix, mut iix): (HashMap<String, u32>, HashMap<String, u32>) =
+            (HashMap::new(), HashMap::new());
         let mut pairs = Vec::with_capacity(table.n_rows());
         for r in 0..table.n_rows() {
             if ucol.is_missing(r) || icol.is_missing(r) {
@@ -45,7 +50,11 @@ impl Interactions {
         }
         pairs.sort_unstable();
         pairs.dedup();
-        Ok(Interactions { users, items, pairs })
+        Ok(Interactions {
+            users,
+            items,
+            pairs,
+        })
     }
 
     /// Items of each user.
@@ -63,7 +72,8 @@ pub fn leave_one_out(by_user: &[Vec<u32>], seed: u64) -> (Vec<Vec<u32>>, Vec<(u3
     let mut test = Vec::new();
     for (u, items) in train.iter_mut().enumerate() {
         if items.len() >= 2 {
-            let j = (splitmix(seed ^ (u as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) % items.len() as u64) as usize;
+            let j = (splitmix(seed ^ (u as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                % items.len() as u64) as usize;
             test.push((u as u32, items.remove(j)));
         }
     }
@@ -111,28 +121,54 @@ fn ranked_items(by_user: &[Vec<u32>], users: impl Iterator<Item = usize>) -> Vec
     let mut n = 0usize;
     for u in users {
         n += 1;
-        by_user[u].iter().for_each(|&i| *counts.entry(i).or_default() += 1);
+        by_user[u]
+            .iter()
+            .for_each(|&i| *counts.entry(i).or_default() += 1);
     }
-    let mut v: Vec<(u32, f64)> = counts.into_iter().map(|(i, c)| (i, c as f64 / n.max(1) as f64)).collect();
+    let mut v: Vec<(u32, f64)> = counts
+        .into_iter()
+        .map(|(i, c)| (i, c as f64 / n.max(1) as f64))
+        .collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     v
 }
 
 /// Clusters users with `params` (the metric is set to cosine). Every user
 /// must have at least one item.
-pub fn fit(by_user: &[Vec<u32>], n_items: usize, params: &KMeansParams) -> Result<Recommender, kmkit_core::KMeansError> {
+pub fn fit(
+    by_user: &[Vec<u32>],
+    n_items: usize,
+    params: &KMeansParams,
+) -> Result<Recommender, kmkit_core::KMeansError> {
     let x = user_matrix(by_user, n_items)?;
     let model = params.clone().metric(Metric::Cosine).fit(&x)?;
     let labels = model.labels().to_vec();
     let k = model.n_clusters();
-    let cluster_items = (0..k).map(|c| ranked_items(by_user, (0..by_user.len()).filter(|&u| labels[u] as usize == c))).collect();
+    let cluster_items = (0..k)
+        .map(|c| {
+            ranked_items(
+                by_user,
+                (0..by_user.len()).filter(|&u| labels[u] as usize == c),
+            )
+        })
+        .collect();
     let popular = ranked_items(by_user, 0..by_user.len());
-    Ok(Recommender { model, labels, cluster_items, popular })
+    Ok(Recommender {
+        model,
+        labels,
+        cluster_items,
+        popular,
+    })
 }
 
 /// The first `n` items of `ranked` not in `seen`.
 pub fn top_unseen(ranked: &[(u32, f64)], seen: &HashSet<u32>, n: usize) -> Vec<(u32, f64)> {
-    ranked.iter().filter(|(i, _)| !seen.contains(i)).take(n).copied().collect()
+    ranked
+        .iter()
+        .filter(|(i, _)| !seen.contains(i))
+        .take(n)
+        .copied()
+        .collect()
 }
 
 impl Recommender {
@@ -141,7 +177,11 @@ impl Recommender {
     pub fn recommend(&self, u: usize, seen: &HashSet<u32>, n: usize) -> Vec<(u32, f64)> {
         let mut out = top_unseen(&self.cluster_items[self.labels[u] as usize], seen, n);
         if out.len() < n {
-            let have: HashSet<u32> = out.iter().map(|p| p.0).chain(seen.iter().copied()).collect();
+            let have: HashSet<u32> = out
+                .iter()
+                .map(|p| p.0)
+                .chain(seen.iter().copied())
+                .collect();
             out.extend(top_unseen(&self.popular, &have, n - out.len()));
         }
         out
@@ -149,12 +189,25 @@ impl Recommender {
 }
 
 /// Hit rates at `n` on held-out pairs: (clusters, most-popular baseline).
-pub fn hit_rates(rec: &Recommender, train: &[Vec<u32>], test: &[(u32, u32)], n: usize) -> (f64, f64) {
+pub fn hit_rates(
+    rec: &Recommender,
+    train: &[Vec<u32>],
+    test: &[(u32, u32)],
+    n: usize,
+) -> (f64, f64) {
     let (mut hits, mut base) = (0usize, 0usize);
     for &(u, item) in test {
         let seen: HashSet<u32> = train[u as usize].iter().copied().collect();
-        hits += usize::from(rec.recommend(u as usize, &seen, n).iter().any(|p| p.0 == item));
-        base += usize::from(top_unseen(&rec.popular, &seen, n).iter().any(|p| p.0 == item));
+        hits += usize::from(
+            rec.recommend(u as usize, &seen, n)
+                .iter()
+                .any(|p| p.0 == item),
+        );
+        base += usize::from(
+            top_unseen(&rec.popular, &seen, n)
+                .iter()
+                .any(|p| p.0 == item),
+        );
     }
     let t = test.len().max(1) as f64;
     (hits as f64 / t, base as f64 / t)
@@ -166,7 +219,15 @@ mod tests {
 
     /// Two taste groups: users 0–3 buy items 0–3, users 4–7 buy items 4–7.
     fn groups() -> Vec<Vec<u32>> {
-        (0..8u32).map(|u| if u < 4 { vec![0, 1, 2, 3] } else { vec![4, 5, 6, 7] }).collect()
+        (0..8u32)
+            .map(|u| {
+                if u < 4 {
+                    vec![0, 1, 2, 3]
+                } else {
+                    vec![4, 5, 6, 7]
+                }
+            })
+            .collect()
     }
 
     #[test]
@@ -184,7 +245,10 @@ mod tests {
         assert!(baseline < 1.0, "{baseline}");
         // Recommendations skip what the user has.
         let seen: HashSet<u32> = train[0].iter().copied().collect();
-        assert!(rec.recommend(0, &seen, 3).iter().all(|(i, _)| !seen.contains(i)));
+        assert!(rec
+            .recommend(0, &seen, 3)
+            .iter()
+            .all(|(i, _)| !seen.contains(i)));
     }
 
     #[test]

@@ -10,7 +10,10 @@ use clap::Args;
 use kmkit::datasets::datasets_dir;
 use kmkit::recommend::{self, hit_rates, leave_one_out, Interactions};
 use kmkit_cli::run::{self, dense_view, quality};
-use kmkit_cli::{key_values, progress, usage_error, Format, KChoice, KMeansArgs, OutputArgs, ReadArgs, ResultTable, Verbosity};
+use kmkit_cli::{
+    key_values, progress, usage_error, Format, KChoice, KMeansArgs, OutputArgs, ReadArgs,
+    ResultTable, Verbosity,
+};
 use kmkit_core::{Features, Metric};
 use kmkit_io::{json_bytes, read_table};
 use kmkit_report::{Body, Section};
@@ -61,12 +64,19 @@ struct Summary<'a> {
 
 pub fn recommend(args: RecommendArgs, v: Verbosity) -> anyhow::Result<()> {
     let (path, display) = match args.interactions.as_deref() {
-        None | Some("online_retail") => (datasets_dir().join(BUNDLED_FILE), "online_retail".to_string()),
+        None | Some("online_retail") => (
+            datasets_dir().join(BUNDLED_FILE),
+            "online_retail".to_string(),
+        ),
         Some(p) => (PathBuf::from(p), p.to_string()),
     };
     let k = match args.kmeans.k_or(KChoice::Fixed(8)) {
         KChoice::Fixed(k) => k,
-        KChoice::Range { .. } => return Err(usage_error("recommend takes a fixed number of user clusters: -k N")),
+        KChoice::Range { .. } => {
+            return Err(usage_error(
+                "recommend takes a fixed number of user clusters: -k N",
+            ))
+        }
     };
     if args.top == 0 {
         return Err(usage_error("--top must be at least 1"));
@@ -74,19 +84,30 @@ pub fn recommend(args: RecommendArgs, v: Verbosity) -> anyhow::Result<()> {
     let pb = progress::spinner(&v, format!("reading {display}"));
     let table = read_table(&path, &args.read.read_options())?;
     if table.columns.len() < 2 {
-        return Err(usage_error(format!("{display} has {} column(s): give a user column and an item column", table.columns.len())));
+        return Err(usage_error(format!(
+            "{display} has {} column(s): give a user column and an item column",
+            table.columns.len()
+        )));
     }
-    let user_col = args.user.clone().unwrap_or_else(|| table.columns[0].name.clone());
-    let item_col = args.item.clone().unwrap_or_else(|| table.columns[1].name.clone());
+    let user_col = args
+        .user
+        .clone()
+        .unwrap_or_else(|| table.columns[0].name.clone());
+    let item_col = args
+        .item
+        .clone()
+        .unwrap_or_else(|| table.columns[1].name.clone());
     let inter = Interactions::from_table(&table, &user_col, &item_col)?;
     let by_user = inter.by_user();
     let params = args.kmeans.params(k).metric(Metric::Cosine);
     pb.set_message("clustering users (held-out split)");
     let (train, test) = leave_one_out(&by_user, args.kmeans.seed);
-    let eval = recommend::fit(&train, inter.items.len(), &params).context("clustering the users of the training split")?;
+    let eval = recommend::fit(&train, inter.items.len(), &params)
+        .context("clustering the users of the training split")?;
     let (hit, base) = hit_rates(&eval, &train, &test, args.top);
     pb.set_message("clustering all users");
-    let rec = recommend::fit(&by_user, inter.items.len(), &params).context("clustering the users")?;
+    let rec =
+        recommend::fit(&by_user, inter.items.len(), &params).context("clustering the users")?;
     pb.finish_and_clear();
     let sizes = run::cluster_sizes(&rec.labels, rec.model.n_clusters());
     let summary = Summary {
@@ -104,12 +125,20 @@ pub fn recommend(args: RecommendArgs, v: Verbosity) -> anyhow::Result<()> {
     };
     let mut clusters = ResultTable::new(&["cluster", "users", "most common items"]);
     for (c, items) in rec.cluster_items.iter().enumerate() {
-        let names: Vec<String> = items.iter().take(3).map(|(i, s)| format!("{} ({:.0}%)", inter.items[*i as usize], 100.0 * s)).collect();
+        let names: Vec<String> = items
+            .iter()
+            .take(3)
+            .map(|(i, s)| format!("{} ({:.0}%)", inter.items[*i as usize], 100.0 * s))
+            .collect();
         clusters.push(vec![json!(c), json!(sizes[c]), json!(names.join(", "))]);
     }
     let for_user = match &args.for_user {
         Some(name) => {
-            let u = inter.users.iter().position(|x| x == name).ok_or_else(|| usage_error(format!("no user {name:?} in {display}")))?;
+            let u = inter
+                .users
+                .iter()
+                .position(|x| x == name)
+                .ok_or_else(|| usage_error(format!("no user {name:?} in {display}")))?;
             let seen: HashSet<u32> = by_user[u].iter().copied().collect();
             let mut t = ResultTable::new(&["rank", "item", "share of cluster"]);
             for (r, (i, s)) in rec.recommend(u, &seen, args.top).into_iter().enumerate() {
@@ -126,7 +155,13 @@ pub fn recommend(args: RecommendArgs, v: Verbosity) -> anyhow::Result<()> {
             for (u, items) in by_user.iter().enumerate() {
                 let seen: HashSet<u32> = items.iter().copied().collect();
                 for (r, (i, s)) in rec.recommend(u, &seen, args.top).into_iter().enumerate() {
-                    csv.write_record([&inter.users[u], &rec.labels[u].to_string(), &(r + 1).to_string(), &inter.items[i as usize], &s.to_string()])?;
+                    csv.write_record([
+                        &inter.users[u],
+                        &rec.labels[u].to_string(),
+                        &(r + 1).to_string(),
+                        &inter.items[i as usize],
+                        &s.to_string(),
+                    ])?;
                 }
             }
             csv.flush()
@@ -134,19 +169,52 @@ pub fn recommend(args: RecommendArgs, v: Verbosity) -> anyhow::Result<()> {
         let x = recommend::user_matrix(&by_user, inter.items.len())?.l2_normalized();
         let features = Features::sparse(x);
         let dense = dense_view(&features);
-        let q = quality(dense.as_ref().map(|a| a.view()), &rec.labels, None, rec.model.inertia, args.kmeans.seed);
+        let q = quality(
+            dense.as_ref().map(|a| a.view()),
+            &rec.labels,
+            None,
+            rec.model.inertia,
+            args.kmeans.seed,
+        );
         let settings = vec![
             ("input".to_string(), display.clone()),
-            ("users × items".into(), format!("{} × {}", inter.users.len(), inter.items.len())),
+            (
+                "users × items".into(),
+                format!("{} × {}", inter.users.len(), inter.items.len()),
+            ),
             ("interactions".into(), inter.pairs.len().to_string()),
             ("k (user clusters)".into(), k.to_string()),
             ("metric".into(), "cosine (spherical k-means)".into()),
             ("seed".into(), args.kmeans.seed.to_string()),
         ];
-        let mut report = run::standard_report(&format!("kmkit recommend: {display}"), settings, &features, &rec.model, &rec.labels, &q, None)?;
-        report.metrics.insert(0, (format!("hit rate@{} (clusters)", args.top), format!("{hit:.4}")));
-        report.metrics.insert(1, (format!("hit rate@{} (most popular)", args.top), format!("{base:.4}")));
-        report.cluster_names = clusters.rows.iter().map(|r| r[2].as_str().unwrap_or_default().to_string()).collect();
+        let mut report = run::standard_report(
+            &format!("kmkit recommend: {display}"),
+            settings,
+            &features,
+            &rec.model,
+            &rec.labels,
+            &q,
+            None,
+        )?;
+        report.metrics.insert(
+            0,
+            (
+                format!("hit rate@{} (clusters)", args.top),
+                format!("{hit:.4}"),
+            ),
+        );
+        report.metrics.insert(
+            1,
+            (
+                format!("hit rate@{} (most popular)", args.top),
+                format!("{base:.4}"),
+            ),
+        );
+        report.cluster_names = clusters
+            .rows
+            .iter()
+            .map(|r| r[2].as_str().unwrap_or_default().to_string())
+            .collect();
         report.sections.push(Section {
             title: "Evaluation".into(),
             body: Body::Text(format!(
@@ -165,11 +233,17 @@ pub fn recommend(args: RecommendArgs, v: Verbosity) -> anyhow::Result<()> {
         Format::Csv => for_user.as_ref().unwrap_or(&clusters).render(Format::Csv),
         Format::Table => {
             let head = key_values(&[
-                ("users × items", json!(format!("{} × {}", summary.n_users, summary.n_items))),
+                (
+                    "users × items",
+                    json!(format!("{} × {}", summary.n_users, summary.n_items)),
+                ),
                 ("k (user clusters)", json!(summary.k)),
                 ("held-out customers", json!(summary.n_held_out)),
                 (&format!("hit rate@{} (clusters)", args.top), json!(hit)),
-                (&format!("hit rate@{} (most popular)", args.top), json!(base)),
+                (
+                    &format!("hit rate@{} (most popular)", args.top),
+                    json!(base),
+                ),
             ]);
             let mut s = head.render(Format::Table) + &clusters.render(Format::Table);
             if let Some(t) = &for_user {
@@ -195,7 +269,10 @@ struct CsvOut<'a> {
 }
 
 impl CsvOut<'_> {
-    fn write_record<S: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = S>) -> std::io::Result<()> {
+    fn write_record<S: AsRef<str>>(
+        &mut self,
+        fields: impl IntoIterator<Item = S>,
+    ) -> std::io::Result<()> {
         let mut first = true;
         for f in fields {
             if !first {

@@ -48,7 +48,9 @@ impl FromStr for KChoice {
             }
             return Ok(KChoice::Range { min, max });
         }
-        count(s).map(KChoice::Fixed).map_err(|e| format!("{e}; or write auto, or a range such as 2..10"))
+        count(s)
+            .map(KChoice::Fixed)
+            .map_err(|e| format!("{e}; or write auto, or a range such as 2..10"))
     }
 }
 
@@ -73,7 +75,9 @@ fn parse_init(s: &str) -> Result<Init, String> {
         "k-means++" | "kmeans++" | "k-means-plus-plus" => Ok(Init::KMeansPlusPlus),
         "k-means||" | "kmeans||" | "k-means-parallel" => Ok(Init::kmeans_parallel()),
         "random" => Ok(Init::Random),
-        _ => Err(format!("unknown init {s:?}: use k-means++, k-means|| or random")),
+        _ => Err(format!(
+            "unknown init {s:?}: use k-means++, k-means|| or random"
+        )),
     }
 }
 
@@ -184,7 +188,9 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
         "semicolon" => Ok(b';'),
         "space" => Ok(b' '),
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!("{s:?} is not a one-character delimiter (or tab, comma, semicolon, space)")),
+        _ => Err(format!(
+            "{s:?} is not a one-character delimiter (or tab, comma, semicolon, space)"
+        )),
     }
 }
 
@@ -226,7 +232,10 @@ impl ReadArgs {
             HeaderArg::Yes => HeaderMode::Yes,
             HeaderArg::No => HeaderMode::No,
         };
-        ReadOptions { delimiter: self.delimiter, header }
+        ReadOptions {
+            delimiter: self.delimiter,
+            header,
+        }
     }
 }
 
@@ -273,7 +282,12 @@ impl TableArgs {
             drop: self.drop.clone(),
             id_column: self.id.clone(),
             label_column: self.label.clone(),
-            categorical: self.categorical.iter().filter(|c| *c != "auto").cloned().collect(),
+            categorical: self
+                .categorical
+                .iter()
+                .filter(|c| *c != "auto")
+                .cloned()
+                .collect(),
             categorical_auto: auto,
             scaling: self.scaling.unwrap_or_default(),
             missing: self.missing,
@@ -311,15 +325,39 @@ mod tests {
     #[test]
     fn flags_map_to_params_and_spec() {
         let cli = Cli::try_parse_from([
-            "app", "-k", "4", "--seed", "7", "--n-init", "3", "--init", "random", "--scaling", "robust",
-            "--missing", "impute-mean", "--categorical", "a,auto", "--delimiter", "tab", "--format", "json", "-q",
+            "app",
+            "-k",
+            "4",
+            "--seed",
+            "7",
+            "--n-init",
+            "3",
+            "--init",
+            "random",
+            "--scaling",
+            "robust",
+            "--missing",
+            "impute-mean",
+            "--categorical",
+            "a,auto",
+            "--delimiter",
+            "tab",
+            "--format",
+            "json",
+            "-q",
         ])
         .unwrap();
         let p = cli.kmeans.params(4);
-        assert_eq!((p.seed, p.n_init, p.init.clone()), (7, Some(3), Init::Random));
+        assert_eq!(
+            (p.seed, p.n_init, p.init.clone()),
+            (7, Some(3), Init::Random)
+        );
         assert_eq!(cli.kmeans.k, Some(KChoice::Fixed(4)));
         let spec = cli.table.spec();
-        assert_eq!((spec.scaling, spec.missing), (Scaling::Robust, MissingPolicy::ImputeMean));
+        assert_eq!(
+            (spec.scaling, spec.missing),
+            (Scaling::Robust, MissingPolicy::ImputeMean)
+        );
         assert!(spec.categorical_auto && spec.categorical == vec!["a".to_string()]);
         assert_eq!(cli.table.read_options().delimiter, Some(b'\t'));
         assert_eq!(cli.output.format, Format::Json);
@@ -327,6 +365,9 @@ mod tests {
         let long = Cli::try_parse_from(["app", "--k", "auto", "--algorithm", "lloyd"]).unwrap();
         assert_eq!(long.kmeans.k, Some(KChoice::AUTO));
         assert!(Cli::try_parse_from(["app", "--algorithm", "magic"]).is_err());
-        assert!(Cli::try_parse_from(["app", "--scaling", "huge"]).unwrap_err().to_string().contains("min-max"));
+        assert!(Cli::try_parse_from(["app", "--scaling", "huge"])
+            .unwrap_err()
+            .to_string()
+            .contains("min-max"));
     }
 }

@@ -38,7 +38,10 @@ pub fn run_main(run: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 #[cfg(test)]
@@ -52,7 +55,8 @@ mod tests {
         assert_eq!(exit_code(&Err(usage_error("k too large"))), 2);
         let runtime: anyhow::Result<()> = Err(anyhow::anyhow!("disk")).context("writing");
         assert_eq!(exit_code(&runtime), 1);
-        let pipe: anyhow::Result<()> = Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
+        let pipe: anyhow::Result<()> =
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
         assert_eq!(exit_code(&pipe), 0);
     }
 }

@@ -44,7 +44,9 @@ pub mod progress;
 pub mod run;
 mod select;
 
-pub use args::{Format, HeaderArg, KChoice, KMeansArgs, OutputArgs, ReadArgs, TableArgs, Verbosity};
+pub use args::{
+    Format, HeaderArg, KChoice, KMeansArgs, OutputArgs, ReadArgs, TableArgs, Verbosity,
+};
 pub use completions::{write_completions, CompletionsArgs};
 pub use exit::{exit_code, run_main, usage_error, UsageError};
 pub use output::{key_values, readable, ResultTable};

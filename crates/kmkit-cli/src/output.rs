@@ -19,7 +19,10 @@ pub struct ResultTable {
 impl ResultTable {
     /// An empty table with these columns.
     pub fn new(headers: &[&str]) -> Self {
-        ResultTable { headers: headers.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
+        ResultTable {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
     /// Appends a row; it should have one value per column.
     pub fn push(&mut self, row: Vec<Value>) {
@@ -30,25 +33,38 @@ impl ResultTable {
         Value::Array(
             self.rows
                 .iter()
-                .map(|r| Value::Object(self.headers.iter().cloned().zip(r.iter().cloned()).collect::<Map<_, _>>()))
+                .map(|r| {
+                    Value::Object(
+                        self.headers
+                            .iter()
+                            .cloned()
+                            .zip(r.iter().cloned())
+                            .collect::<Map<_, _>>(),
+                    )
+                })
                 .collect(),
         )
     }
     /// Renders in `format` (JSON: an array of objects).
     pub fn render(&self, format: Format) -> String {
         match format {
-            Format::Json => serde_json::to_string_pretty(&self.to_json()).expect("JSON values serialise") + "\n",
+            Format::Json => {
+                serde_json::to_string_pretty(&self.to_json()).expect("JSON values serialise") + "\n"
+            }
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 w.write_record(&self.headers).expect("writing to memory");
                 for r in &self.rows {
-                    w.write_record(r.iter().map(plain)).expect("writing to memory");
+                    w.write_record(r.iter().map(plain))
+                        .expect("writing to memory");
                 }
-                String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 is UTF-8")
+                String::from_utf8(w.into_inner().expect("writing to memory"))
+                    .expect("CSV of UTF-8 is UTF-8")
             }
             Format::Table => {
                 let mut t = comfy_table::Table::new();
-                t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+                t.load_style(UTF8_FULL_CONDENSED)
+                    .set_content_arrangement(ContentArrangement::Disabled);
                 t.set_header(&self.headers);
                 for r in &self.rows {
                     t.add_row(r.iter().map(|v| {
@@ -117,7 +133,10 @@ mod tests {
         let j: Value = serde_json::from_str(&t.render(Format::Json)).unwrap();
         assert_eq!(j[1]["inertia"], json!(78.85144));
         let table = t.render(Format::Table);
-        assert!(table.contains("78.8514") && table.contains("inertia"), "{table}");
+        assert!(
+            table.contains("78.8514") && table.contains("inertia"),
+            "{table}"
+        );
     }
 
     #[test]

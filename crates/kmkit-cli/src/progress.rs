@@ -19,7 +19,9 @@ fn target(verbosity: &Verbosity) -> ProgressDrawTarget {
 /// A spinner with a message, for work of unknown length (reading, fitting).
 pub fn spinner(verbosity: &Verbosity, message: impl Into<String>) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(None, target(verbosity));
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"),
+    );
     pb.set_message(message.into());
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
@@ -43,7 +45,10 @@ mod tests {
 
     #[test]
     fn hidden_when_quiet() {
-        let quiet = Verbosity { quiet: true, verbose: 0 };
+        let quiet = Verbosity {
+            quiet: true,
+            verbose: 0,
+        };
         assert!(spinner(&quiet, "x").is_hidden());
         let b = bar(&quiet, 3, "k");
         b.inc(2);

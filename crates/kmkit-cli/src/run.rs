@@ -5,11 +5,11 @@ use std::path::Path;
 
 use anyhow::Context;
 use kmkit_core::metrics::{
-    adjusted_rand_index, calinski_harabasz, davies_bouldin, homogeneity_completeness_v_measure, normalized_mutual_info,
-    silhouette_samples, silhouette_score_sampled,
+    adjusted_rand_index, calinski_harabasz, davies_bouldin, homogeneity_completeness_v_measure,
+    normalized_mutual_info, silhouette_samples, silhouette_score_sampled,
 };
 use kmkit_core::{Data, Features, KSweep, Matrix, Model};
-use kmkit_io::{OutputDir, json_bytes};
+use kmkit_io::{json_bytes, OutputDir};
 use kmkit_report::{KCurve, Report, Scatter, Silhouette};
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use serde::Serialize;
@@ -70,15 +70,26 @@ impl Quality {
 pub fn dense_view(features: &Features) -> Option<CowArray<'_, f32, Ix2>> {
     match &features.data {
         Matrix::Dense(x) => Some(CowArray::from(x.view())),
-        Matrix::Sparse(x) if x.n_rows().saturating_mul(x.n_cols()) <= MAX_DENSE_CELLS => Some(CowArray::from(x.to_dense())),
+        Matrix::Sparse(x) if x.n_rows().saturating_mul(x.n_cols()) <= MAX_DENSE_CELLS => {
+            Some(CowArray::from(x.to_dense()))
+        }
         Matrix::Sparse(_) => None,
     }
 }
 
 /// Scores `labels` on `x` (and against `truth`). Metrics that cannot be
 /// computed are left `None` rather than failing the run.
-pub fn quality(x: Option<ArrayView2<f32>>, labels: &[u32], truth: Option<&[u32]>, inertia: f64, seed: u64) -> Quality {
-    let mut q = Quality { inertia, ..Quality::default() };
+pub fn quality(
+    x: Option<ArrayView2<f32>>,
+    labels: &[u32],
+    truth: Option<&[u32]>,
+    inertia: f64,
+    seed: u64,
+) -> Quality {
+    let mut q = Quality {
+        inertia,
+        ..Quality::default()
+    };
     let n_clusters = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
     if let Some(x) = x {
         if n_clusters >= 2 && n_clusters < x.nrows() {
@@ -112,7 +123,10 @@ pub fn silhouette_plot(x: ArrayView2<f32>, labels: &[u32]) -> Option<Silhouette>
     let sub_labels: Vec<u32> = rows.iter().map(|&i| labels[i]).collect();
     // Labels must be dense 0..k for the metric; a subsample can miss a cluster.
     let values = silhouette_samples(sub.view(), &sub_labels).ok()?;
-    Some(Silhouette { values, labels: sub_labels })
+    Some(Silhouette {
+        values,
+        labels: sub_labels,
+    })
 }
 
 /// Cluster sizes from labels.
@@ -128,7 +142,11 @@ pub fn k_curve(sweep: &KSweep, chosen: Option<usize>) -> KCurve {
     KCurve {
         ks: sweep.ks(),
         inertia: sweep.inertias(),
-        silhouette: if sil.iter().all(Option::is_some) { Some(sil.into_iter().flatten().collect()) } else { None },
+        silhouette: if sil.iter().all(Option::is_some) {
+            Some(sil.into_iter().flatten().collect())
+        } else {
+            None
+        },
         chosen,
     }
 }
@@ -146,22 +164,35 @@ pub fn standard_report(
 ) -> anyhow::Result<Report> {
     let mut r = Report::new(title);
     r.settings = settings;
-    r.metrics = quality.pairs().into_iter().map(|(k, v)| (k.to_string(), crate::readable(&serde_json::json!(v)))).collect();
+    r.metrics = quality
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), crate::readable(&serde_json::json!(v))))
+        .collect();
     r.cluster_sizes = cluster_sizes(labels, model.n_clusters());
     r.k_curve = sweep.map(|s| k_curve(s, Some(model.n_clusters())));
     if let Some(x) = dense_view(features) {
         if model.n_clusters() >= 2 {
             r.silhouette = silhouette_plot(x.view(), labels);
         }
-        r.scatter = Some(Scatter::pca(Data::Dense(x.view()), labels).context("projecting the rows for the report")?);
+        r.scatter = Some(
+            Scatter::pca(Data::Dense(x.view()), labels)
+                .context("projecting the rows for the report")?,
+        );
     } else if let Matrix::Sparse(x) = &features.data {
-        r.scatter = Some(Scatter::pca(Data::Sparse(x), labels).context("projecting the rows for the report")?);
+        r.scatter = Some(
+            Scatter::pca(Data::Sparse(x), labels).context("projecting the rows for the report")?,
+        );
     }
     Ok(r)
 }
 
 /// Writes `report.html` and `summary.json` into `out`; other files are the app's.
-pub fn write_report_and_summary(out: &mut OutputDir, report: &Report, summary: &impl Serialize) -> anyhow::Result<()> {
+pub fn write_report_and_summary(
+    out: &mut OutputDir,
+    report: &Report,
+    summary: &impl Serialize,
+) -> anyhow::Result<()> {
     let html = report.render().context("rendering report.html")?;
     out.write("report.html", html.as_bytes())?;
     out.write("summary.json", &json_bytes(summary))?;
@@ -170,7 +201,8 @@ pub fn write_report_and_summary(out: &mut OutputDir, report: &Report, summary: &
 
 /// Creates the output directory, when one was asked for.
 pub fn output_dir(dir: Option<&Path>) -> anyhow::Result<Option<OutputDir>> {
-    dir.map(|d| OutputDir::create(d).with_context(|| format!("creating {}", d.display()))).transpose()
+    dir.map(|d| OutputDir::create(d).with_context(|| format!("creating {}", d.display())))
+        .transpose()
 }
 
 #[cfg(test)]
@@ -180,10 +212,18 @@ mod tests {
 
     #[test]
     fn quality_of_separated_blobs() {
-        let x = Array2::from_shape_fn((40, 2), |(i, j)| (i / 20) as f32 * 10.0 + ((i * 3 + j) % 5) as f32 * 0.1);
+        let x = Array2::from_shape_fn((40, 2), |(i, j)| {
+            (i / 20) as f32 * 10.0 + ((i * 3 + j) % 5) as f32 * 0.1
+        });
         let model = KMeans::params(2).seed(3).fit(&x).unwrap();
         let truth: Vec<u32> = (0..40).map(|i| (i / 20) as u32).collect();
-        let q = quality(Some(x.view()), model.labels(), Some(&truth), model.inertia, 0);
+        let q = quality(
+            Some(x.view()),
+            model.labels(),
+            Some(&truth),
+            model.inertia,
+            0,
+        );
         assert!(q.silhouette.unwrap() > 0.9);
         assert!((q.adjusted_rand.unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(q.pairs().len(), 9);

@@ -46,23 +46,44 @@ pub fn criteria_for(rule: KRule, n_rows: usize) -> Criteria {
 }
 
 /// Sweeps `min..=max` and returns the sweep (all models kept).
-pub fn sweep<'a>(input: impl Into<Input<'a>>, min: usize, max: usize, args: &KMeansArgs, criteria: &Criteria) -> anyhow::Result<KSweep> {
+pub fn sweep<'a>(
+    input: impl Into<Input<'a>>,
+    min: usize,
+    max: usize,
+    args: &KMeansArgs,
+    criteria: &Criteria,
+) -> anyhow::Result<KSweep> {
     let input = input.into();
     let n = input.data.n_rows();
     if max > n {
-        return Err(usage_error(format!("--k {min}..{max} asks for more clusters than the {n} rows: lower the range")));
+        return Err(usage_error(format!(
+            "--k {min}..{max} asks for more clusters than the {n} rows: lower the range"
+        )));
     }
-    select_k(input, min..=max, &args.params(min), criteria).with_context(|| format!("sweeping k over {min}..{max}"))
+    select_k(input, min..=max, &args.params(min), criteria)
+        .with_context(|| format!("sweeping k over {min}..{max}"))
 }
 
 /// Fits with a fixed k, or sweeps a range and keeps the k chosen by `rule`
 /// (falling back to the elbow, then the smallest k, when a rule has no answer).
-pub fn fit_k<'a>(input: impl Into<Input<'a>>, choice: KChoice, rule: KRule, args: &KMeansArgs) -> anyhow::Result<Fitted> {
+pub fn fit_k<'a>(
+    input: impl Into<Input<'a>>,
+    choice: KChoice,
+    rule: KRule,
+    args: &KMeansArgs,
+) -> anyhow::Result<Fitted> {
     let input = input.into();
     match choice {
         KChoice::Fixed(k) => {
-            let model = args.params(k).fit(input).with_context(|| format!("fitting k = {k}"))?;
-            Ok(Fitted { model, sweep: None, rule: None })
+            let model = args
+                .params(k)
+                .fit(input)
+                .with_context(|| format!("fitting k = {k}"))?;
+            Ok(Fitted {
+                model,
+                sweep: None,
+                rule: None,
+            })
         }
         KChoice::Range { min, max } => {
             let criteria = criteria_for(rule, input.data.n_rows());
@@ -75,8 +96,15 @@ pub fn fit_k<'a>(input: impl Into<Input<'a>>, choice: KChoice, rule: KRule, args
             }
             .or_else(|| sweep.elbow())
             .unwrap_or(min);
-            let model = sweep.model(k).cloned().context("the sweep kept no model for the chosen k")?;
-            Ok(Fitted { model, sweep: Some(sweep), rule: Some(rule) })
+            let model = sweep
+                .model(k)
+                .cloned()
+                .context("the sweep kept no model for the chosen k")?;
+            Ok(Fitted {
+                model,
+                sweep: Some(sweep),
+                rule: Some(rule),
+            })
         }
     }
 }

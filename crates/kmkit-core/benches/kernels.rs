@@ -31,12 +31,20 @@ fn assign(c: &mut Criterion) {
             // The scalar reference is two orders of magnitude slower: fewer rows.
             let n = if kern.name == "scalar" { n / 64 } else { n };
             group.throughput(Throughput::Elements((2 * n * k * d) as u64));
-            let (mut labels, mut scores, mut scratch) = (vec![0u32; BLOCK], vec![0.0f32; BLOCK], Vec::new());
+            let (mut labels, mut scores, mut scratch) =
+                (vec![0u32; BLOCK], vec![0.0f32; BLOCK], Vec::new());
             group.bench_function(format!("{} n={n}", kern.name), |b| {
                 b.iter(|| {
                     for block in rows[..n * d].chunks(BLOCK * d) {
                         let m = block.len() / d;
-                        (kern.assign)(block, Some(&shift), &packed, &mut labels[..m], &mut scores[..m], &mut scratch);
+                        (kern.assign)(
+                            block,
+                            Some(&shift),
+                            &packed,
+                            &mut labels[..m],
+                            &mut scores[..m],
+                            &mut scratch,
+                        );
                     }
                     black_box(&labels);
                 })

@@ -29,16 +29,28 @@ impl Csr {
     ) -> Result<Self> {
         let bad = |m: String| Err(KMeansError::BadSparse(m));
         if indptr.len() != n_rows + 1 {
-            return bad(format!("indptr has {} entries, expected n_rows + 1 = {}", indptr.len(), n_rows + 1));
+            return bad(format!(
+                "indptr has {} entries, expected n_rows + 1 = {}",
+                indptr.len(),
+                n_rows + 1
+            ));
         }
         if indptr[0] != 0 {
             return bad(format!("indptr[0] is {}, expected 0", indptr[0]));
         }
         if indices.len() != values.len() {
-            return bad(format!("{} column indices but {} values", indices.len(), values.len()));
+            return bad(format!(
+                "{} column indices but {} values",
+                indices.len(),
+                values.len()
+            ));
         }
         if indptr[n_rows] != values.len() {
-            return bad(format!("indptr ends at {} but there are {} values", indptr[n_rows], values.len()));
+            return bad(format!(
+                "indptr ends at {} but there are {} values",
+                indptr[n_rows],
+                values.len()
+            ));
         }
         if n_cols > u32::MAX as usize {
             return bad(format!("{n_cols} columns exceed the u32 index range"));
@@ -52,18 +64,32 @@ impl Csr {
             for p in start..end {
                 let col = indices[p];
                 if col as usize >= n_cols {
-                    return bad(format!("row {row} has column {col}, but there are {n_cols} columns"));
+                    return bad(format!(
+                        "row {row} has column {col}, but there are {n_cols} columns"
+                    ));
                 }
                 if prev.is_some_and(|q| col <= q) {
-                    return bad(format!("row {row}: column indices not strictly increasing at {col}"));
+                    return bad(format!(
+                        "row {row}: column indices not strictly increasing at {col}"
+                    ));
                 }
                 prev = Some(col);
                 if !values[p].is_finite() {
-                    return Err(KMeansError::NonFinite { row, col: col as usize, value: values[p].to_string() });
+                    return Err(KMeansError::NonFinite {
+                        row,
+                        col: col as usize,
+                        value: values[p].to_string(),
+                    });
                 }
             }
         }
-        Ok(Csr { n_rows, n_cols, indptr, indices, values })
+        Ok(Csr {
+            n_rows,
+            n_cols,
+            indptr,
+            indices,
+            values,
+        })
     }
 
     /// Builds a CSR matrix from the non-zero entries of a dense array.
@@ -129,9 +155,15 @@ impl Csr {
         let mut out = self.clone();
         for i in 0..self.n_rows {
             let (s, e) = (self.indptr[i], self.indptr[i + 1]);
-            let norm = out.values[s..e].iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>().sqrt();
+            let norm = out.values[s..e]
+                .iter()
+                .map(|&v| (v as f64) * (v as f64))
+                .sum::<f64>()
+                .sqrt();
             if norm > 0.0 {
-                out.values[s..e].iter_mut().for_each(|v| *v = (*v as f64 / norm) as f32);
+                out.values[s..e]
+                    .iter_mut()
+                    .for_each(|v| *v = (*v as f64 / norm) as f32);
             }
         }
         out
@@ -147,7 +179,13 @@ impl Csr {
             values.extend_from_slice(val);
             indptr.push(values.len());
         }
-        Csr { n_rows: rows.len(), n_cols: self.n_cols, indptr, indices, values }
+        Csr {
+            n_rows: rows.len(),
+            n_cols: self.n_cols,
+            indptr,
+            indices,
+            values,
+        }
     }
 }
 
@@ -189,28 +227,43 @@ pub struct Input<'a> {
 impl<'a> Input<'a> {
     /// The same data with sample weights.
     pub fn weighted(self, weights: &'a [f32]) -> Self {
-        Input { weights: Some(weights), ..self }
+        Input {
+            weights: Some(weights),
+            ..self
+        }
     }
 }
 
 impl<'a> From<ArrayView2<'a, f32>> for Input<'a> {
     fn from(x: ArrayView2<'a, f32>) -> Self {
-        Input { data: Data::Dense(x), weights: None }
+        Input {
+            data: Data::Dense(x),
+            weights: None,
+        }
     }
 }
 impl<'a> From<&'a Array2<f32>> for Input<'a> {
     fn from(x: &'a Array2<f32>) -> Self {
-        Input { data: Data::Dense(x.view()), weights: None }
+        Input {
+            data: Data::Dense(x.view()),
+            weights: None,
+        }
     }
 }
 impl<'a> From<&'a Csr> for Input<'a> {
     fn from(x: &'a Csr) -> Self {
-        Input { data: Data::Sparse(x), weights: None }
+        Input {
+            data: Data::Sparse(x),
+            weights: None,
+        }
     }
 }
 impl<'a> From<Data<'a>> for Input<'a> {
     fn from(data: Data<'a>) -> Self {
-        Input { data, weights: None }
+        Input {
+            data,
+            weights: None,
+        }
     }
 }
 impl<'a> From<&'a Features> for Input<'a> {
@@ -219,7 +272,10 @@ impl<'a> From<&'a Features> for Input<'a> {
             Matrix::Dense(x) => Data::Dense(x.view()),
             Matrix::Sparse(x) => Data::Sparse(x),
         };
-        Input { data, weights: f.weights.as_deref() }
+        Input {
+            data,
+            weights: f.weights.as_deref(),
+        }
     }
 }
 
@@ -291,7 +347,11 @@ pub(crate) fn validate(input: &Input) -> Result<f64> {
     if let Data::Dense(x) = input.data {
         for (i, row) in x.rows().into_iter().enumerate() {
             if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-                return Err(KMeansError::NonFinite { row: i, col: j, value: row[j].to_string() });
+                return Err(KMeansError::NonFinite {
+                    row: i,
+                    col: j,
+                    value: row[j].to_string(),
+                });
             }
         }
     }
@@ -300,10 +360,17 @@ pub(crate) fn validate(input: &Input) -> Result<f64> {
         None => Ok(n as f64),
         Some(w) => {
             if w.len() != n {
-                return Err(KMeansError::BadWeights(format!("{} weights for {} rows", w.len(), n)));
+                return Err(KMeansError::BadWeights(format!(
+                    "{} weights for {} rows",
+                    w.len(),
+                    n
+                )));
             }
             if let Some(i) = w.iter().position(|v| !v.is_finite() || *v < 0.0) {
-                return Err(KMeansError::BadWeights(format!("weight {i} is {}; weights must be finite and >= 0", w[i])));
+                return Err(KMeansError::BadWeights(format!(
+                    "weight {i} is {}; weights must be finite and >= 0",
+                    w[i]
+                )));
             }
             let total: f64 = w.iter().map(|&v| v as f64).sum();
             if total <= 0.0 {

@@ -15,7 +15,13 @@ use rayon::prelude::*;
 /// causes an extra distance computation, never a wrongly skipped one.
 const SLACK: f32 = 1e-5;
 
-pub(crate) fn elkan(points: &(impl Points + ?Sized), mut centroids: Array2<f32>, max_iter: usize, tol: f64, metric: Metric) -> Run {
+pub(crate) fn elkan(
+    points: &(impl Points + ?Sized),
+    mut centroids: Array2<f32>,
+    max_iter: usize,
+    tol: f64,
+    metric: Metric,
+) -> Run {
     let n = points.n();
     let (k, d) = centroids.dim();
     let mut labels = vec![0u32; n];
@@ -38,7 +44,12 @@ pub(crate) fn elkan(points: &(impl Points + ?Sized), mut centroids: Array2<f32>,
         }
         let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
         let moved: Vec<f32> = (0..k)
-            .map(|c| (0..d).map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2)).sum::<f64>().sqrt() as f32)
+            .map(|c| {
+                (0..d)
+                    .map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt() as f32
+            })
             .collect();
         let shift: f64 = moved.iter().map(|&m| (m as f64).powi(2)).sum();
         centroids = new;
@@ -55,7 +66,10 @@ pub(crate) fn elkan(points: &(impl Points + ?Sized), mut centroids: Array2<f32>,
             upper.fill(f32::INFINITY);
             lower.fill(0.0);
         } else {
-            upper.par_iter_mut().zip(labels.par_iter()).for_each(|(u, &a)| *u += moved[a as usize]);
+            upper
+                .par_iter_mut()
+                .zip(labels.par_iter())
+                .for_each(|(u, &a)| *u += moved[a as usize]);
             lower.par_chunks_mut(k).for_each(|l| {
                 for (lc, &m) in l.iter_mut().zip(&moved) {
                     *lc = (*lc - m).max(0.0);
@@ -65,7 +79,13 @@ pub(crate) fn elkan(points: &(impl Points + ?Sized), mut centroids: Array2<f32>,
     }
     let mut labels = vec![0u32; n];
     let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
-    Run { centroids, labels, inertia: stats.inertia, n_iter, converged }
+    Run {
+        centroids,
+        labels,
+        inertia: stats.inertia,
+        n_iter,
+        converged,
+    }
 }
 
 /// `k × k` centroid distances (Euclidean, not squared).
@@ -74,7 +94,12 @@ fn centre_distances(c: &Array2<f32>) -> Vec<f32> {
     let mut out = vec![0f32; k * k];
     for a in 0..k {
         for b in (a + 1)..k {
-            let s: f64 = c.row(a).iter().zip(c.row(b)).map(|(&x, &y)| (x as f64 - y as f64).powi(2)).sum();
+            let s: f64 = c
+                .row(a)
+                .iter()
+                .zip(c.row(b))
+                .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+                .sum();
             out[a * k + b] = s.sqrt() as f32;
             out[b * k + a] = out[a * k + b];
         }
@@ -91,10 +116,24 @@ fn step(
     lower: &mut [f32],
 ) -> PartialStats {
     let (k, d) = centroids.dim();
-    let norms: Vec<f64> = centroids.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum()).collect();
-    let rows: Vec<&[f32]> = centroids.rows().into_iter().map(|r| r.to_slice().expect("contiguous")).collect();
+    let norms: Vec<f64> = centroids
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum())
+        .collect();
+    let rows: Vec<&[f32]> = centroids
+        .rows()
+        .into_iter()
+        .map(|r| r.to_slice().expect("contiguous"))
+        .collect();
     let half_gap: Vec<f32> = (0..k)
-        .map(|a| (0..k).filter(|&b| b != a).map(|b| cc[a * k + b]).fold(f32::INFINITY, f32::min) / 2.0)
+        .map(|a| {
+            (0..k)
+                .filter(|&b| b != a)
+                .map(|b| cc[a * k + b])
+                .fold(f32::INFINITY, f32::min)
+                / 2.0
+        })
         .collect();
     let ranges = groups(points.n());
     let size = ranges.first().map_or(1, |r| r.len());
@@ -112,14 +151,18 @@ fn step(
                 if u * (1.0 + SLACK) > half_gap[a] {
                     let mut tight = false;
                     for c in 0..k {
-                        if c == a || u * (1.0 + SLACK) <= l[c] || u * (1.0 + SLACK) <= cc[a * k + c] / 2.0 {
+                        if c == a
+                            || u * (1.0 + SLACK) <= l[c]
+                            || u * (1.0 + SLACK) <= cc[a * k + c] / 2.0
+                        {
                             continue;
                         }
                         if !tight {
                             u = points.sq_dist(i, rows[a], norms[a]).sqrt();
                             l[a] = u;
                             tight = true;
-                            if u * (1.0 + SLACK) <= l[c] || u * (1.0 + SLACK) <= cc[a * k + c] / 2.0 {
+                            if u * (1.0 + SLACK) <= l[c] || u * (1.0 + SLACK) <= cc[a * k + c] / 2.0
+                            {
                                 continue;
                             }
                         }

@@ -5,15 +5,15 @@ use std::borrow::Cow;
 use ndarray::{Array2, CowArray, Ix2};
 
 use crate::data::{validate, Csr, Data, Input};
+use crate::elkan::elkan;
 use crate::error::{KMeansError, Result};
+use crate::hamerly::hamerly;
 use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
-use crate::elkan::elkan;
-use crate::hamerly::hamerly;
-use crate::yinyang::yinyang;
 use crate::params::{Algorithm, Init, KMeansParams, Metric};
 use crate::points::{DenseRows, Points, SparseRows};
 use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
+use crate::yinyang::yinyang;
 
 /// Entry point: `KMeans::params(k)` starts a parameter builder.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +40,10 @@ impl KMeansParams {
         }
         if let Init::Given(c) = &self.init {
             if c.ncols() != d {
-                return Err(KMeansError::BadInit(format!("given centroids have {} columns, the data {d}", c.ncols())));
+                return Err(KMeansError::BadInit(format!(
+                    "given centroids have {} columns, the data {d}",
+                    c.ncols()
+                )));
             }
         }
         with_threads(self.threads, || {
@@ -83,8 +86,19 @@ fn seed(points: &(impl Points + ?Sized), params: &KMeansParams, run: usize) -> A
     let mut r = rng(params.seed, run as u64);
     match &params.init {
         Init::KMeansPlusPlus => kmeans_plus_plus(points, k, &mut r).centroids,
-        Init::KMeansParallel { rounds, oversampling } => {
-            kmeans_parallel(points, k, *rounds, *oversampling, params.seed.wrapping_add(run as u64), &mut r).centroids
+        Init::KMeansParallel {
+            rounds,
+            oversampling,
+        } => {
+            kmeans_parallel(
+                points,
+                k,
+                *rounds,
+                *oversampling,
+                params.seed.wrapping_add(run as u64),
+                &mut r,
+            )
+            .centroids
         }
         Init::Random => random_rows(points, k, &mut r).centroids,
         Init::Given(c) => match params.metric {
@@ -94,7 +108,12 @@ fn seed(points: &(impl Points + ?Sized), params: &KMeansParams, run: usize) -> A
     }
 }
 
-fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: usize, tol: f64) -> Model {
+fn fit_points(
+    points: &(impl Points + ?Sized),
+    params: &KMeansParams,
+    n_init: usize,
+    tol: f64,
+) -> Model {
     let k = params.n_clusters;
     let mut best: Option<Run> = None;
     let mut warnings = Vec::new();
@@ -110,7 +129,9 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
                 warnings.push(msg);
             }
         }
-        let algorithm = params.algorithm.resolve(points.n(), points.d(), init.nrows());
+        let algorithm = params
+            .algorithm
+            .resolve(points.n(), points.d(), init.nrows());
         let iterate = |init| match algorithm {
             Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
             Algorithm::Elkan => elkan(points, init, params.max_iter, tol, params.metric),
@@ -136,7 +157,10 @@ fn fit_points(points: &(impl Points + ?Sized), params: &KMeansParams, n_init: us
     }
     let best = best.expect("n_init >= 1");
     if !best.converged {
-        warnings.push(format!("did not converge in max_iter = {} iterations", params.max_iter));
+        warnings.push(format!(
+            "did not converge in max_iter = {} iterations",
+            params.max_iter
+        ));
     }
     Model {
         format_version: MODEL_FORMAT_VERSION,
@@ -173,7 +197,10 @@ pub(crate) fn mean_variance(data: &Data) -> f64 {
             }
         }
     }
-    (0..d).map(|j| (sq[j] / n - (sum[j] / n).powi(2)).max(0.0)).sum::<f64>() / d as f64
+    (0..d)
+        .map(|j| (sq[j] / n - (sum[j] / n).powi(2)).max(0.0))
+        .sum::<f64>()
+        / d as f64
 }
 
 /// Rows as the algorithms need them: contiguous, and unit length for cosine.
@@ -200,7 +227,12 @@ impl OwnedRows<'_> {
         match self {
             OwnedRows::Dense(x) => {
                 let (n, d) = x.dim();
-                Rows::Dense(DenseRows::new(x.as_slice().expect("standard layout"), n, d, weights))
+                Rows::Dense(DenseRows::new(
+                    x.as_slice().expect("standard layout"),
+                    n,
+                    d,
+                    weights,
+                ))
             }
             OwnedRows::Sparse(x) => Rows::Sparse(SparseRows::new(x, weights)),
         }
@@ -215,10 +247,16 @@ pub(crate) fn prepare_rows(input: Input, metric: Metric) -> Result<OwnedRows> {
             CowArray::from(x.as_standard_layout().into_owned())
         })),
         (Data::Dense(x), Metric::Cosine) => {
-            if let Some(i) = x.rows().into_iter().position(|r| r.iter().all(|&v| v == 0.0)) {
+            if let Some(i) = x
+                .rows()
+                .into_iter()
+                .position(|r| r.iter().all(|&v| v == 0.0))
+            {
                 return Err(KMeansError::ZeroNormRow { row: i });
             }
-            Ok(OwnedRows::Dense(CowArray::from(normalize_rows(x.to_owned()))))
+            Ok(OwnedRows::Dense(CowArray::from(normalize_rows(
+                x.to_owned(),
+            ))))
         }
         (Data::Sparse(x), Metric::Euclidean) => Ok(OwnedRows::Sparse(Cow::Borrowed(x))),
         (Data::Sparse(x), Metric::Cosine) => {
@@ -233,7 +271,11 @@ pub(crate) fn prepare_rows(input: Input, metric: Metric) -> Result<OwnedRows> {
 /// Every row scaled to unit L2 norm (zero rows stay zero).
 pub(crate) fn normalize_rows(mut x: Array2<f32>) -> Array2<f32> {
     for mut row in x.rows_mut() {
-        let norm = row.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>().sqrt();
+        let norm = row
+            .iter()
+            .map(|&v| (v as f64) * (v as f64))
+            .sum::<f64>()
+            .sqrt();
         if norm > 0.0 {
             row.mapv_inplace(|v| (v as f64 / norm) as f32);
         }
@@ -246,6 +288,9 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send
     if threads == 0 {
         return Ok(f());
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|_| KMeansError::Threads(threads))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|_| KMeansError::Threads(threads))?;
     Ok(pool.install(f))
 }

@@ -24,10 +24,20 @@ struct Bounds {
     lower: Vec<f32>,
 }
 
-pub(crate) fn hamerly(points: &(impl Points + ?Sized), mut centroids: Array2<f32>, max_iter: usize, tol: f64, metric: Metric) -> Run {
+pub(crate) fn hamerly(
+    points: &(impl Points + ?Sized),
+    mut centroids: Array2<f32>,
+    max_iter: usize,
+    tol: f64,
+    metric: Metric,
+) -> Run {
     let n = points.n();
     let (k, d) = centroids.dim();
-    let mut b = Bounds { labels: vec![0; n], upper: vec![f32::INFINITY; n], lower: vec![0.0; n] };
+    let mut b = Bounds {
+        labels: vec![0; n],
+        upper: vec![f32::INFINITY; n],
+        lower: vec![0.0; n],
+    };
     let mut old_labels = vec![u32::MAX; n];
     let mut dists = vec![0f32; n];
     let mut converged = false;
@@ -44,7 +54,9 @@ pub(crate) fn hamerly(points: &(impl Points + ?Sized), mut centroids: Array2<f32
         let (new, relocated) = update(points, &stats, &b.labels, &dists, centroids.view(), metric);
         let moved: Vec<f32> = (0..k)
             .map(|c| {
-                let s: f64 = (0..d).map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2)).sum();
+                let s: f64 = (0..d)
+                    .map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2))
+                    .sum();
                 s.sqrt() as f32
             })
             .collect();
@@ -64,7 +76,13 @@ pub(crate) fn hamerly(points: &(impl Points + ?Sized), mut centroids: Array2<f32
     // A last exact assignment so labels and inertia match the final centroids.
     let mut labels = vec![0u32; n];
     let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
-    Run { centroids, labels, inertia: stats.inertia, n_iter, converged }
+    Run {
+        centroids,
+        labels,
+        inertia: stats.inertia,
+        n_iter,
+        converged,
+    }
 }
 
 /// Half the distance from each centroid to its nearest other centroid.
@@ -75,8 +93,12 @@ fn half_nearest_gap(centroids: &Array2<f32>) -> Vec<f32> {
             let mut best = f64::INFINITY;
             for o in 0..k {
                 if o != c {
-                    let s: f64 =
-                        centroids.row(c).iter().zip(centroids.row(o)).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum();
+                    let s: f64 = centroids
+                        .row(c)
+                        .iter()
+                        .zip(centroids.row(o))
+                        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                        .sum();
                     best = best.min(s);
                 }
             }
@@ -90,10 +112,23 @@ fn half_nearest_gap(centroids: &Array2<f32>) -> Vec<f32> {
 }
 
 /// One assignment pass with bound tests, returning the step's statistics.
-fn step(points: &(impl Points + ?Sized), centroids: &Array2<f32>, half_gap: &[f32], b: &mut Bounds) -> PartialStats {
+fn step(
+    points: &(impl Points + ?Sized),
+    centroids: &Array2<f32>,
+    half_gap: &[f32],
+    b: &mut Bounds,
+) -> PartialStats {
     let (k, d) = centroids.dim();
-    let norms: Vec<f64> = centroids.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum()).collect();
-    let rows: Vec<&[f32]> = centroids.rows().into_iter().map(|r| r.to_slice().expect("contiguous")).collect();
+    let norms: Vec<f64> = centroids
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum())
+        .collect();
+    let rows: Vec<&[f32]> = centroids
+        .rows()
+        .into_iter()
+        .map(|r| r.to_slice().expect("contiguous"))
+        .collect();
     let parts = map_groups(points.n(), |range| {
         let mut updates = Vec::new();
         let mut st = PartialStats::zeros(k, d);
@@ -162,7 +197,12 @@ fn loosen(b: &mut Bounds, moved: &[f32], relocated: bool) {
     }
 }
 
-fn exact_dists(points: &(impl Points + ?Sized), centroids: &Array2<f32>, labels: &[u32], dists: &mut [f32]) {
+fn exact_dists(
+    points: &(impl Points + ?Sized),
+    centroids: &Array2<f32>,
+    labels: &[u32],
+    dists: &mut [f32],
+) {
     for (i, dd) in dists.iter_mut().enumerate() {
         let c = centroids.row(labels[i] as usize);
         let norm: f64 = c.iter().map(|&v| (v as f64).powi(2)).sum();

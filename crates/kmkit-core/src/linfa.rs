@@ -41,7 +41,10 @@ impl From<linfa::Error> for KMeansError {
 /// A linfa dataset as kmkit input: its records, and its weights if set.
 impl<'a, S: NdData<Elem = f32>, T> From<&'a DatasetBase<ArrayBase<S, Ix2>, T>> for Input<'a> {
     fn from(dataset: &'a DatasetBase<ArrayBase<S, Ix2>, T>) -> Self {
-        Input { weights: dataset.weights(), ..Input::from(dataset.records.view()) }
+        Input {
+            weights: dataset.weights(),
+            ..Input::from(dataset.records.view())
+        }
     }
 }
 
@@ -72,9 +75,18 @@ impl<S: NdData<Elem = f32>> PredictInplace<ArrayBase<S, Ix2>, Array1<usize>> for
     /// would fail (records of another width, non-finite values, a zero row
     /// under the cosine metric). Call [`Model::predict`] to get those as errors.
     fn predict_inplace<'a>(&'a self, x: &'a ArrayBase<S, Ix2>, y: &mut Array1<usize>) {
-        assert_eq!(x.nrows(), y.len(), "predict_inplace: {} records but {} targets", x.nrows(), y.len());
-        let labels = Model::predict(self, x.view()).unwrap_or_else(|e| panic!("kmkit predict_inplace: {e}"));
-        y.iter_mut().zip(labels).for_each(|(out, label)| *out = label as usize);
+        assert_eq!(
+            x.nrows(),
+            y.len(),
+            "predict_inplace: {} records but {} targets",
+            x.nrows(),
+            y.len()
+        );
+        let labels =
+            Model::predict(self, x.view()).unwrap_or_else(|e| panic!("kmkit predict_inplace: {e}"));
+        y.iter_mut()
+            .zip(labels)
+            .for_each(|(out, label)| *out = label as usize);
     }
 
     fn default_target(&self, x: &ArrayBase<S, Ix2>) -> Array1<usize> {
@@ -113,17 +125,24 @@ mod tests {
         assert_eq!(via_linfa, direct);
         let targets: Array1<usize> = (0..60).map(|i| i % 3).collect();
         let supervised = Dataset::new(x.clone(), targets);
-        assert_eq!(Fit::<_, _, KMeansError>::fit(&params, &supervised).unwrap(), direct);
+        assert_eq!(
+            Fit::<_, _, KMeansError>::fit(&params, &supervised).unwrap(),
+            direct
+        );
         // A view dataset too.
         let view = DatasetBase::from(x.view());
-        assert_eq!(Fit::<_, _, KMeansError>::fit(&params, &view).unwrap(), direct);
+        assert_eq!(
+            Fit::<_, _, KMeansError>::fit(&params, &view).unwrap(),
+            direct
+        );
 
         // linfa's provided `Predict` forms.
         let labels: Array1<usize> = Predict::predict(&via_linfa, &x);
         assert_eq!(labels, expected);
         let labels: Array1<usize> = Predict::predict(&via_linfa, &unsupervised);
         assert_eq!(labels, expected);
-        let predicted: DatasetBase<Array2<f32>, Array1<usize>> = Predict::predict(&via_linfa, unsupervised);
+        let predicted: DatasetBase<Array2<f32>, Array1<usize>> =
+            Predict::predict(&via_linfa, unsupervised);
         assert_eq!(predicted.targets, expected);
     }
 
@@ -134,7 +153,10 @@ mod tests {
         let params = KMeans::params(3).seed(1);
         let direct = params.fit(crate::Input::from(&x).weighted(&w)).unwrap();
         let dataset = DatasetBase::from(x).with_weights(Array1::from(w));
-        assert_eq!(Fit::<_, _, KMeansError>::fit(&params, &dataset).unwrap(), direct);
+        assert_eq!(
+            Fit::<_, _, KMeansError>::fit(&params, &dataset).unwrap(),
+            direct
+        );
         // The inherent `fit` takes a linfa dataset directly as well.
         assert_eq!(params.fit(&dataset).unwrap(), direct);
     }
@@ -144,16 +166,21 @@ mod tests {
         let x = data();
         let params = MiniBatchKMeans::params(3).seed(2).batch_size(16);
         let direct = params.fit(&x).unwrap();
-        let via_linfa = Fit::<_, _, KMeansError>::fit(&params, &DatasetBase::from(x.clone())).unwrap();
+        let via_linfa =
+            Fit::<_, _, KMeansError>::fit(&params, &DatasetBase::from(x.clone())).unwrap();
         assert_eq!(via_linfa, direct);
         let labels: Array1<usize> = Predict::predict(&via_linfa, &x);
-        assert!(labels.iter().zip(direct.labels()).all(|(&a, &b)| a == b as usize));
+        assert!(labels
+            .iter()
+            .zip(direct.labels())
+            .all(|(&a, &b)| a == b as usize));
     }
 
     #[test]
     fn errors_come_back_typed() {
         let x = array![[1.0f32, f32::NAN]];
-        let err = Fit::<_, _, KMeansError>::fit(&KMeans::params(1), &DatasetBase::from(x)).unwrap_err();
+        let err =
+            Fit::<_, _, KMeansError>::fit(&KMeans::params(1), &DatasetBase::from(x)).unwrap_err();
         assert!(matches!(err, KMeansError::NonFinite { row: 0, col: 1, .. }));
         let err: KMeansError = linfa::Error::NotEnoughSamples.into();
         assert_eq!(err, KMeansError::Linfa("not enough samples".into()));

@@ -20,7 +20,13 @@ pub(crate) struct Run {
 /// Runs Lloyd from `centroids` until labels stop changing, the total squared
 /// centroid shift is at most `tol` (absolute), or `max_iter` steps.
 /// As scikit-learn, the returned labels are those of the returned centroids.
-pub(crate) fn lloyd(points: &(impl Points + ?Sized), mut centroids: Array2<f32>, max_iter: usize, tol: f64, metric: Metric) -> Run {
+pub(crate) fn lloyd(
+    points: &(impl Points + ?Sized),
+    mut centroids: Array2<f32>,
+    max_iter: usize,
+    tol: f64,
+    metric: Metric,
+) -> Run {
     let n = points.n();
     let mut labels = vec![0u32; n];
     let mut old_labels = vec![u32::MAX; n];
@@ -52,17 +58,31 @@ pub(crate) fn lloyd(points: &(impl Points + ?Sized), mut centroids: Array2<f32>,
     if strict {
         // Centroids are the means of these labels, which did not change.
         let inertia = weighted_sum(points, &dists);
-        return Run { centroids, labels, inertia, n_iter, converged };
+        return Run {
+            centroids,
+            labels,
+            inertia,
+            n_iter,
+            converged,
+        };
     }
     // A last assignment so that labels and inertia match the final centroids.
     let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
-    Run { centroids, labels, inertia: stats.inertia, n_iter, converged }
+    Run {
+        centroids,
+        labels,
+        inertia: stats.inertia,
+        n_iter,
+        converged,
+    }
 }
 
 fn weighted_sum(points: &(impl Points + ?Sized), dists: &[f32]) -> f64 {
-    crate::points::map_groups(points.n(), |r| r.map(|i| points.weight(i) * dists[i] as f64).sum::<f64>())
-        .iter()
-        .sum()
+    crate::points::map_groups(points.n(), |r| {
+        r.map(|i| points.weight(i) * dists[i] as f64).sum::<f64>()
+    })
+    .iter()
+    .sum()
 }
 
 /// New centroids from merged statistics. Clusters without weight take the
@@ -83,7 +103,9 @@ pub(crate) fn update(
     let mut weights = stats.weights.clone();
     let empty: Vec<usize> = (0..k).filter(|&c| weights[c] <= 0.0).collect();
     if !empty.is_empty() {
-        let mut far: Vec<usize> = (0..points.n()).filter(|&i| points.weight(i) > 0.0).collect();
+        let mut far: Vec<usize> = (0..points.n())
+            .filter(|&i| points.weight(i) > 0.0)
+            .collect();
         far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]).then(a.cmp(&b)));
         let mut row = vec![0.0f32; d];
         for (&c, &i) in empty.iter().zip(&far) {
@@ -132,7 +154,12 @@ pub(crate) fn update(
 /// Each sweep scans all rows in parallel against the sweep's centroids for
 /// candidate moves, then re-checks and applies them one by one in row order
 /// against the live centroids: deterministic for any thread count.
-pub(crate) fn hartigan(points: &(impl Points + ?Sized), centroids: &mut Array2<f32>, labels: &mut [u32], max_sweeps: usize) -> usize {
+pub(crate) fn hartigan(
+    points: &(impl Points + ?Sized),
+    centroids: &mut Array2<f32>,
+    labels: &mut [u32],
+    max_sweeps: usize,
+) -> usize {
     let (k, d) = centroids.dim();
     let n = points.n();
     let mut sums = vec![0.0f64; k * d];
@@ -143,13 +170,27 @@ pub(crate) fn hartigan(points: &(impl Points + ?Sized), centroids: &mut Array2<f
         weights[c] += w;
         points.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
     }
-    let mut norms: Vec<f64> = (0..k).map(|c| centroids.row(c).iter().map(|&v| (v as f64).powi(2)).sum()).collect();
+    let mut norms: Vec<f64> = (0..k)
+        .map(|c| centroids.row(c).iter().map(|&v| (v as f64).powi(2)).sum())
+        .collect();
     let mut row = vec![0.0f64; d];
     let mut total_moves = 0;
     for _ in 0..max_sweeps {
         let snapshot = (centroids.clone(), weights.clone(), norms.clone());
         let candidates: Vec<usize> = crate::points::map_groups(n, |range| {
-            range.filter(|&i| best_move(points, i, labels[i] as usize, &snapshot.0, &snapshot.1, &snapshot.2).is_some()).collect::<Vec<_>>()
+            range
+                .filter(|&i| {
+                    best_move(
+                        points,
+                        i,
+                        labels[i] as usize,
+                        &snapshot.0,
+                        &snapshot.1,
+                        &snapshot.2,
+                    )
+                    .is_some()
+                })
+                .collect::<Vec<_>>()
         })
         .into_iter()
         .flatten()
@@ -157,7 +198,9 @@ pub(crate) fn hartigan(points: &(impl Points + ?Sized), centroids: &mut Array2<f
         let mut moves = 0;
         for i in candidates {
             let a = labels[i] as usize;
-            let Some(b) = best_move(points, i, a, centroids, &weights, &norms) else { continue };
+            let Some(b) = best_move(points, i, a, centroids, &weights, &norms) else {
+                continue;
+            };
             let w = points.weight(i);
             weights[a] -= w;
             weights[b] += w;
@@ -200,7 +243,13 @@ fn best_move(
     if w <= 0.0 || weights[a] - w <= 1e-12 * weights[a] {
         return None;
     }
-    let dist = |c: usize| points.sq_dist(i, centroids.row(c).as_slice().expect("contiguous"), norms[c]) as f64;
+    let dist = |c: usize| {
+        points.sq_dist(
+            i,
+            centroids.row(c).as_slice().expect("contiguous"),
+            norms[c],
+        ) as f64
+    };
     let gain = weights[a] * w / (weights[a] - w) * dist(a);
     let mut best = (gain * (1.0 - 1e-9), None);
     for (c, &wc) in weights.iter().enumerate() {

@@ -148,7 +148,11 @@ pub fn homogeneity_completeness_v_measure(truth: &[u32], pred: &[u32]) -> Result
     } else {
         2.0 * homogeneity * completeness / (homogeneity + completeness)
     };
-    Ok(VMeasure { homogeneity, completeness, v_measure })
+    Ok(VMeasure {
+        homogeneity,
+        completeness,
+        v_measure,
+    })
 }
 
 /// Homogeneity of `pred` against the classes `truth` (see
@@ -231,7 +235,9 @@ impl Contingency {
             )));
         }
         if truth.is_empty() {
-            return Err(KMeansError::Metric("the labelings are empty: give at least one sample".into()));
+            return Err(KMeansError::Metric(
+                "the labelings are empty: give at least one sample".into(),
+            ));
         }
         let (t, p) = (encode(truth), encode(pred));
         let (r, c) = (t.counts.len(), p.counts.len());
@@ -252,11 +258,17 @@ impl Contingency {
             for (&a, &b) in t.codes.iter().zip(&p.codes) {
                 *map.entry((a, b)).or_insert(0) += 1;
             }
-            let mut cells: Vec<(u32, u32, u64)> = map.into_iter().map(|((a, b), v)| (a, b, v)).collect();
+            let mut cells: Vec<(u32, u32, u64)> =
+                map.into_iter().map(|((a, b), v)| (a, b, v)).collect();
             cells.sort_unstable();
             cells
         };
-        Ok(Contingency { n: n as u64, rows: t.counts, cols: p.counts, cells })
+        Ok(Contingency {
+            n: n as u64,
+            rows: t.counts,
+            cols: p.counts,
+            cells,
+        })
     }
 
     /// scikit-learn's `pair_confusion_matrix` then `adjusted_rand_score`, in
@@ -391,17 +403,24 @@ pub fn inertia<T: Real>(
     let rows = DenseRows::new(x, labels)?;
     let (k, d) = centroids.dim();
     if k == 0 {
-        return Err(KMeansError::Metric("no centroids given: give one row per cluster".into()));
+        return Err(KMeansError::Metric(
+            "no centroids given: give one row per cluster".into(),
+        ));
     }
     if d != rows.d {
-        return Err(KMeansError::Metric(format!("the centroids have {d} columns but the data {}", rows.d)));
+        return Err(KMeansError::Metric(format!(
+            "the centroids have {d} columns but the data {}",
+            rows.d
+        )));
     }
     let mut cents = Vec::with_capacity(k * d);
     for (c, row) in centroids.rows().into_iter().enumerate() {
         for (j, &v) in row.iter().enumerate() {
             let v = v.to_f64();
             if !v.is_finite() {
-                return Err(KMeansError::Metric(format!("centroid {c}, column {j} is {v}: centroids must be finite")));
+                return Err(KMeansError::Metric(format!(
+                    "centroid {c}, column {j} is {v}: centroids must be finite"
+                )));
             }
             cents.push(v);
         }
@@ -415,7 +434,11 @@ pub fn inertia<T: Real>(
     let weights: Option<Vec<f64>> = match weights {
         None => None,
         Some(w) if w.len() != rows.n => {
-            return Err(KMeansError::BadWeights(format!("{} weights for {} rows", w.len(), rows.n)));
+            return Err(KMeansError::BadWeights(format!(
+                "{} weights for {} rows",
+                w.len(),
+                rows.n
+            )));
         }
         Some(w) => {
             let w: Vec<f64> = w.iter().map(|v| v.to_f64()).collect();
@@ -428,7 +451,10 @@ pub fn inertia<T: Real>(
             Some(w)
         }
     };
-    let norms2: Vec<f64> = cents.chunks(d).map(|c| c.iter().map(|v| v * v).sum()).collect();
+    let norms2: Vec<f64> = cents
+        .chunks(d)
+        .map(|c| c.iter().map(|v| v * v).sum())
+        .collect();
     let parts = map_groups(rows.n, |range| {
         range
             .map(|i| {
@@ -473,7 +499,11 @@ impl<'a, T: Real> DenseRows<'a, T> {
         check_shape(n, d, labels.len())?;
         for (i, row) in x.rows().into_iter().enumerate() {
             if let Some(j) = row.iter().position(|v| !v.to_f64().is_finite()) {
-                return Err(KMeansError::NonFinite { row: i, col: j, value: row[j].to_f64().to_string() });
+                return Err(KMeansError::NonFinite {
+                    row: i,
+                    col: j,
+                    value: row[j].to_f64().to_string(),
+                });
             }
         }
         Ok(DenseRows::from_valid(x))
@@ -577,8 +607,14 @@ impl MetricRows for SparseRows<'_> {
             };
             s += t * t;
         }
-        s + va[p..].iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>()
-            + vb[q..].iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>()
+        s + va[p..]
+            .iter()
+            .map(|&v| (v as f64) * (v as f64))
+            .sum::<f64>()
+            + vb[q..]
+                .iter()
+                .map(|&v| (v as f64) * (v as f64))
+                .sum::<f64>()
     }
     fn point_sq_dist(&self, i: usize, c: &[f64], c_norm2: f64) -> f64 {
         // ‖x − c‖² = ‖c‖² + Σ_{j stored} ((x_j − c_j)² − c_j²): no cancellation
@@ -624,13 +660,19 @@ impl<R: MetricRows> MetricRows for Subset<'_, R> {
 
 fn check_shape(n: usize, d: usize, n_labels: usize) -> Result<()> {
     if n == 0 {
-        return Err(KMeansError::Metric("the data has no rows: give at least two samples".into()));
+        return Err(KMeansError::Metric(
+            "the data has no rows: give at least two samples".into(),
+        ));
     }
     if d == 0 {
-        return Err(KMeansError::Metric("the data has no columns: give at least one feature".into()));
+        return Err(KMeansError::Metric(
+            "the data has no columns: give at least one feature".into(),
+        ));
     }
     if n_labels != n {
-        return Err(KMeansError::Metric(format!("{n_labels} labels for {n} rows: give one label per row")));
+        return Err(KMeansError::Metric(format!(
+            "{n_labels} labels for {n} rows: give one label per row"
+        )));
     }
     Ok(())
 }
@@ -694,7 +736,10 @@ pub(crate) fn silhouette_of(x: &impl MetricRows, labels: &[u32]) -> Result<Vec<f
                     return 0.0;
                 }
                 let a = sums[own] / (counts[own] - 1) as f64;
-                let b = (0..k).filter(|&c| c != own).map(|c| sums[c] / counts[c] as f64).fold(f64::INFINITY, f64::min);
+                let b = (0..k)
+                    .filter(|&c| c != own)
+                    .map(|c| sums[c] / counts[c] as f64)
+                    .fold(f64::INFINITY, f64::min);
                 let s = (b - a) / a.max(b);
                 if s.is_finite() {
                     s
@@ -707,9 +752,16 @@ pub(crate) fn silhouette_of(x: &impl MetricRows, labels: &[u32]) -> Result<Vec<f
 }
 
 /// Mean silhouette of a seeded sample of `sample_size` rows of `x`.
-pub(crate) fn sampled_silhouette_of(x: &impl MetricRows, labels: &[u32], sample_size: usize, seed: u64) -> Result<f64> {
+pub(crate) fn sampled_silhouette_of(
+    x: &impl MetricRows,
+    labels: &[u32],
+    sample_size: usize,
+    seed: u64,
+) -> Result<f64> {
     if sample_size < 2 {
-        return Err(KMeansError::Metric(format!("sample_size = {sample_size}: sample at least 2 rows")));
+        return Err(KMeansError::Metric(format!(
+            "sample_size = {sample_size}: sample at least 2 rows"
+        )));
     }
     if sample_size > SILHOUETTE_MAX_EXACT_ROWS {
         return Err(KMeansError::Metric(format!(
@@ -719,7 +771,10 @@ pub(crate) fn sampled_silhouette_of(x: &impl MetricRows, labels: &[u32], sample_
     check_shape(x.n(), x.d(), labels.len())?;
     let rows = sample_rows(x.n(), sample_size, seed);
     let sub_labels: Vec<u32> = rows.iter().map(|&i| labels[i]).collect();
-    let sub = Subset { inner: x, rows: &rows };
+    let sub = Subset {
+        inner: x,
+        rows: &rows,
+    };
     Ok(mean(&silhouette_of(&sub, &sub_labels)?))
 }
 
@@ -736,7 +791,10 @@ fn cluster_means(x: &impl MetricRows, enc: &Encoded) -> (Vec<f64>, Vec<f64>) {
         let size = enc.counts[c] as f64;
         m.iter_mut().for_each(|v| *v /= size);
     }
-    let norms2 = means.chunks(d).map(|m| m.iter().map(|v| v * v).sum()).collect();
+    let norms2 = means
+        .chunks(d)
+        .map(|m| m.iter().map(|v| v * v).sum())
+        .collect();
     (means, norms2)
 }
 
@@ -781,10 +839,22 @@ pub(crate) fn calinski_harabasz_of(x: &impl MetricRows, labels: &[u32]) -> Resul
     let extra: f64 = means
         .chunks(d)
         .zip(&enc.counts)
-        .map(|(m, &size)| size as f64 * m.iter().zip(&overall).map(|(a, b)| (a - b) * (a - b)).sum::<f64>())
+        .map(|(m, &size)| {
+            size as f64
+                * m.iter()
+                    .zip(&overall)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+        })
         .sum();
-    let intra: f64 = per_cluster_sums(x, &enc, &means, &norms2, |d2| d2).iter().sum();
-    Ok(if intra == 0.0 { 1.0 } else { extra * (n - k) as f64 / (intra * (k as f64 - 1.0)) })
+    let intra: f64 = per_cluster_sums(x, &enc, &means, &norms2, |d2| d2)
+        .iter()
+        .sum();
+    Ok(if intra == 0.0 {
+        1.0
+    } else {
+        extra * (n - k) as f64 / (intra * (k as f64 - 1.0))
+    })
 }
 
 pub(crate) fn davies_bouldin_of(x: &impl MetricRows, labels: &[u32]) -> Result<f64> {
@@ -810,7 +880,12 @@ pub(crate) fn davies_bouldin_of(x: &impl MetricRows, labels: &[u32]) -> Result<f
             let mut any_far = false;
             for j in (0..k).filter(|&j| j != i) {
                 let mj = &means[j * d..(j + 1) * d];
-                let dist = mi.iter().zip(mj).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+                let dist = mi
+                    .iter()
+                    .zip(mj)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt();
                 any_far |= dist > ATOL;
                 // A zero distance counts as infinite: its ratio is 0.
                 if dist > 0.0 {
@@ -859,8 +934,14 @@ mod tests {
         let p = [0, 0, 1, 2, 2, 2];
         let t_far: Vec<u32> = t.iter().map(|&l| l * 1_000_000_000).collect();
         let p_far: Vec<u32> = p.iter().map(|&l| u32::MAX - l).collect();
-        assert_eq!(adjusted_rand_index(&t, &p).unwrap(), adjusted_rand_index(&t_far, &p_far).unwrap());
-        assert_eq!(normalized_mutual_info(&t, &p).unwrap(), normalized_mutual_info(&t_far, &p_far).unwrap());
+        assert_eq!(
+            adjusted_rand_index(&t, &p).unwrap(),
+            adjusted_rand_index(&t_far, &p_far).unwrap()
+        );
+        assert_eq!(
+            normalized_mutual_info(&t, &p).unwrap(),
+            normalized_mutual_info(&t_far, &p_far).unwrap()
+        );
     }
 
     #[test]
@@ -885,14 +966,26 @@ mod tests {
         close(normalized_mutual_info(&[0, 0, 0], &[1, 1, 1]).unwrap(), 1.0);
         close(mutual_info(&[0, 0, 0], &[1, 1, 1]).unwrap(), 0.0);
         let v = homogeneity_completeness_v_measure(&[0, 0, 0], &[1, 1, 1]).unwrap();
-        assert_eq!((v.homogeneity, v.completeness, v.v_measure), (1.0, 1.0, 1.0));
+        assert_eq!(
+            (v.homogeneity, v.completeness, v.v_measure),
+            (1.0, 1.0, 1.0)
+        );
         // One side a single cluster: MI 0, NMI 0.
-        close(normalized_mutual_info(&[0, 0, 1, 1], &[0, 0, 0, 0]).unwrap(), 0.0);
+        close(
+            normalized_mutual_info(&[0, 0, 1, 1], &[0, 0, 0, 0]).unwrap(),
+            0.0,
+        );
         let v = homogeneity_completeness_v_measure(&[0, 0, 1, 1], &[0, 0, 0, 0]).unwrap();
-        assert_eq!((v.homogeneity, v.completeness, v.v_measure), (0.0, 1.0, 0.0));
+        assert_eq!(
+            (v.homogeneity, v.completeness, v.v_measure),
+            (0.0, 1.0, 0.0)
+        );
         // Independent labelings: MI 0, so h = c = 0 and v = 0.
         let v = homogeneity_completeness_v_measure(&[0, 0, 1, 1], &[0, 1, 0, 1]).unwrap();
-        assert_eq!((v.homogeneity, v.completeness, v.v_measure), (0.0, 0.0, 0.0));
+        assert_eq!(
+            (v.homogeneity, v.completeness, v.v_measure),
+            (0.0, 0.0, 0.0)
+        );
     }
 
     #[test]
@@ -920,11 +1013,20 @@ mod tests {
         for (got, want) in s.iter().zip([outer, inner, inner, outer]) {
             close(*got, want);
         }
-        close(silhouette_score(x.view(), &l).unwrap(), (outer + inner) / 2.0);
+        close(
+            silhouette_score(x.view(), &l).unwrap(),
+            (outer + inner) / 2.0,
+        );
         // f32 data gives the same f64 answer here (all values exact in f32).
-        close(silhouette_score(x.mapv(|v| v as f32).view(), &l).unwrap(), (outer + inner) / 2.0);
+        close(
+            silhouette_score(x.mapv(|v| v as f32).view(), &l).unwrap(),
+            (outer + inner) / 2.0,
+        );
         // Arbitrary label values.
-        close(silhouette_score(x.view(), &[9, 9, 4, 4]).unwrap(), (outer + inner) / 2.0);
+        close(
+            silhouette_score(x.view(), &[9, 9, 4, 4]).unwrap(),
+            (outer + inner) / 2.0,
+        );
     }
 
     #[test]
@@ -946,11 +1048,19 @@ mod tests {
 
     #[test]
     fn sampled_silhouette_is_deterministic_and_exact_when_sampling_everything() {
-        let x = Array2::from_shape_fn((40, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 + if i < 20 { 0.0 } else { 9.0 });
+        let x = Array2::from_shape_fn((40, 3), |(i, j)| {
+            ((i * 7 + j * 3) % 11) as f64 + if i < 20 { 0.0 } else { 9.0 }
+        });
         let l: Vec<u32> = (0..40).map(|i| (i >= 20) as u32).collect();
         let exact = silhouette_score(x.view(), &l).unwrap();
-        close(silhouette_score_sampled(x.view(), &l, 40, 3).unwrap(), exact);
-        close(silhouette_score_sampled(x.view(), &l, 1000, 3).unwrap(), exact);
+        close(
+            silhouette_score_sampled(x.view(), &l, 40, 3).unwrap(),
+            exact,
+        );
+        close(
+            silhouette_score_sampled(x.view(), &l, 1000, 3).unwrap(),
+            exact,
+        );
         let a = silhouette_score_sampled(x.view(), &l, 15, 3).unwrap();
         let b = silhouette_score_sampled(x.view(), &l, 15, 3).unwrap();
         assert_eq!(a, b);
@@ -965,7 +1075,10 @@ mod tests {
         let x = Array2::<f32>::zeros((n, 1));
         let l: Vec<u32> = (0..n as u32).map(|i| i % 2).collect();
         let err = silhouette_score(x.view(), &l).unwrap_err();
-        assert!(err.to_string().contains("silhouette_score_sampled"), "{err}");
+        assert!(
+            err.to_string().contains("silhouette_score_sampled"),
+            "{err}"
+        );
         assert!(silhouette_samples(x.view(), &l).is_err());
         assert!(silhouette_score_sampled(x.view(), &l, n, 0).is_err());
     }
@@ -1016,7 +1129,10 @@ mod tests {
             assert!(matches!(e, KMeansError::Metric(_)), "{e:?}");
         }
         let nan = array![[0.0f64], [f64::NAN], [10.0], [11.0]];
-        assert!(matches!(calinski_harabasz(nan.view(), &l), Err(KMeansError::NonFinite { row: 1, col: 0, .. })));
+        assert!(matches!(
+            calinski_harabasz(nan.view(), &l),
+            Err(KMeansError::NonFinite { row: 1, col: 0, .. })
+        ));
     }
 
     #[test]
@@ -1024,7 +1140,10 @@ mod tests {
         let (x, l) = line();
         let c = array![[0.5f64], [10.5]];
         close(inertia(x.view(), &l, c.view(), None).unwrap(), 1.0);
-        close(inertia(x.view(), &l, c.view(), Some(&[1.0, 2.0, 1.0, 1.0])).unwrap(), 1.25);
+        close(
+            inertia(x.view(), &l, c.view(), Some(&[1.0, 2.0, 1.0, 1.0])).unwrap(),
+            1.25,
+        );
         assert!(inertia(x.view(), &[0, 0, 1, 2], c.view(), None).is_err());
         assert!(inertia(x.view(), &l, c.view(), Some(&[1.0])).is_err());
         assert!(inertia(x.view(), &l, c.view(), Some(&[1.0, -1.0, 1.0, 1.0])).is_err());
@@ -1033,10 +1152,16 @@ mod tests {
 
     #[test]
     fn inertia_equals_the_fitted_models() {
-        let x = Array2::from_shape_fn((60, 2), |(i, j)| ((i * 13 + j * 5) % 17) as f32 + (i / 20) as f32 * 30.0);
+        let x = Array2::from_shape_fn((60, 2), |(i, j)| {
+            ((i * 13 + j * 5) % 17) as f32 + (i / 20) as f32 * 30.0
+        });
         let model = crate::KMeans::params(3).seed(1).fit(&x).unwrap();
         let got = inertia(x.view(), model.labels(), model.centroids.view(), None).unwrap();
-        assert!((got - model.inertia).abs() <= 1e-5 * model.inertia, "{got} vs {}", model.inertia);
+        assert!(
+            (got - model.inertia).abs() <= 1e-5 * model.inertia,
+            "{got} vs {}",
+            model.inertia
+        );
     }
 
     #[test]
@@ -1045,9 +1170,15 @@ mod tests {
         let wide = array![[0.0f64, 7.0], [1.0, 7.0], [10.0, 7.0], [11.0, 7.0]];
         let column = wide.slice(ndarray::s![.., 0..1]);
         assert!(column.to_slice().is_none());
-        assert_eq!(silhouette_score(column, &l).unwrap(), silhouette_score(x.view(), &l).unwrap());
+        assert_eq!(
+            silhouette_score(column, &l).unwrap(),
+            silhouette_score(x.view(), &l).unwrap()
+        );
         let t = wide.t().to_owned();
-        assert_eq!(calinski_harabasz(t.t(), &l).unwrap(), calinski_harabasz(wide.view(), &l).unwrap());
+        assert_eq!(
+            calinski_harabasz(t.t(), &l).unwrap(),
+            calinski_harabasz(wide.view(), &l).unwrap()
+        );
     }
 
     #[test]
@@ -1062,24 +1193,44 @@ mod tests {
         ];
         let l = [0, 0, 1, 1, 0, 1];
         let csr = Csr::from_dense(dense.view()).unwrap();
-        let (s, d) = (SparseRows::new(&csr), DenseRows::new(dense.view(), &l).unwrap());
+        let (s, d) = (
+            SparseRows::new(&csr),
+            DenseRows::new(dense.view(), &l).unwrap(),
+        );
         let close9 = |a: f64, b: f64| assert!((a - b).abs() < 1e-9, "{a} != {b}");
-        for (a, b) in silhouette_of(&s, &l).unwrap().iter().zip(silhouette_of(&d, &l).unwrap()) {
+        for (a, b) in silhouette_of(&s, &l)
+            .unwrap()
+            .iter()
+            .zip(silhouette_of(&d, &l).unwrap())
+        {
             close9(*a, b);
         }
-        close9(calinski_harabasz_of(&s, &l).unwrap(), calinski_harabasz_of(&d, &l).unwrap());
-        close9(davies_bouldin_of(&s, &l).unwrap(), davies_bouldin_of(&d, &l).unwrap());
-        close9(sampled_silhouette_of(&s, &l, 4, 9).unwrap(), sampled_silhouette_of(&d, &l, 4, 9).unwrap());
+        close9(
+            calinski_harabasz_of(&s, &l).unwrap(),
+            calinski_harabasz_of(&d, &l).unwrap(),
+        );
+        close9(
+            davies_bouldin_of(&s, &l).unwrap(),
+            davies_bouldin_of(&d, &l).unwrap(),
+        );
+        close9(
+            sampled_silhouette_of(&s, &l, 4, 9).unwrap(),
+            sampled_silhouette_of(&d, &l, 4, 9).unwrap(),
+        );
     }
 
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
         let n = 3000;
-        let x =
-            Array2::from_shape_fn((n, 5), |(i, j)| (((i * 31 + j * 17) % 101) as f64).sin() * 10.0 + (i % 4) as f64);
+        let x = Array2::from_shape_fn((n, 5), |(i, j)| {
+            (((i * 31 + j * 17) % 101) as f64).sin() * 10.0 + (i % 4) as f64
+        });
         let l: Vec<u32> = (0..n as u32).map(|i| i % 4).collect();
         let run = |threads| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             pool.install(|| {
                 (
                     silhouette_score(x.view(), &l).unwrap(),

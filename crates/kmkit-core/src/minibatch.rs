@@ -193,9 +193,20 @@ impl MiniBatchKMeans {
             let points = as_points(&rows);
             let engine = engine.get_or_insert_with(|| {
                 let batch_size = settings.batch_size.min(n);
-                let init_size = init_size(settings.init_size, batch_size, common.n_clusters, n, &mut warnings);
+                let init_size = init_size(
+                    settings.init_size,
+                    batch_size,
+                    common.n_clusters,
+                    n,
+                    &mut warnings,
+                );
                 let centers = seed_subset(&rows, common, init_size, 0, rng, &mut warnings);
-                Engine::new(centers, batch_size, settings.reassignment_ratio, common.metric)
+                Engine::new(
+                    centers,
+                    batch_size,
+                    settings.reassignment_ratio,
+                    common.metric,
+                )
             });
             let (batch_inertia, _) = engine.step(points, rng);
             Ok(if settings.compute_labels {
@@ -333,7 +344,13 @@ impl MiniBatchParams {
     pub fn check(&self) -> Result<ValidMiniBatchParams> {
         self.common.check()?;
         let s = &self.settings;
-        let bad = |name, value: String, expected| Err(KMeansError::InvalidParam { name, value, expected });
+        let bad = |name, value: String, expected| {
+            Err(KMeansError::InvalidParam {
+                name,
+                value,
+                expected,
+            })
+        };
         if s.batch_size == 0 {
             return bad("batch_size", "0".into(), "at least 1");
         }
@@ -343,14 +360,21 @@ impl MiniBatchParams {
         // Above 1 every centre could fall below the threshold, leaving none to
         // take the reset count from.
         if !(s.reassignment_ratio.is_finite() && (0.0..=1.0).contains(&s.reassignment_ratio)) {
-            return bad("reassignment_ratio", s.reassignment_ratio.to_string(), "a number in [0, 1]");
+            return bad(
+                "reassignment_ratio",
+                s.reassignment_ratio.to_string(),
+                "a number in [0, 1]",
+            );
         }
         let n_init = match self.common.init {
             Init::Given(_) => 1,
             Init::Random => self.common.n_init.unwrap_or(3),
             _ => self.common.n_init.unwrap_or(1),
         };
-        Ok(ValidMiniBatchParams { params: self.clone(), n_init })
+        Ok(ValidMiniBatchParams {
+            params: self.clone(),
+            n_init,
+        })
     }
 
     /// Checks the parameters and fits a model to `x` (dense, CSR, or
@@ -363,7 +387,10 @@ impl MiniBatchParams {
         check_data(&self.common, n, d)?;
         let mut warnings = Vec::new();
         if matches!(self.common.init, Init::Given(_)) && self.common.n_init.is_some_and(|m| m > 1) {
-            warnings.push("n_init > 1 has no effect with given initial centroids: one run was made".to_string());
+            warnings.push(
+                "n_init > 1 has no effect with given initial centroids: one run was made"
+                    .to_string(),
+            );
         }
         with_threads(self.common.threads, || {
             let owned = prepare_rows(input, self.common.metric)?;
@@ -383,18 +410,32 @@ fn check_data(common: &KMeansParams, n: usize, d: usize) -> Result<()> {
     }
     if let Init::Given(c) = &common.init {
         if c.ncols() != d {
-            return Err(KMeansError::BadInit(format!("given centroids have {} columns, the data {d}", c.ncols())));
+            return Err(KMeansError::BadInit(format!(
+                "given centroids have {} columns, the data {d}",
+                c.ncols()
+            )));
         }
     }
     Ok(())
 }
 
-fn fit_rows(rows: &Rows, valid: &ValidMiniBatchParams, tol: f64, mut warnings: Vec<String>) -> Model {
+fn fit_rows(
+    rows: &Rows,
+    valid: &ValidMiniBatchParams,
+    tol: f64,
+    mut warnings: Vec<String>,
+) -> Model {
     let (common, settings) = (&valid.params.common, &valid.params.settings);
     let points = as_points(rows);
     let n = points.n();
     let batch_size = settings.batch_size.min(n);
-    let init_size = init_size(settings.init_size, batch_size, common.n_clusters, n, &mut warnings);
+    let init_size = init_size(
+        settings.init_size,
+        batch_size,
+        common.n_clusters,
+        n,
+        &mut warnings,
+    );
     let mut rng = rng(common.seed, 0);
 
     // Several seedings are compared on one validation sample, as scikit-learn.
@@ -403,16 +444,24 @@ fn fit_rows(rows: &Rows, valid: &ValidMiniBatchParams, tol: f64, mut warnings: V
     let mut best: Option<(Array2<f32>, f64)> = None;
     for run in 0..valid.n_init {
         let centers = seed_subset(rows, common, init_size, run, &mut rng, &mut warnings);
-        let inertia = validation_rows.as_ref().map_or(0.0, |v| labels_inertia(as_points(v), centers.view()).1);
+        let inertia = validation_rows
+            .as_ref()
+            .map_or(0.0, |v| labels_inertia(as_points(v), centers.view()).1);
         if best.as_ref().is_none_or(|(_, b)| inertia < *b) {
             best = Some((centers, inertia));
         }
     }
     let (centers, _) = best.expect("n_init >= 1");
 
-    let mut engine = Engine::new(centers, batch_size, settings.reassignment_ratio, common.metric);
+    let mut engine = Engine::new(
+        centers,
+        batch_size,
+        settings.reassignment_ratio,
+        common.metric,
+    );
     let mut monitor = Monitor::default();
-    let n_steps = ((common.max_iter as u128 * n as u128) / batch_size as u128).min(usize::MAX as u128) as usize;
+    let n_steps = ((common.max_iter as u128 * n as u128) / batch_size as u128)
+        .min(usize::MAX as u128) as usize;
     let (mut steps, mut converged, mut last_mean) = (0, false, 0.0);
     for step in 1..=n_steps {
         let idx = draw(&mut rng, n, batch_size);
@@ -421,7 +470,15 @@ fn fit_rows(rows: &Rows, valid: &ValidMiniBatchParams, tol: f64, mut warnings: V
         let (batch_inertia, shift) = engine.step(as_points(&batch_rows), &mut rng);
         steps = step;
         last_mean = batch_inertia / batch_size as f64;
-        if monitor.stop(step, last_mean, shift, batch_size, n, tol, settings.max_no_improvement) {
+        if monitor.stop(
+            step,
+            last_mean,
+            shift,
+            batch_size,
+            n,
+            tol,
+            settings.max_no_improvement,
+        ) {
             converged = true;
             break;
         }
@@ -435,7 +492,10 @@ fn fit_rows(rows: &Rows, valid: &ValidMiniBatchParams, tol: f64, mut warnings: V
     };
     let k_found = engine.k;
     if k_found < common.n_clusters {
-        let msg = format!("only {k_found} distinct rows for n_clusters = {}: the model has {k_found} clusters", common.n_clusters);
+        let msg = format!(
+            "only {k_found} distinct rows for n_clusters = {}: the model has {k_found} clusters",
+            common.n_clusters
+        );
         if !warnings.contains(&msg) {
             warnings.push(msg);
         }
@@ -455,7 +515,13 @@ fn fit_rows(rows: &Rows, valid: &ValidMiniBatchParams, tol: f64, mut warnings: V
 
 /// scikit-learn's `init_size` rule: `3 · batch_size` by default, at least
 /// `3 · k` (a smaller explicit value is raised, with a warning), at most `n`.
-fn init_size(given: Option<usize>, batch_size: usize, k: usize, n: usize, warnings: &mut Vec<String>) -> usize {
+fn init_size(
+    given: Option<usize>,
+    batch_size: usize,
+    k: usize,
+    n: usize,
+    warnings: &mut Vec<String>,
+) -> usize {
     let size = match given {
         None => {
             let s = batch_size.saturating_mul(3);
@@ -466,7 +532,10 @@ fn init_size(given: Option<usize>, batch_size: usize, k: usize, n: usize, warnin
             }
         }
         Some(s) if s < k => {
-            warnings.push(format!("init_size = {s} is below n_clusters = {k}: seeding on {} rows", k.saturating_mul(3)));
+            warnings.push(format!(
+                "init_size = {s} is below n_clusters = {k}: seeding on {} rows",
+                k.saturating_mul(3)
+            ));
             k.saturating_mul(3)
         }
         Some(s) => s,
@@ -511,7 +580,11 @@ fn seed_subset(
         seed_on(points, common, run, rng)
     };
     if centers.nrows() < k {
-        let msg = format!("only {} distinct rows for n_clusters = {k}: the model has {} clusters", centers.nrows(), centers.nrows());
+        let msg = format!(
+            "only {} distinct rows for n_clusters = {k}: the model has {} clusters",
+            centers.nrows(),
+            centers.nrows()
+        );
         if !warnings.contains(&msg) {
             warnings.push(msg);
         }
@@ -519,12 +592,28 @@ fn seed_subset(
     centers
 }
 
-fn seed_on(points: &dyn Points, common: &KMeansParams, run: usize, rng: &mut ChaCha8Rng) -> Array2<f32> {
+fn seed_on(
+    points: &dyn Points,
+    common: &KMeansParams,
+    run: usize,
+    rng: &mut ChaCha8Rng,
+) -> Array2<f32> {
     let k = common.n_clusters.min(points.n());
     match &common.init {
         Init::KMeansPlusPlus => kmeans_plus_plus(points, k, rng).centroids,
-        Init::KMeansParallel { rounds, oversampling } => {
-            kmeans_parallel(points, k, *rounds, *oversampling, common.seed.wrapping_add(run as u64), rng).centroids
+        Init::KMeansParallel {
+            rounds,
+            oversampling,
+        } => {
+            kmeans_parallel(
+                points,
+                k,
+                *rounds,
+                *oversampling,
+                common.seed.wrapping_add(run as u64),
+                rng,
+            )
+            .centroids
         }
         Init::Random => random_rows(points, k, rng).centroids,
         Init::Given(c) => c.clone(),
@@ -536,7 +625,10 @@ fn labels_inertia(points: &dyn Points, centers: ArrayView2<f32>) -> (Vec<u32>, f
     let n = points.n();
     let (mut labels, mut dists) = (vec![0u32; n], vec![0f32; n]);
     let parts = assign_all(points, centers, &mut labels, &mut dists, |range, _, dd| {
-        range.zip(dd).map(|(i, &dist)| points.weight(i) * dist as f64).sum::<f64>()
+        range
+            .zip(dd)
+            .map(|(i, &dist)| points.weight(i) * dist as f64)
+            .sum::<f64>()
     });
     (labels, parts.iter().sum())
 }
@@ -550,8 +642,17 @@ fn as_points<'s>(rows: &'s Rows<'_>) -> &'s dyn Points {
 
 /// Rows copied out of the (prepared) data: a mini-batch or a seeding sample.
 enum Batch {
-    Dense { x: Vec<f32>, n: usize, d: usize, w: Option<Vec<f32>>, shift: Vec<f32> },
-    Sparse { x: Csr, w: Option<Vec<f32>> },
+    Dense {
+        x: Vec<f32>,
+        n: usize,
+        d: usize,
+        w: Option<Vec<f32>>,
+        shift: Vec<f32>,
+    },
+    Sparse {
+        x: Csr,
+        w: Option<Vec<f32>>,
+    },
 }
 
 impl Batch {
@@ -564,17 +665,30 @@ impl Batch {
                     x.extend_from_slice(p.row(i));
                 }
                 // The full data's centring keeps distances comparable across batches.
-                Batch::Dense { x, n: idx.len(), d: p.d, w: gather_w(p.w), shift: p.shift.clone() }
+                Batch::Dense {
+                    x,
+                    n: idx.len(),
+                    d: p.d,
+                    w: gather_w(p.w),
+                    shift: p.shift.clone(),
+                }
             }
-            Rows::Sparse(p) => Batch::Sparse { x: p.x.select_rows(idx), w: gather_w(p.w) },
+            Rows::Sparse(p) => Batch::Sparse {
+                x: p.x.select_rows(idx),
+                w: gather_w(p.w),
+            },
         }
     }
 
     fn rows(&self) -> Rows<'_> {
         match self {
-            Batch::Dense { x, n, d, w, shift } => {
-                Rows::Dense(DenseRows { x, n: *n, d: *d, w: w.as_deref(), shift: shift.clone() })
-            }
+            Batch::Dense { x, n, d, w, shift } => Rows::Dense(DenseRows {
+                x,
+                n: *n,
+                d: *d,
+                w: w.as_deref(),
+                shift: shift.clone(),
+            }),
             Batch::Sparse { x, w } => Rows::Sparse(SparseRows::new(x, w.as_deref())),
         }
     }
@@ -635,7 +749,12 @@ impl Engine {
         let (k, d, b) = (self.k, self.d, batch.n());
         self.labels.resize(b, 0);
         self.dists.resize(b, 0.0);
-        let stats = PartialStats::of_points(batch, self.centers32.view(), &mut self.labels, &mut self.dists);
+        let stats = PartialStats::of_points(
+            batch,
+            self.centers32.view(),
+            &mut self.labels,
+            &mut self.dists,
+        );
         let mut change = 0.0;
         let mut new = vec![0.0f64; d];
         for c in 0..k {
@@ -700,7 +819,10 @@ impl Engine {
             change += squared_change(center, &new);
             center.copy_from_slice(&new);
         }
-        let floor = (0..k).filter(|&c| !chosen[c]).map(|c| self.counts[c]).fold(f64::INFINITY, f64::min);
+        let floor = (0..k)
+            .filter(|&c| !chosen[c])
+            .map(|c| self.counts[c])
+            .fold(f64::INFINITY, f64::min);
         if floor.is_finite() {
             for &c in &targets {
                 self.counts[c] = floor;
@@ -782,7 +904,12 @@ mod tests {
 
     /// `n_per` rows around each centre with Gaussian noise of `spread`, and
     /// the index of the centre each row came from.
-    fn blobs(n_per: usize, centers: &[Vec<f32>], spread: f32, seed: u64) -> (Array2<f32>, Vec<u32>) {
+    fn blobs(
+        n_per: usize,
+        centers: &[Vec<f32>],
+        spread: f32,
+        seed: u64,
+    ) -> (Array2<f32>, Vec<u32>) {
         let mut r = rng(seed, 99);
         let d = centers[0].len();
         let mut x = Array2::zeros((n_per * centers.len(), d));
@@ -806,18 +933,27 @@ mod tests {
     /// `k` centres drawn uniformly from `[-half, half]^d`.
     fn random_centers(k: usize, d: usize, half: f32, seed: u64) -> Vec<Vec<f32>> {
         let mut r = rng(seed, 98);
-        (0..k).map(|_| (0..d).map(|_| r.random_range(-half..half)).collect()).collect()
+        (0..k)
+            .map(|_| (0..d).map(|_| r.random_range(-half..half)).collect())
+            .collect()
     }
 
     /// Whether two labelings are the same partition (ARI = 1).
     fn same_partition(a: &[u32], b: &[u32]) -> bool {
         let (mut ab, mut ba) = (HashMap::new(), HashMap::new());
         a.len() == b.len()
-            && a.iter().zip(b).all(|(&x, &y)| *ab.entry(x).or_insert(y) == y && *ba.entry(y).or_insert(x) == x)
+            && a.iter()
+                .zip(b)
+                .all(|(&x, &y)| *ab.entry(x).or_insert(y) == y && *ba.entry(y).or_insert(x) == x)
     }
 
     fn four_blobs() -> (Array2<f32>, Vec<u32>) {
-        let centers = vec![vec![0.0, 0.0, 0.0], vec![20.0, 0.0, 0.0], vec![0.0, 20.0, 0.0], vec![0.0, 0.0, 20.0]];
+        let centers = vec![
+            vec![0.0, 0.0, 0.0],
+            vec![20.0, 0.0, 0.0],
+            vec![0.0, 20.0, 0.0],
+            vec![0.0, 0.0, 20.0],
+        ];
         blobs(500, &centers, 1.0, 1)
     }
 
@@ -827,8 +963,14 @@ mod tests {
         for params in [
             MiniBatchKMeans::params(4).seed(3).batch_size(100),
             MiniBatchKMeans::params(4).seed(4),
-            MiniBatchKMeans::params(4).seed(5).batch_size(64).init(Init::Random),
-            MiniBatchKMeans::params(4).seed(6).batch_size(64).init(Init::kmeans_parallel()),
+            MiniBatchKMeans::params(4)
+                .seed(5)
+                .batch_size(64)
+                .init(Init::Random),
+            MiniBatchKMeans::params(4)
+                .seed(6)
+                .batch_size(64)
+                .init(Init::kmeans_parallel()),
         ] {
             let model = params.fit(&x).unwrap();
             assert!(same_partition(model.labels(), &truth), "{:?}", params);
@@ -844,7 +986,9 @@ mod tests {
         let mut r = rng(2, 95);
         let mut centers: Vec<Vec<f32>> = Vec::new();
         while centers.len() < 20 {
-            let c: Vec<f32> = (0..8).map(|_| if r.random::<bool>() { 12.0 } else { 0.0 }).collect();
+            let c: Vec<f32> = (0..8)
+                .map(|_| if r.random::<bool>() { 12.0 } else { 0.0 })
+                .collect();
             if !centers.contains(&c) {
                 centers.push(c);
             }
@@ -862,7 +1006,10 @@ mod tests {
             mini += mb.inertia;
         }
         let ratio = mini / lloyd;
-        assert!(ratio < 1.05, "mini-batch {mini} vs Lloyd {lloyd} (ratio {ratio})");
+        assert!(
+            ratio < 1.05,
+            "mini-batch {mini} vs Lloyd {lloyd} (ratio {ratio})"
+        );
     }
 
     #[test]
@@ -873,7 +1020,14 @@ mod tests {
         let w: Vec<f32> = (0..x.nrows()).map(|i| 0.5 + (i % 7) as f32).collect();
         let inputs: Vec<Input> = vec![(&x).into(), Input::from(&x).weighted(&w), (&csr).into()];
         for input in inputs {
-            let fit = |t| MiniBatchKMeans::params(12).seed(9).batch_size(300).threads(t).fit(input).unwrap();
+            let fit = |t| {
+                MiniBatchKMeans::params(12)
+                    .seed(9)
+                    .batch_size(300)
+                    .threads(t)
+                    .fit(input)
+                    .unwrap()
+            };
             let (one, two, all) = (fit(1), fit(2), fit(0));
             assert_eq!(one.centroids, two.centroids);
             assert_eq!(one.centroids, all.centroids);
@@ -882,7 +1036,8 @@ mod tests {
             assert_eq!(one.n_iter, two.n_iter);
         }
         let stream = |t| {
-            let mut s = MiniBatchKMeans::new(MiniBatchKMeans::params(12).seed(9).threads(t)).unwrap();
+            let mut s =
+                MiniBatchKMeans::new(MiniBatchKMeans::params(12).seed(9).threads(t)).unwrap();
             for chunk in x.axis_chunks_iter(ndarray::Axis(0), 700) {
                 s.partial_fit(chunk).unwrap();
             }
@@ -914,7 +1069,10 @@ mod tests {
         assert!(same_partition(&model.predict(&x).unwrap(), &truth));
         let lloyd = KMeans::params(4).seed(1).fit(&x).unwrap().inertia;
         let streamed = -model.score(&x).unwrap();
-        assert!(streamed < 1.01 * lloyd, "stream {streamed} vs Lloyd {lloyd}");
+        assert!(
+            streamed < 1.01 * lloyd,
+            "stream {streamed} vs Lloyd {lloyd}"
+        );
         // Every row seen three times, and counts are the cumulative weights.
         let total: f64 = stream.counts().unwrap().iter().sum();
         assert!(total <= 3.0 * x.nrows() as f64 + 1e-9);
@@ -940,13 +1098,18 @@ mod tests {
         }
         let csr = Csr::from_dense(x.view()).unwrap();
         for metric in [Metric::Euclidean, Metric::Cosine] {
-            let params = MiniBatchKMeans::params(3).seed(2).batch_size(128).metric(metric);
+            let params = MiniBatchKMeans::params(3)
+                .seed(2)
+                .batch_size(128)
+                .metric(metric);
             let dense = params.fit(&x).unwrap();
             let sparse = params.fit(&csr).unwrap();
             assert!(same_partition(dense.labels(), &truth), "{metric:?}");
             assert_eq!(dense.labels(), sparse.labels(), "{metric:?}");
             assert_eq!(dense.n_iter, sparse.n_iter);
-            let diff = (&dense.centroids - &sparse.centroids).mapv(f32::abs).fold(0.0f32, |a, &b| a.max(b));
+            let diff = (&dense.centroids - &sparse.centroids)
+                .mapv(f32::abs)
+                .fold(0.0f32, |a, &b| a.max(b));
             assert!(diff < 1e-5, "{metric:?}: centroids differ by {diff}");
             assert!((dense.inertia - sparse.inertia).abs() <= 1e-4 * dense.inertia);
         }
@@ -968,13 +1131,20 @@ mod tests {
             truth.push(c as u32);
         }
         let x = Array2::from_shape_vec((900, 3), rows).unwrap();
-        let model = MiniBatchKMeans::params(3).metric(Metric::Cosine).batch_size(90).seed(1).fit(&x).unwrap();
+        let model = MiniBatchKMeans::params(3)
+            .metric(Metric::Cosine)
+            .batch_size(90)
+            .seed(1)
+            .fit(&x)
+            .unwrap();
         assert!(same_partition(model.labels(), &truth));
         for c in model.centroids.rows() {
             let norm = c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
             assert!((norm - 1.0).abs() < 1e-5, "centroid norm {norm}");
         }
-        let mut stream = MiniBatchKMeans::new(MiniBatchKMeans::params(3).metric(Metric::Cosine).seed(1)).unwrap();
+        let mut stream =
+            MiniBatchKMeans::new(MiniBatchKMeans::params(3).metric(Metric::Cosine).seed(1))
+                .unwrap();
         for chunk in x.axis_chunks_iter(ndarray::Axis(0), 90) {
             stream.partial_fit(chunk).unwrap();
         }
@@ -999,7 +1169,12 @@ mod tests {
         // Two rows per side: the heavy row should dominate its centre.
         let x = array![[0.0f32], [1.0], [10.0], [11.0]];
         let w = [9.0f32, 1.0, 1.0, 1.0];
-        let model = MiniBatchKMeans::params(2).seed(0).batch_size(4).max_iter(50).fit(Input::from(&x).weighted(&w)).unwrap();
+        let model = MiniBatchKMeans::params(2)
+            .seed(0)
+            .batch_size(4)
+            .max_iter(50)
+            .fit(Input::from(&x).weighted(&w))
+            .unwrap();
         let mut c: Vec<f32> = model.centroids.iter().cloned().collect();
         c.sort_by(f32::total_cmp);
         assert!((c[0] - 0.1).abs() < 0.05, "{c:?}");
@@ -1010,13 +1185,23 @@ mod tests {
     fn far_centre_is_reassigned() {
         let (x, truth) = blobs(500, &[vec![0.0, 0.0, 0.0], vec![20.0, 0.0, 0.0]], 1.0, 1);
         let init = array![[0.0f32, 0.0, 0.0], [1000.0, 1000.0, 1000.0]];
-        let params = MiniBatchKMeans::params(2).init(Init::Given(init)).seed(1).batch_size(100);
+        let params = MiniBatchKMeans::params(2)
+            .init(Init::Given(init))
+            .seed(1)
+            .batch_size(100);
         let moved = params.clone().fit(&x).unwrap();
-        assert!(moved.centroids.iter().all(|&v| v < 100.0), "{}", moved.centroids);
+        assert!(
+            moved.centroids.iter().all(|&v| v < 100.0),
+            "{}",
+            moved.centroids
+        );
         assert!(same_partition(moved.labels(), &truth));
         // Without reassignment a centre that never wins a row stays put.
         let stuck = params.reassignment_ratio(0.0).fit(&x).unwrap();
-        assert_eq!(stuck.centroids.row(1).to_vec(), vec![1000.0, 1000.0, 1000.0]);
+        assert_eq!(
+            stuck.centroids.row(1).to_vec(),
+            vec![1000.0, 1000.0, 1000.0]
+        );
         assert!(stuck.labels().iter().all(|&l| l == 0));
     }
 
@@ -1025,16 +1210,34 @@ mod tests {
         let (x, _) = four_blobs();
         let n = x.nrows();
         // No early stopping: exactly max_iter passes.
-        let full = MiniBatchKMeans::params(4).batch_size(100).max_iter(3).max_no_improvement(None).fit(&x).unwrap();
+        let full = MiniBatchKMeans::params(4)
+            .batch_size(100)
+            .max_iter(3)
+            .max_no_improvement(None)
+            .fit(&x)
+            .unwrap();
         assert_eq!((full.n_iter, full.converged), (3, false));
         // A tolerance stops as soon as the centres settle.
-        let tol = MiniBatchKMeans::params(4).batch_size(100).max_no_improvement(None).tol(1e-3).fit(&x).unwrap();
+        let tol = MiniBatchKMeans::params(4)
+            .batch_size(100)
+            .max_no_improvement(None)
+            .tol(1e-3)
+            .fit(&x)
+            .unwrap();
         assert!(tol.converged && tol.n_iter < 100);
         // Without labels the inertia is the smoothed batch estimate.
-        let est = MiniBatchKMeans::params(4).batch_size(100).compute_labels(false).fit(&x).unwrap();
+        let est = MiniBatchKMeans::params(4)
+            .batch_size(100)
+            .compute_labels(false)
+            .fit(&x)
+            .unwrap();
         assert!(est.labels().is_empty());
         let exact = -est.score(&x).unwrap();
-        assert!((est.inertia / exact - 1.0).abs() < 0.2, "estimate {} vs {exact}", est.inertia);
+        assert!(
+            (est.inertia / exact - 1.0).abs() < 0.2,
+            "estimate {} vs {exact}",
+            est.inertia
+        );
         assert!(n > 0);
     }
 
@@ -1053,17 +1256,30 @@ mod tests {
 
     #[test]
     fn few_distinct_rows_give_fewer_clusters() {
-        let x = array![[1.0f32, 1.0], [1.0, 1.0], [5.0, 5.0], [5.0, 5.0], [1.0, 1.0]];
+        let x = array![
+            [1.0f32, 1.0],
+            [1.0, 1.0],
+            [5.0, 5.0],
+            [5.0, 5.0],
+            [1.0, 1.0]
+        ];
         let model = MiniBatchKMeans::params(3).seed(0).fit(&x).unwrap();
         assert_eq!(model.n_clusters(), 2);
-        assert!(model.warnings.iter().any(|w| w.contains("distinct rows")), "{:?}", model.warnings);
+        assert!(
+            model.warnings.iter().any(|w| w.contains("distinct rows")),
+            "{:?}",
+            model.warnings
+        );
     }
 
     /// What a bad call must return: the variant's name.
     fn check(result: Result<Model>, expected: &str) {
         let err = result.expect_err(expected);
         let name = format!("{err:?}");
-        assert!(name.starts_with(expected), "expected {expected}, got {name}");
+        assert!(
+            name.starts_with(expected),
+            "expected {expected}, got {name}"
+        );
     }
 
     #[test]
@@ -1085,12 +1301,28 @@ mod tests {
         check(p(4).fit(&x), "TooManyClusters");
         check(p(1).fit(&nan), "NonFinite");
         check(p(1).fit(&empty), "NoRows");
-        check(p(1).fit(Input::from(&x).weighted(&[1.0, 2.0])), "BadWeights");
-        check(p(1).fit(Input::from(&x).weighted(&[0.0, 0.0, 0.0])), "BadWeights");
-        check(p(1).fit(Input::from(&x).weighted(&[1.0, -1.0, 1.0])), "BadWeights");
+        check(
+            p(1).fit(Input::from(&x).weighted(&[1.0, 2.0])),
+            "BadWeights",
+        );
+        check(
+            p(1).fit(Input::from(&x).weighted(&[0.0, 0.0, 0.0])),
+            "BadWeights",
+        );
+        check(
+            p(1).fit(Input::from(&x).weighted(&[1.0, -1.0, 1.0])),
+            "BadWeights",
+        );
         check(p(2).metric(Metric::Cosine).fit(&zero_row), "ZeroNormRow");
-        check(p(2).init(Init::Given(array![[0.0f32, 1.0, 2.0], [1.0, 1.0, 1.0]])).fit(&x), "BadInit");
-        check(p(2).init(Init::Given(array![[0.0f32, 1.0]])).fit(&x), "BadInit");
+        check(
+            p(2).init(Init::Given(array![[0.0f32, 1.0, 2.0], [1.0, 1.0, 1.0]]))
+                .fit(&x),
+            "BadInit",
+        );
+        check(
+            p(2).init(Init::Given(array![[0.0f32, 1.0]])).fit(&x),
+            "BadInit",
+        );
     }
 
     #[test]
@@ -1100,19 +1332,31 @@ mod tests {
         let mut stream = MiniBatchKMeans::new(MiniBatchKMeans::params(3).seed(1)).unwrap();
         // The first batch must hold at least k rows.
         let first = stream.partial_fit(x.slice(ndarray::s![..2, ..]));
-        assert!(matches!(first, Err(KMeansError::TooManyClusters { k: 3, n: 2 })));
+        assert!(matches!(
+            first,
+            Err(KMeansError::TooManyClusters { k: 3, n: 2 })
+        ));
         assert!(stream.model().is_none());
         stream.partial_fit(&x).unwrap();
         let before = stream.model().unwrap();
-        assert!(matches!(stream.partial_fit(&wide), Err(KMeansError::ShapeMismatch(_))));
-        assert!(matches!(stream.partial_fit(&array![[f32::INFINITY, 0.0]]), Err(KMeansError::NonFinite { .. })));
+        assert!(matches!(
+            stream.partial_fit(&wide),
+            Err(KMeansError::ShapeMismatch(_))
+        ));
+        assert!(matches!(
+            stream.partial_fit(&array![[f32::INFINITY, 0.0]]),
+            Err(KMeansError::NonFinite { .. })
+        ));
         assert_eq!(stream.model().unwrap(), before);
         // Later batches may be smaller than k.
         stream.partial_fit(&array![[0.5f32, 0.5]]).unwrap();
         assert_eq!(stream.n_steps(), 2);
         assert!(matches!(
             MiniBatchKMeans::new(MiniBatchKMeans::params(2).batch_size(0)),
-            Err(KMeansError::InvalidParam { name: "batch_size", .. })
+            Err(KMeansError::InvalidParam {
+                name: "batch_size",
+                ..
+            })
         ));
     }
 }

@@ -72,8 +72,12 @@ impl Model {
             let (mut labels, mut dists) = (vec![0u32; n], vec![0f32; n]);
             let centroids = self.centroids.as_standard_layout();
             match owned.rows(input.weights) {
-                Rows::Dense(p) => assign_all(&p, centroids.view(), &mut labels, &mut dists, |_, _, _| ()),
-                Rows::Sparse(p) => assign_all(&p, centroids.view(), &mut labels, &mut dists, |_, _, _| ()),
+                Rows::Dense(p) => {
+                    assign_all(&p, centroids.view(), &mut labels, &mut dists, |_, _, _| ())
+                }
+                Rows::Sparse(p) => {
+                    assign_all(&p, centroids.view(), &mut labels, &mut dists, |_, _, _| ())
+                }
             };
             Ok((labels, dists))
         })?
@@ -89,7 +93,11 @@ impl Model {
         let n = input.data.n_rows();
         let mut out = Array2::zeros((n, k));
         let centroids = self.centroids.as_standard_layout();
-        let norms: Vec<f64> = centroids.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum()).collect();
+        let norms: Vec<f64> = centroids
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum())
+            .collect();
         let dist = |p: &dyn Fn(usize, &[f32], f64) -> f32, out: &mut Array2<f32>| {
             for i in 0..n {
                 for c in 0..k {
@@ -112,7 +120,11 @@ impl Model {
         let input = x.into();
         let (_, dists) = self.assign(input)?;
         let w = input.weights;
-        Ok(-dists.iter().enumerate().map(|(i, &d)| w.map_or(1.0, |w| w[i] as f64) * d as f64).sum::<f64>())
+        Ok(-dists
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| w.map_or(1.0, |w| w[i] as f64) * d as f64)
+            .sum::<f64>())
     }
 
     /// The model as JSON.
@@ -126,17 +138,21 @@ impl Model {
         struct Version {
             format_version: u32,
         }
-        let v: Version = serde_json::from_str(text).map_err(|e| KMeansError::Model(format!("not a kmkit model: {e}")))?;
+        let v: Version = serde_json::from_str(text)
+            .map_err(|e| KMeansError::Model(format!("not a kmkit model: {e}")))?;
         if v.format_version != MODEL_FORMAT_VERSION {
             return Err(KMeansError::Model(format!(
                 "format version {} is not supported (this build reads version {MODEL_FORMAT_VERSION})",
                 v.format_version
             )));
         }
-        let m: Model = serde_json::from_str(text).map_err(|e| KMeansError::Model(format!("malformed model: {e}")))?;
+        let m: Model = serde_json::from_str(text)
+            .map_err(|e| KMeansError::Model(format!("malformed model: {e}")))?;
         let (k, d) = m.centroids.dim();
         if k == 0 || d == 0 || m.centroids.iter().any(|v| !v.is_finite()) {
-            return Err(KMeansError::Model("centroids must be a non-empty finite matrix".into()));
+            return Err(KMeansError::Model(
+                "centroids must be a non-empty finite matrix".into(),
+            ));
         }
         Ok(m)
     }

@@ -29,7 +29,10 @@ pub enum Init {
 impl Init {
     /// k-means‖ with the paper's defaults: 5 rounds, ℓ = 2k.
     pub fn kmeans_parallel() -> Init {
-        Init::KMeansParallel { rounds: 5, oversampling: 2.0 }
+        Init::KMeansParallel {
+            rounds: 5,
+            oversampling: 2.0,
+        }
     }
     /// Short name for reports.
     pub fn name(&self) -> &'static str {
@@ -68,7 +71,9 @@ impl Algorithm {
     /// (low dimension) and there are enough centroids to skip.
     pub fn resolve(self, n: usize, d: usize, k: usize) -> Algorithm {
         match self {
-            Algorithm::Auto if d <= 16 && k >= 8 && n.saturating_mul(k) <= ELKAN_MAX_BOUNDS => Algorithm::Elkan,
+            Algorithm::Auto if d <= 16 && k >= 8 && n.saturating_mul(k) <= ELKAN_MAX_BOUNDS => {
+                Algorithm::Elkan
+            }
             Algorithm::Auto if d <= 16 && k >= 8 => Algorithm::Hamerly,
             Algorithm::Auto => Algorithm::Lloyd,
             other => other,
@@ -189,7 +194,13 @@ impl KMeansParams {
 
     /// Validates the parameters that do not depend on the data.
     pub fn check(&self) -> Result<ValidParams> {
-        let bad = |name, value: String, expected| Err(KMeansError::InvalidParam { name, value, expected });
+        let bad = |name, value: String, expected| {
+            Err(KMeansError::InvalidParam {
+                name,
+                value,
+                expected,
+            })
+        };
         if self.n_clusters == 0 {
             return bad("n_clusters", "0".into(), "at least 1");
         }
@@ -203,12 +214,19 @@ impl KMeansParams {
             return bad("tol", self.tol.to_string(), "a finite number >= 0");
         }
         match &self.init {
-            Init::KMeansParallel { rounds, oversampling } => {
+            Init::KMeansParallel {
+                rounds,
+                oversampling,
+            } => {
                 if *rounds == 0 {
                     return bad("init.rounds", "0".into(), "at least 1");
                 }
                 if !(oversampling.is_finite() && *oversampling > 0.0) {
-                    return bad("init.oversampling", oversampling.to_string(), "a finite number > 0");
+                    return bad(
+                        "init.oversampling",
+                        oversampling.to_string(),
+                        "a finite number > 0",
+                    );
                 }
             }
             Init::Given(c) => {
@@ -220,7 +238,9 @@ impl KMeansParams {
                     )));
                 }
                 if c.iter().any(|v| !v.is_finite()) {
-                    return Err(KMeansError::BadInit("a given centroid has a non-finite value".into()));
+                    return Err(KMeansError::BadInit(
+                        "a given centroid has a non-finite value".into(),
+                    ));
                 }
             }
             _ => {}
@@ -229,7 +249,10 @@ impl KMeansParams {
             Init::Random => 10,
             _ => 1,
         });
-        Ok(ValidParams { params: self.clone(), n_init })
+        Ok(ValidParams {
+            params: self.clone(),
+            n_init,
+        })
     }
 }
 

@@ -45,7 +45,14 @@ pub(crate) trait Points: Sync {
     }
     fn prepare<'c>(&self, centroids: ArrayView2<'c, f32>) -> Prepared<'c>;
     /// Nearest centroid and exact squared distance to it for rows `rows`.
-    fn assign(&self, rows: Range<usize>, prep: &Prepared, labels: &mut [u32], dists: &mut [f32], scratch: &mut Scratch);
+    fn assign(
+        &self,
+        rows: Range<usize>,
+        prep: &Prepared,
+        labels: &mut [u32],
+        dists: &mut [f32],
+        scratch: &mut Scratch,
+    );
     /// Exact squared distance from row `i` to `c` (whose squared norm is `c_norm2`).
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32;
     /// `sums += w · row i`.
@@ -56,7 +63,12 @@ pub(crate) trait Points: Sync {
     fn gather(&self, rows: &[usize]) -> Array2<f32> {
         let mut out = Array2::zeros((rows.len(), self.d()));
         for (o, &r) in rows.iter().enumerate() {
-            self.row_into(r, out.row_mut(o).into_slice().expect("fresh array is contiguous"));
+            self.row_into(
+                r,
+                out.row_mut(o)
+                    .into_slice()
+                    .expect("fresh array is contiguous"),
+            );
         }
         out
     }
@@ -85,7 +97,10 @@ impl<'a> DenseRows<'a> {
                 *m += wi * v as f64;
             }
         }
-        let shift = mean.iter().map(|m| if total > 0.0 { (m / total) as f32 } else { 0.0 }).collect();
+        let shift = mean
+            .iter()
+            .map(|m| if total > 0.0 { (m / total) as f32 } else { 0.0 })
+            .collect();
         DenseRows { x, n, d, w, shift }
     }
     pub fn row(&self, i: usize) -> &[f32] {
@@ -104,7 +119,11 @@ impl Points for DenseRows<'_> {
         self.w
     }
     fn prepare<'c>(&self, centroids: ArrayView2<'c, f32>) -> Prepared<'c> {
-        let norms2 = centroids.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64) * (v as f64)).sum()).collect();
+        let norms2 = centroids
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|&v| (v as f64) * (v as f64)).sum())
+            .collect();
         Prepared {
             packed: Some(Packed::new(centroids, Some(&self.shift))),
             centroids,
@@ -113,9 +132,19 @@ impl Points for DenseRows<'_> {
             norms2,
         }
     }
-    fn assign(&self, rows: Range<usize>, prep: &Prepared, labels: &mut [u32], dists: &mut [f32], scratch: &mut Scratch) {
+    fn assign(
+        &self,
+        rows: Range<usize>,
+        prep: &Prepared,
+        labels: &mut [u32],
+        dists: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
         let k = kernels::get();
-        let packed = prep.packed.as_ref().expect("dense rows are prepared with packed centroids");
+        let packed = prep
+            .packed
+            .as_ref()
+            .expect("dense rows are prepared with packed centroids");
         let d = self.d;
         scratch.scores.resize(BLOCK, 0.0);
         for (b, start) in rows.clone().step_by(BLOCK).enumerate() {
@@ -131,7 +160,8 @@ impl Points for DenseRows<'_> {
             );
             for (o, i) in (start..end).enumerate() {
                 let c = prep.centroids.row(labels[lo + o] as usize);
-                dists[lo + o] = (k.sq_dist)(self.row(i), c.as_slice().expect("centroids are contiguous"));
+                dists[lo + o] =
+                    (k.sq_dist)(self.row(i), c.as_slice().expect("centroids are contiguous"));
             }
         }
     }
@@ -157,7 +187,9 @@ pub(crate) struct SparseRows<'a> {
 
 impl<'a> SparseRows<'a> {
     pub fn new(x: &'a Csr, w: Option<&'a [f32]>) -> Self {
-        let norms2 = (0..x.n_rows()).map(|i| x.row(i).1.iter().map(|&v| (v as f64) * (v as f64)).sum()).collect();
+        let norms2 = (0..x.n_rows())
+            .map(|i| x.row(i).1.iter().map(|&v| (v as f64) * (v as f64)).sum())
+            .collect();
         SparseRows { x, w, norms2 }
     }
 }
@@ -183,9 +215,22 @@ impl Points for SparseRows<'_> {
             }
         }
         let half_norms = norms2.iter().map(|n| (n / 2.0) as f32).collect();
-        Prepared { centroids, packed: None, transposed, half_norms, norms2 }
+        Prepared {
+            centroids,
+            packed: None,
+            transposed,
+            half_norms,
+            norms2,
+        }
     }
-    fn assign(&self, rows: Range<usize>, prep: &Prepared, labels: &mut [u32], dists: &mut [f32], scratch: &mut Scratch) {
+    fn assign(
+        &self,
+        rows: Range<usize>,
+        prep: &Prepared,
+        labels: &mut [u32],
+        dists: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
         let kern = kernels::get();
         let k = prep.half_norms.len();
         for (o, i) in rows.enumerate() {
@@ -205,12 +250,20 @@ impl Points for SparseRows<'_> {
             }
             labels[o] = best as u32;
             let c = prep.centroids.row(best);
-            dists[o] = self.sq_dist(i, c.as_slice().expect("centroids are contiguous"), prep.norms2[best]);
+            dists[o] = self.sq_dist(
+                i,
+                c.as_slice().expect("centroids are contiguous"),
+                prep.norms2[best],
+            );
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32 {
         let (idx, val) = self.x.row(i);
-        let dot: f64 = idx.iter().zip(val).map(|(&j, &v)| v as f64 * c[j as usize] as f64).sum();
+        let dot: f64 = idx
+            .iter()
+            .zip(val)
+            .map(|(&j, &v)| v as f64 * c[j as usize] as f64)
+            .sum();
         (self.norms2[i] - 2.0 * dot + c_norm2).max(0.0) as f32
     }
     fn add_to(&self, i: usize, w: f64, sums: &mut [f64]) {

@@ -48,7 +48,12 @@ fn update_closest(points: &(impl Points + ?Sized), c: &[f32], closest: &mut [f32
 
 /// Picks a row with probability proportional to `w_i · closest_i`, given
 /// the per-group sums of those products and a target `r` in `[0, total)`.
-fn sample_by(points: &(impl Points + ?Sized), closest: &[f32], group_pots: &[f64], mut r: f64) -> usize {
+fn sample_by(
+    points: &(impl Points + ?Sized),
+    closest: &[f32],
+    group_pots: &[f64],
+    mut r: f64,
+) -> usize {
     let ranges = groups(points.n());
     let mut last_positive = None;
     for (range, &gp) in ranges.iter().zip(group_pots) {
@@ -71,7 +76,10 @@ fn sample_by(points: &(impl Points + ?Sized), closest: &[f32], group_pots: &[f64
     }
     // Rounding left `r` past the end: take the last row with positive mass.
     let range = last_positive.unwrap_or(0..points.n());
-    range.rev().find(|&i| points.weight(i) * closest[i] as f64 > 0.0).unwrap_or(0)
+    range
+        .rev()
+        .find(|&i| points.weight(i) * closest[i] as f64 > 0.0)
+        .unwrap_or(0)
 }
 
 /// A row drawn with probability proportional to its weight.
@@ -96,7 +104,11 @@ fn weighted_row(points: &(impl Points + ?Sized), rng: &mut ChaCha8Rng) -> usize 
 /// `2 + ⌊ln k⌋` candidates by D² sampling and keeps the one that lowers the
 /// potential most. Stops early if every row already coincides with a centre
 /// (fewer distinct rows than k); the caller sees fewer centroids.
-pub(crate) fn kmeans_plus_plus(points: &(impl Points + ?Sized), k: usize, rng: &mut ChaCha8Rng) -> Seeds {
+pub(crate) fn kmeans_plus_plus(
+    points: &(impl Points + ?Sized),
+    k: usize,
+    rng: &mut ChaCha8Rng,
+) -> Seeds {
     let (n, d) = (points.n(), points.d());
     let trials = 2 + (k as f64).ln().floor() as usize;
     let mut chosen = vec![weighted_row(points, rng)];
@@ -110,7 +122,9 @@ pub(crate) fn kmeans_plus_plus(points: &(impl Points + ?Sized), k: usize, rng: &
         if total <= 0.0 {
             break;
         }
-        let ids: Vec<usize> = (0..trials).map(|_| sample_by(points, &closest, &pots, rng.random::<f64>() * total)).collect();
+        let ids: Vec<usize> = (0..trials)
+            .map(|_| sample_by(points, &closest, &pots, rng.random::<f64>() * total))
+            .collect();
         // Potential after adding each candidate, without storing n × trials distances.
         let cands: Vec<Vec<f32>> = ids
             .iter()
@@ -119,7 +133,10 @@ pub(crate) fn kmeans_plus_plus(points: &(impl Points + ?Sized), k: usize, rng: &
                 cand.clone()
             })
             .collect();
-        let norms: Vec<f64> = cands.iter().map(|c| c.iter().map(|&v| (v as f64) * (v as f64)).sum()).collect();
+        let norms: Vec<f64> = cands
+            .iter()
+            .map(|c| c.iter().map(|&v| (v as f64) * (v as f64)).sum())
+            .collect();
         let per_group: Vec<Vec<f64>> = map_groups(n, |range| {
             let mut acc = vec![0.0f64; cands.len()];
             for i in range {
@@ -131,18 +148,25 @@ pub(crate) fn kmeans_plus_plus(points: &(impl Points + ?Sized), k: usize, rng: &
             }
             acc
         });
-        let cand_pots: Vec<f64> =
-            (0..cands.len()).map(|t| per_group.iter().map(|g| g[t]).sum()).collect();
+        let cand_pots: Vec<f64> = (0..cands.len())
+            .map(|t| per_group.iter().map(|g| g[t]).sum())
+            .collect();
         let best = (0..cands.len()).fold(0, |b, t| if cand_pots[t] < cand_pots[b] { t } else { b });
         chosen.push(ids[best]);
         pots = update_closest(points, &cands[best], &mut closest);
     }
-    Seeds { centroids: points.gather(&chosen) }
+    Seeds {
+        centroids: points.gather(&chosen),
+    }
 }
 
 /// `k` distinct rows drawn without replacement, with probability
 /// proportional to weight (Efraimidis–Spirakis keys `u^(1/w)`).
-pub(crate) fn random_rows(points: &(impl Points + ?Sized), k: usize, rng: &mut ChaCha8Rng) -> Seeds {
+pub(crate) fn random_rows(
+    points: &(impl Points + ?Sized),
+    k: usize,
+    rng: &mut ChaCha8Rng,
+) -> Seeds {
     let mut keyed: Vec<(f64, usize)> = (0..points.n())
         .filter_map(|i| {
             let w = points.weight(i);
@@ -152,7 +176,9 @@ pub(crate) fn random_rows(points: &(impl Points + ?Sized), k: usize, rng: &mut C
         .collect();
     keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let rows: Vec<usize> = keyed.iter().take(k).map(|&(_, i)| i).collect();
-    Seeds { centroids: points.gather(&rows) }
+    Seeds {
+        centroids: points.gather(&rows),
+    }
 }
 
 /// k-means‖ (Bahmani et al. 2012): start from one weighted-random row; in each
@@ -202,10 +228,16 @@ pub(crate) fn kmeans_parallel(
         let cands = points.gather(&new);
         let mut labels = vec![0u32; n];
         let mut dists = vec![0f32; n];
-        let parts = crate::points::assign_all(points, cands.view(), &mut labels, &mut dists, |_, _, _| ());
+        let parts =
+            crate::points::assign_all(points, cands.view(), &mut labels, &mut dists, |_, _, _| ());
         drop(parts);
-        closest.par_iter_mut().zip(dists.par_iter()).for_each(|(c, &dd)| *c = c.min(dd));
-        pots = map_groups(n, |range| range.map(|i| points.weight(i) * closest[i] as f64).sum());
+        closest
+            .par_iter_mut()
+            .zip(dists.par_iter())
+            .for_each(|(c, &dd)| *c = c.min(dd));
+        pots = map_groups(n, |range| {
+            range.map(|i| points.weight(i) * closest[i] as f64).sum()
+        });
         chosen.extend(new);
     }
     chosen.sort_unstable();
@@ -218,17 +250,27 @@ pub(crate) fn kmeans_parallel(
     // Weight each candidate by the total weight of the rows nearest to it.
     let mut labels = vec![0u32; n];
     let mut dists = vec![0f32; n];
-    let counts: Vec<Vec<f64>> = crate::points::assign_all(points, cands.view(), &mut labels, &mut dists, |range, l, _| {
-        let mut acc = vec![0.0f64; chosen.len()];
-        for (o, i) in range.enumerate() {
-            acc[l[o] as usize] += points.weight(i);
-        }
-        acc
-    });
-    let cw: Vec<f32> = (0..chosen.len()).map(|c| counts.iter().map(|g| g[c]).sum::<f64>() as f32).collect();
+    let counts: Vec<Vec<f64>> = crate::points::assign_all(
+        points,
+        cands.view(),
+        &mut labels,
+        &mut dists,
+        |range, l, _| {
+            let mut acc = vec![0.0f64; chosen.len()];
+            for (o, i) in range.enumerate() {
+                acc[l[o] as usize] += points.weight(i);
+            }
+            acc
+        },
+    );
+    let cw: Vec<f32> = (0..chosen.len())
+        .map(|c| counts.iter().map(|g| g[c]).sum::<f64>() as f32)
+        .collect();
     let slice = cands.as_slice().expect("fresh array is contiguous");
     let sub = DenseRows::new(slice, chosen.len(), d, Some(&cw));
     let init = kmeans_plus_plus(&sub, k, rng).centroids;
     let run = crate::lloyd::lloyd(&sub, init, 300, 0.0, crate::Metric::Euclidean);
-    Seeds { centroids: run.centroids }
+    Seeds {
+        centroids: run.centroids,
+    }
 }

@@ -42,8 +42,8 @@ use crate::data::{validate, Data, Input};
 use crate::error::{KMeansError, Result};
 use crate::fit::{prepare_rows, with_threads, OwnedRows};
 use crate::metrics::{
-    calinski_harabasz_of, davies_bouldin_of, sampled_silhouette_of, DenseRows, MetricRows, SparseRows,
-    SILHOUETTE_MAX_EXACT_ROWS,
+    calinski_harabasz_of, davies_bouldin_of, sampled_silhouette_of, DenseRows, MetricRows,
+    SparseRows, SILHOUETTE_MAX_EXACT_ROWS,
 };
 use crate::model::Model;
 use crate::params::{Init, KMeansParams};
@@ -95,7 +95,12 @@ impl Default for Criteria {
 impl Criteria {
     /// Only the inertia (for an elbow plot): no other criterion.
     pub fn inertia_only() -> Self {
-        Criteria { silhouette: false, calinski_harabasz: false, davies_bouldin: false, ..Criteria::default() }
+        Criteria {
+            silhouette: false,
+            calinski_harabasz: false,
+            davies_bouldin: false,
+            ..Criteria::default()
+        }
     }
     /// Sets whether the silhouette is computed.
     pub fn silhouette(mut self, on: bool) -> Self {
@@ -239,7 +244,11 @@ impl KSweep {
     /// gap was not computed or no k of the range meets the rule (sweep
     /// further).
     pub fn gap_k(&self) -> Option<usize> {
-        let with_gap: Vec<(usize, GapScore)> = self.scores.iter().filter_map(|s| s.gap.map(|g| (s.k, g))).collect();
+        let with_gap: Vec<(usize, GapScore)> = self
+            .scores
+            .iter()
+            .filter_map(|s| s.gap.map(|g| (s.k, g)))
+            .collect();
         let ks: Vec<usize> = with_gap.iter().map(|(k, _)| *k).collect();
         let gaps: Vec<f64> = with_gap.iter().map(|(_, g)| g.gap).collect();
         let s: Vec<f64> = with_gap.iter().map(|(_, g)| g.s).collect();
@@ -247,7 +256,10 @@ impl KSweep {
     }
     /// The model fitted for `k`, if `k` was swept.
     pub fn model(&self, k: usize) -> Option<&Model> {
-        self.scores.iter().position(|s| s.k == k).and_then(|i| self.models.get(i))
+        self.scores
+            .iter()
+            .position(|s| s.k == k)
+            .and_then(|i| self.models.get(i))
     }
 
     fn best_by(&self, value: impl Fn(&KScore) -> Option<f64>) -> Option<usize> {
@@ -350,21 +362,39 @@ pub fn select_k<'a>(
     if k_max > n {
         return Err(KMeansError::TooManyClusters { k: k_max, n });
     }
-    with_threads(params.threads, || sweep(input, k_min..=k_max, params, criteria))?
+    with_threads(params.threads, || {
+        sweep(input, k_min..=k_max, params, criteria)
+    })?
 }
 
-fn sweep(input: Input, ks: RangeInclusive<usize>, params: &KMeansParams, criteria: &Criteria) -> Result<KSweep> {
+fn sweep(
+    input: Input,
+    ks: RangeInclusive<usize>,
+    params: &KMeansParams,
+    criteria: &Criteria,
+) -> Result<KSweep> {
     let (n, d) = (input.data.n_rows(), input.data.n_cols());
     let prepared = prepare_rows(input, params.metric)?;
     let mut scores = Vec::new();
     let mut models = Vec::new();
     for k in ks.clone() {
-        let model = KMeansParams { n_clusters: k, ..params.clone() }.fit(input)?;
+        let model = KMeansParams {
+            n_clusters: k,
+            ..params.clone()
+        }
+        .fit(input)?;
         let labels = model.labels();
         let n_clusters = count_distinct(labels);
         let (silhouette, calinski_harabasz, davies_bouldin) = match &prepared {
-            OwnedRows::Dense(x) => score_labels(&DenseRows::from_valid(x.view()), labels, criteria, params.seed),
-            OwnedRows::Sparse(x) => score_labels(&SparseRows::new(x), labels, criteria, params.seed),
+            OwnedRows::Dense(x) => score_labels(
+                &DenseRows::from_valid(x.view()),
+                labels,
+                criteria,
+                params.seed,
+            ),
+            OwnedRows::Sparse(x) => {
+                score_labels(&SparseRows::new(x), labels, criteria, params.seed)
+            }
         };
         scores.push(KScore {
             k,
@@ -400,7 +430,9 @@ fn sweep(input: Input, ks: RangeInclusive<usize>, params: &KMeansParams, criteri
     }
     Ok(KSweep {
         scores,
-        silhouette_rows: criteria.silhouette.then_some(n.min(criteria.silhouette_sample)),
+        silhouette_rows: criteria
+            .silhouette
+            .then_some(n.min(criteria.silhouette_sample)),
         gap_references,
         skipped,
         models,
@@ -422,8 +454,14 @@ fn score_labels(
         .silhouette
         .then(|| sampled_silhouette_of(rows, labels, criteria.silhouette_sample, seed).ok())
         .flatten();
-    let ch = criteria.calinski_harabasz.then(|| calinski_harabasz_of(rows, labels).ok()).flatten();
-    let db = criteria.davies_bouldin.then(|| davies_bouldin_of(rows, labels).ok()).flatten();
+    let ch = criteria
+        .calinski_harabasz
+        .then(|| calinski_harabasz_of(rows, labels).ok())
+        .flatten();
+    let db = criteria
+        .davies_bouldin
+        .then(|| davies_bouldin_of(rows, labels).ok())
+        .flatten();
     (silhouette, ch, db)
 }
 
@@ -495,9 +533,16 @@ fn gap_statistic(
                 *v = (lo[j] as f64 + (hi[j] as f64 - lo[j] as f64) * u) as f32;
             }
         }
-        let ref_input = Input { data: Data::Dense(reference.view()), weights };
+        let ref_input = Input {
+            data: Data::Dense(reference.view()),
+            weights,
+        };
         for (logs, k) in ref_logs.iter_mut().zip(ks.clone()) {
-            let model = KMeansParams { n_clusters: k, ..params.clone() }.fit(ref_input)?;
+            let model = KMeansParams {
+                n_clusters: k,
+                ..params.clone()
+            }
+            .fit(ref_input)?;
             logs.push(model.inertia.ln());
         }
     }
@@ -511,7 +556,12 @@ fn gap_statistic(
             }
             let mean = logs.iter().sum::<f64>() / b as f64;
             let sd = (logs.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / b as f64).sqrt();
-            Some(GapScore { gap: mean - log_w, s: sd * (1.0 + 1.0 / b as f64).sqrt(), log_w, reference_log_w: mean })
+            Some(GapScore {
+                gap: mean - log_w,
+                s: sd * (1.0 + 1.0 / b as f64).sqrt(),
+                log_w,
+                reference_log_w: mean,
+            })
         })
         .collect())
 }
@@ -541,9 +591,18 @@ mod tests {
     #[test]
     fn knee_of_a_curve_with_a_corner() {
         let ks: Vec<usize> = (1..=8).collect();
-        assert_eq!(knee(&ks, &[100.0, 50.0, 10.0, 8.0, 6.0, 4.0, 2.0, 0.0]), Some(3));
+        assert_eq!(
+            knee(&ks, &[100.0, 50.0, 10.0, 8.0, 6.0, 4.0, 2.0, 0.0]),
+            Some(3)
+        );
         // Scale and offset do not move it.
-        assert_eq!(knee(&ks, &[1100.0, 600.0, 200.0, 180.0, 160.0, 140.0, 120.0, 100.0]), Some(3));
+        assert_eq!(
+            knee(
+                &ks,
+                &[1100.0, 600.0, 200.0, 180.0, 160.0, 140.0, 120.0, 100.0]
+            ),
+            Some(3)
+        );
         // 1/k on 1..=10: the flipped curve minus the diagonal peaks at k = 3.
         let ks: Vec<usize> = (1..=10).collect();
         let inv: Vec<f64> = ks.iter().map(|&k| 1.0 / k as f64).collect();
@@ -553,23 +612,45 @@ mod tests {
     #[test]
     fn knee_is_none_without_one() {
         let ks: Vec<usize> = (1..=5).collect();
-        assert_eq!(knee(&ks, &[5.0, 4.0, 3.0, 2.0, 1.0]), None, "a straight line");
+        assert_eq!(
+            knee(&ks, &[5.0, 4.0, 3.0, 2.0, 1.0]),
+            None,
+            "a straight line"
+        );
         assert_eq!(knee(&ks, &[5.0, 4.9, 4.7, 4.0, 1.0]), None, "concave");
         assert_eq!(knee(&ks, &[2.0; 5]), None, "flat");
         assert_eq!(knee(&ks[..2], &[2.0, 1.0]), None, "too short");
         assert_eq!(knee(&ks, &[2.0, 1.0]), None, "lengths differ");
         assert_eq!(knee(&[1, 3, 2], &[3.0, 1.0, 0.5]), None, "unsorted");
-        assert_eq!(knee(&ks, &[5.0, f64::NAN, 1.0, 0.5, 0.0]), None, "not finite");
+        assert_eq!(
+            knee(&ks, &[5.0, f64::NAN, 1.0, 0.5, 0.0]),
+            None,
+            "not finite"
+        );
     }
 
     #[test]
     fn gap_rule_takes_the_smallest_k_within_one_s() {
         let ks = [1, 2, 3, 4, 5];
-        assert_eq!(gap_rule(&ks, &[0.1, 0.5, 1.2, 1.25, 1.22], &[0.1; 5]), Some(3));
+        assert_eq!(
+            gap_rule(&ks, &[0.1, 0.5, 1.2, 1.25, 1.22], &[0.1; 5]),
+            Some(3)
+        );
         // Gap(2) = 1.15 >= Gap(3) − s3 = 1.2 − 0.1.
-        assert_eq!(gap_rule(&ks, &[0.1, 1.15, 1.2, 1.25, 1.22], &[0.1; 5]), Some(2));
-        assert_eq!(gap_rule(&ks, &[0.1, 0.5, 0.9, 1.3, 1.7], &[0.1; 5]), None, "still rising");
-        assert_eq!(gap_rule(&[1, 3], &[1.0, 0.0], &[0.1, 0.1]), None, "not consecutive");
+        assert_eq!(
+            gap_rule(&ks, &[0.1, 1.15, 1.2, 1.25, 1.22], &[0.1; 5]),
+            Some(2)
+        );
+        assert_eq!(
+            gap_rule(&ks, &[0.1, 0.5, 0.9, 1.3, 1.7], &[0.1; 5]),
+            None,
+            "still rising"
+        );
+        assert_eq!(
+            gap_rule(&[1, 3], &[1.0, 0.0], &[0.1, 0.1]),
+            None,
+            "not consecutive"
+        );
     }
 
     #[test]
@@ -587,23 +668,38 @@ mod tests {
         assert!(sweep.skipped.is_empty());
         // k = 1 has no silhouette, CH or DB, but has a gap.
         let one = &sweep.scores[0];
-        assert_eq!((one.silhouette, one.calinski_harabasz, one.davies_bouldin), (None, None, None));
+        assert_eq!(
+            (one.silhouette, one.calinski_harabasz, one.davies_bouldin),
+            (None, None, None)
+        );
         assert!(one.gap.is_some());
         // Scores equal the metric functions on the stored models.
         let m3 = sweep.model(3).unwrap();
         let s3 = &sweep.scores[2];
-        assert_eq!(s3.silhouette.unwrap(), crate::metrics::silhouette_score(x.view(), m3.labels()).unwrap());
+        assert_eq!(
+            s3.silhouette.unwrap(),
+            crate::metrics::silhouette_score(x.view(), m3.labels()).unwrap()
+        );
         assert_eq!(s3.inertia, m3.inertia);
         assert_eq!(s3.n_clusters, 3);
         // Same seed, same sweep.
-        assert_eq!(select_k(&x, 1..=6, &params, &Criteria::default().gap(10)).unwrap(), sweep);
+        assert_eq!(
+            select_k(&x, 1..=6, &params, &Criteria::default().gap(10)).unwrap(),
+            sweep
+        );
     }
 
     #[test]
     fn silhouette_is_sampled_above_the_threshold() {
         let x = blobs(40, 3);
         let params = KMeans::params(1).seed(2);
-        let sweep = select_k(&x, 2..=4, &params, &Criteria::default().silhouette_sample(50)).unwrap();
+        let sweep = select_k(
+            &x,
+            2..=4,
+            &params,
+            &Criteria::default().silhouette_sample(50),
+        )
+        .unwrap();
         assert_eq!(sweep.silhouette_rows, Some(50));
         let m = sweep.model(3).unwrap();
         let want = crate::metrics::silhouette_score_sampled(x.view(), m.labels(), 50, 2).unwrap();
@@ -616,7 +712,8 @@ mod tests {
         let csr = Csr::from_dense(dense.view()).unwrap();
         let params = KMeans::params(1).seed(4).n_init(2);
         let criteria = Criteria::default().gap(3);
-        let on_sparse = select_k(&csr, 2..=4, &params, &criteria.clone().max_dense_cells(10)).unwrap();
+        let on_sparse =
+            select_k(&csr, 2..=4, &params, &criteria.clone().max_dense_cells(10)).unwrap();
         assert_eq!(on_sparse.skipped.len(), 1);
         assert_eq!(on_sparse.skipped[0].criterion, "gap");
         assert!(on_sparse.scores.iter().all(|s| s.gap.is_none()));
@@ -638,24 +735,48 @@ mod tests {
         let x = blobs(5, 1);
         let p = KMeans::params(1);
         let c = Criteria::default();
-        assert!(matches!(select_k(&x, 0..=3, &p, &c), Err(KMeansError::InvalidParam { name: "ks", .. })));
+        assert!(matches!(
+            select_k(&x, 0..=3, &p, &c),
+            Err(KMeansError::InvalidParam { name: "ks", .. })
+        ));
         #[allow(clippy::reversed_empty_ranges)]
         let empty = 4..=3;
-        assert!(matches!(select_k(&x, empty, &p, &c), Err(KMeansError::InvalidParam { name: "ks", .. })));
-        assert!(matches!(select_k(&x, 2..=16, &p, &c), Err(KMeansError::TooManyClusters { k: 16, n: 15 })));
+        assert!(matches!(
+            select_k(&x, empty, &p, &c),
+            Err(KMeansError::InvalidParam { name: "ks", .. })
+        ));
+        assert!(matches!(
+            select_k(&x, 2..=16, &p, &c),
+            Err(KMeansError::TooManyClusters { k: 16, n: 15 })
+        ));
         let given = p.clone().init(Init::Given(Array2::zeros((1, 2))));
-        assert!(matches!(select_k(&x, 2..=3, &given, &c), Err(KMeansError::InvalidParam { name: "init", .. })));
+        assert!(matches!(
+            select_k(&x, 2..=3, &given, &c),
+            Err(KMeansError::InvalidParam { name: "init", .. })
+        ));
         assert!(select_k(&x, 2..=3, &p, &c.clone().silhouette_sample(1)).is_err());
         assert!(select_k(&x, 2..=3, &p, &c.clone().gap(0)).is_err());
         let empty_rows = Array2::<f32>::zeros((0, 2));
-        assert!(matches!(select_k(&empty_rows, 1..=1, &p, &c), Err(KMeansError::NoRows)));
+        assert!(matches!(
+            select_k(&empty_rows, 1..=1, &p, &c),
+            Err(KMeansError::NoRows)
+        ));
     }
 
     #[test]
     fn inertia_only_sweep() {
         let x = blobs(10, 6);
-        let sweep = select_k(&x, 1..=5, &KMeans::params(1).seed(1), &Criteria::inertia_only()).unwrap();
-        assert!(sweep.scores.iter().all(|s| s.silhouette.is_none() && s.calinski_harabasz.is_none()));
+        let sweep = select_k(
+            &x,
+            1..=5,
+            &KMeans::params(1).seed(1),
+            &Criteria::inertia_only(),
+        )
+        .unwrap();
+        assert!(sweep
+            .scores
+            .iter()
+            .all(|s| s.silhouette.is_none() && s.calinski_harabasz.is_none()));
         assert_eq!(sweep.silhouette_rows, None);
         assert_eq!(sweep.best_silhouette(), None);
         assert_eq!(sweep.gap_k(), None);

@@ -28,7 +28,13 @@ pub struct PartialStats {
 impl PartialStats {
     /// Zero statistics for `k` clusters in `d` dimensions.
     pub fn zeros(k: usize, d: usize) -> Self {
-        PartialStats { k, d, sums: vec![0.0; k * d], weights: vec![0.0; k], inertia: 0.0 }
+        PartialStats {
+            k,
+            d,
+            sums: vec![0.0; k * d],
+            weights: vec![0.0; k],
+            inertia: 0.0,
+        }
     }
 
     /// Adds `other` into `self`.
@@ -39,8 +45,14 @@ impl PartialStats {
                 self.k, self.d, other.k, other.d
             )));
         }
-        self.sums.iter_mut().zip(&other.sums).for_each(|(a, b)| *a += b);
-        self.weights.iter_mut().zip(&other.weights).for_each(|(a, b)| *a += b);
+        self.sums
+            .iter_mut()
+            .zip(&other.sums)
+            .for_each(|(a, b)| *a += b);
+        self.weights
+            .iter_mut()
+            .zip(&other.weights)
+            .for_each(|(a, b)| *a += b);
         self.inertia += other.inertia;
         Ok(())
     }
@@ -95,7 +107,10 @@ impl PartialStats {
 /// One Lloyd map step over `input` against `centroids`: the building block of
 /// out-of-core and distributed fits (map chunks → `partial_stats`, `merge` in
 /// a fixed order, `finalize`). Euclidean metric; normalise rows first for cosine.
-pub fn partial_stats<'a>(input: impl Into<Input<'a>>, centroids: ArrayView2<f32>) -> Result<PartialStats> {
+pub fn partial_stats<'a>(
+    input: impl Into<Input<'a>>,
+    centroids: ArrayView2<f32>,
+) -> Result<PartialStats> {
     let input = input.into();
     validate(&input)?;
     let centroids = centroids.as_standard_layout();
@@ -107,14 +122,21 @@ pub fn partial_stats<'a>(input: impl Into<Input<'a>>, centroids: ArrayView2<f32>
         )));
     }
     if centroids.nrows() == 0 || centroids.iter().any(|v| !v.is_finite()) {
-        return Err(KMeansError::BadInit("centroids must be non-empty and finite".into()));
+        return Err(KMeansError::BadInit(
+            "centroids must be non-empty and finite".into(),
+        ));
     }
     let n = input.data.n_rows();
     let (mut labels, mut dists) = (vec![0u32; n], vec![0f32; n]);
     Ok(match input.data {
         Data::Dense(x) => {
             let x = x.as_standard_layout();
-            let rows = DenseRows::new(x.as_slice().expect("standard layout"), n, x.ncols(), input.weights);
+            let rows = DenseRows::new(
+                x.as_slice().expect("standard layout"),
+                n,
+                x.ncols(),
+                input.weights,
+            );
             PartialStats::of_points(&rows, centroids.view(), &mut labels, &mut dists)
         }
         Data::Sparse(x) => {

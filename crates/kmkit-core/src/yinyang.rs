@@ -15,12 +15,20 @@ use crate::stats::PartialStats;
 /// Bound tests must win by this relative margin (rounding only costs work).
 const SLACK: f32 = 1e-5;
 
-pub(crate) fn yinyang(points: &(impl Points + ?Sized), mut centroids: Array2<f32>, max_iter: usize, tol: f64, metric: Metric) -> Run {
+pub(crate) fn yinyang(
+    points: &(impl Points + ?Sized),
+    mut centroids: Array2<f32>,
+    max_iter: usize,
+    tol: f64,
+    metric: Metric,
+) -> Run {
     let n = points.n();
     let (k, d) = centroids.dim();
     let group_of = group_centroids(&centroids);
     let t = group_of.iter().map(|&g| g + 1).max().unwrap_or(1);
-    let members: Vec<Vec<usize>> = (0..t).map(|g| (0..k).filter(|&c| group_of[c] == g).collect()).collect();
+    let members: Vec<Vec<usize>> = (0..t)
+        .map(|g| (0..k).filter(|&c| group_of[c] == g).collect())
+        .collect();
     let mut labels = vec![0u32; n];
     let mut upper = vec![f32::INFINITY; n];
     let mut lower = vec![0f32; n * t];
@@ -30,7 +38,14 @@ pub(crate) fn yinyang(points: &(impl Points + ?Sized), mut centroids: Array2<f32
     let mut n_iter = 0;
     for it in 0..max_iter {
         n_iter = it + 1;
-        let stats = step(points, &centroids, &members, &mut labels, &mut upper, &mut lower);
+        let stats = step(
+            points,
+            &centroids,
+            &members,
+            &mut labels,
+            &mut upper,
+            &mut lower,
+        );
         if stats.weights.iter().any(|&w| w <= 0.0) {
             for (i, dd) in dists.iter_mut().enumerate() {
                 let c = centroids.row(labels[i] as usize);
@@ -40,7 +55,12 @@ pub(crate) fn yinyang(points: &(impl Points + ?Sized), mut centroids: Array2<f32
         }
         let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
         let moved: Vec<f32> = (0..k)
-            .map(|c| (0..d).map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2)).sum::<f64>().sqrt() as f32)
+            .map(|c| {
+                (0..d)
+                    .map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt() as f32
+            })
             .collect();
         let shift: f64 = moved.iter().map(|&m| (m as f64).powi(2)).sum();
         centroids = new;
@@ -58,8 +78,14 @@ pub(crate) fn yinyang(points: &(impl Points + ?Sized), mut centroids: Array2<f32
             lower.fill(0.0);
             continue;
         }
-        let group_moved: Vec<f32> = members.iter().map(|m| m.iter().map(|&c| moved[c]).fold(0.0, f32::max)).collect();
-        upper.par_iter_mut().zip(labels.par_iter()).for_each(|(u, &a)| *u += moved[a as usize]);
+        let group_moved: Vec<f32> = members
+            .iter()
+            .map(|m| m.iter().map(|&c| moved[c]).fold(0.0, f32::max))
+            .collect();
+        upper
+            .par_iter_mut()
+            .zip(labels.par_iter())
+            .for_each(|(u, &a)| *u += moved[a as usize]);
         lower.par_chunks_mut(t).for_each(|l| {
             for (lg, &m) in l.iter_mut().zip(&group_moved) {
                 *lg -= m;
@@ -68,7 +94,13 @@ pub(crate) fn yinyang(points: &(impl Points + ?Sized), mut centroids: Array2<f32
     }
     let mut labels = vec![0u32; n];
     let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
-    Run { centroids, labels, inertia: stats.inertia, n_iter, converged }
+    Run {
+        centroids,
+        labels,
+        inertia: stats.inertia,
+        n_iter,
+        converged,
+    }
 }
 
 /// Groups the centroids by a few Lloyd steps over the centroids themselves,
@@ -96,8 +128,16 @@ fn step(
 ) -> PartialStats {
     let (k, d) = centroids.dim();
     let t = members.len();
-    let norms: Vec<f64> = centroids.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum()).collect();
-    let rows: Vec<&[f32]> = centroids.rows().into_iter().map(|r| r.to_slice().expect("contiguous")).collect();
+    let norms: Vec<f64> = centroids
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().map(|&v| (v as f64).powi(2)).sum())
+        .collect();
+    let rows: Vec<&[f32]> = centroids
+        .rows()
+        .into_iter()
+        .map(|r| r.to_slice().expect("contiguous"))
+        .collect();
     let ranges = row_groups(points.n());
     let size = ranges.first().map_or(1, |r| r.len());
     let parts: Vec<PartialStats> = labels
@@ -127,7 +167,11 @@ fn step(
                             }
                             examined[g] = true;
                             for &c in m {
-                                let dc = if c == old_a { d_old } else { points.sq_dist(i, rows[c], norms[c]).sqrt() };
+                                let dc = if c == old_a {
+                                    d_old
+                                } else {
+                                    points.sq_dist(i, rows[c], norms[c]).sqrt()
+                                };
                                 if dc < nearest[g] {
                                     second[g] = nearest[g];
                                     nearest[g] = dc;
@@ -145,7 +189,11 @@ fn step(
                                 continue;
                             }
                             // The winner's own distance cannot bound its group from below.
-                            l[g] = if members[g].contains(&a) { second[g] } else { nearest[g] };
+                            l[g] = if members[g].contains(&a) {
+                                second[g]
+                            } else {
+                                nearest[g]
+                            };
                         }
                     }
                 }

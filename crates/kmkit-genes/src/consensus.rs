@@ -31,7 +31,13 @@ pub struct ConsensusConfig {
 
 impl Default for ConsensusConfig {
     fn default() -> Self {
-        ConsensusConfig { k_values: (2..=6).collect(), resamples: 100, item_fraction: 0.8, seed: 0, delta_threshold: 0.1 }
+        ConsensusConfig {
+            k_values: (2..=6).collect(),
+            resamples: 100,
+            item_fraction: 0.8,
+            seed: 0,
+            delta_threshold: 0.1,
+        }
     }
 }
 
@@ -67,9 +73,17 @@ pub struct Consensus {
 
 /// Runs consensus clustering of the rows of `features` (dense) with k-means
 /// parameters `params` (its `n_clusters` and `seed` are set per run).
-pub fn consensus(features: &Features, params: &KMeansParams, config: &ConsensusConfig) -> Result<Consensus> {
+pub fn consensus(
+    features: &Features,
+    params: &KMeansParams,
+    config: &ConsensusConfig,
+) -> Result<Consensus> {
     let Matrix::Dense(x) = &features.data else {
-        return Err(GenesError::InvalidParam { name: "features", value: "sparse".into(), expected: "dense features" });
+        return Err(GenesError::InvalidParam {
+            name: "features",
+            value: "sparse".into(),
+            expected: "dense features",
+        });
     };
     let n = x.nrows();
     let m = (config.item_fraction * n as f64).floor() as usize;
@@ -77,7 +91,11 @@ pub fn consensus(features: &Features, params: &KMeansParams, config: &ConsensusC
     ks.sort_unstable();
     ks.dedup();
     if ks.is_empty() || ks[0] < 2 {
-        return Err(GenesError::InvalidParam { name: "k_values", value: format!("{ks:?}"), expected: "k values of at least 2" });
+        return Err(GenesError::InvalidParam {
+            name: "k_values",
+            value: format!("{ks:?}"),
+            expected: "k values of at least 2",
+        });
     }
     if !(config.item_fraction > 0.0 && config.item_fraction <= 1.0) {
         return Err(GenesError::InvalidParam {
@@ -87,13 +105,18 @@ pub fn consensus(features: &Features, params: &KMeansParams, config: &ConsensusC
         });
     }
     if config.resamples == 0 {
-        return Err(GenesError::InvalidParam { name: "resamples", value: "0".into(), expected: "at least 1" });
+        return Err(GenesError::InvalidParam {
+            name: "resamples",
+            value: "0".into(),
+            expected: "at least 1",
+        });
     }
     if n > MAX_CONSENSUS_ITEMS {
         return Err(GenesError::InvalidParam {
             name: "items",
             value: n.to_string(),
-            expected: "at most 5000 items (the consensus matrix is items × items): filter genes first",
+            expected:
+                "at most 5000 items (the consensus matrix is items × items): filter genes first",
         });
     }
     let k_max = *ks.last().expect("non-empty");
@@ -113,8 +136,16 @@ pub fn consensus(features: &Features, params: &KMeansParams, config: &ConsensusC
             let mut idx = rand::seq::index::sample(&mut rng, n, m).into_vec();
             idx.sort_unstable();
             let sub = x.select(Axis(0), &idx);
-            let run = params.clone().n_clusters_set(k).seed(config.seed.wrapping_mul(1_000_003).wrapping_add((k * 100_003 + h) as u64));
-            let labels = run.fit(Input::from(Data::Dense(sub.view())))?.labels().to_vec();
+            let run = params.clone().n_clusters_set(k).seed(
+                config
+                    .seed
+                    .wrapping_mul(1_000_003)
+                    .wrapping_add((k * 100_003 + h) as u64),
+            );
+            let labels = run
+                .fit(Input::from(Data::Dense(sub.view())))?
+                .labels()
+                .to_vec();
             for (a, &i) in idx.iter().enumerate() {
                 for (b, &j) in idx.iter().enumerate().skip(a + 1) {
                     sampled[i * n + j] += 1;
@@ -126,7 +157,11 @@ pub fn consensus(features: &Features, params: &KMeansParams, config: &ConsensusC
         let mut values = Vec::with_capacity(n * (n - 1) / 2);
         for i in 0..n {
             for j in i + 1..n {
-                let c = if sampled[i * n + j] > 0 { together[i * n + j] as f64 / sampled[i * n + j] as f64 } else { 0.0 };
+                let c = if sampled[i * n + j] > 0 {
+                    together[i * n + j] as f64 / sampled[i * n + j] as f64
+                } else {
+                    0.0
+                };
                 matrix[[i, j]] = c as f32;
                 matrix[[j, i]] = c as f32;
                 values.push(c);
@@ -137,9 +172,19 @@ pub fn consensus(features: &Features, params: &KMeansParams, config: &ConsensusC
         let cdf_at = |c: f64| values.partition_point(|&v| v <= c) as f64 / pairs;
         let cdf = (0..=100).map(|i| cdf_at(i as f64 / 100.0)).collect();
         // Monti et al.: A(k) = Σ_{i≥2} (x_i − x_{i−1}) · CDF(x_i) over the sorted values.
-        let area = values.windows(2).map(|w| (w[1] - w[0]) * cdf_at(w[1])).sum::<f64>();
+        let area = values
+            .windows(2)
+            .map(|w| (w[1] - w[0]) * cdf_at(w[1]))
+            .sum::<f64>();
         let pac = cdf_at(0.9 - 1e-12) - cdf_at(0.1);
-        per_k.push(ConsensusK { k, matrix, cdf, area, delta: 0.0, pac });
+        per_k.push(ConsensusK {
+            k,
+            matrix,
+            cdf,
+            area,
+            delta: 0.0,
+            pac,
+        });
     }
     for i in 0..per_k.len() {
         per_k[i].delta = if i == 0 || per_k[i - 1].area <= 0.0 {
@@ -149,10 +194,22 @@ pub fn consensus(features: &Features, params: &KMeansParams, config: &ConsensusC
         };
     }
     let suggested_k = (0..per_k.len())
-        .find(|&i| per_k.get(i + 1).is_some_and(|next| next.delta < config.delta_threshold))
+        .find(|&i| {
+            per_k
+                .get(i + 1)
+                .is_some_and(|next| next.delta < config.delta_threshold)
+        })
         .map_or(k_max, |i| per_k[i].k);
-    let lowest_pac_k = per_k.iter().min_by(|a, b| a.pac.total_cmp(&b.pac).then(a.k.cmp(&b.k))).expect("non-empty").k;
-    Ok(Consensus { per_k, suggested_k, lowest_pac_k })
+    let lowest_pac_k = per_k
+        .iter()
+        .min_by(|a, b| a.pac.total_cmp(&b.pac).then(a.k.cmp(&b.k)))
+        .expect("non-empty")
+        .k;
+    Ok(Consensus {
+        per_k,
+        suggested_k,
+        lowest_pac_k,
+    })
 }
 
 /// Sets the cluster count on a copy of the parameters.
@@ -176,19 +233,40 @@ mod tests {
     #[test]
     fn three_blobs_suggest_three() {
         let centres = [[0.0f32, 0.0], [10.0, 0.0], [0.0, 10.0]];
-        let x = Array2::from_shape_fn((30, 2), |(i, j)| centres[i % 3][j] + ((i * 7 + j * 3) % 5) as f32 * 0.05);
+        let x = Array2::from_shape_fn((30, 2), |(i, j)| {
+            centres[i % 3][j] + ((i * 7 + j * 3) % 5) as f32 * 0.05
+        });
         let f = Features::dense(x);
-        let cfg = ConsensusConfig { k_values: vec![2, 3, 4, 5], resamples: 30, ..ConsensusConfig::default() };
+        let cfg = ConsensusConfig {
+            k_values: vec![2, 3, 4, 5],
+            resamples: 30,
+            ..ConsensusConfig::default()
+        };
         let c = consensus(&f, &KMeans::params(2).n_init(3), &cfg).unwrap();
         let k3 = &c.per_k[1];
         assert_eq!(k3.k, 3);
         assert_eq!(k3.matrix[[0, 3]], 1.0);
         assert_eq!(k3.matrix[[0, 1]], 0.0);
         assert_eq!(k3.pac, 0.0);
-        assert_eq!(c.suggested_k, 3, "{:?}", c.per_k.iter().map(|p| (p.k, p.area, p.delta)).collect::<Vec<_>>());
+        assert_eq!(
+            c.suggested_k,
+            3,
+            "{:?}",
+            c.per_k
+                .iter()
+                .map(|p| (p.k, p.area, p.delta))
+                .collect::<Vec<_>>()
+        );
         assert_eq!(c.lowest_pac_k, 3);
-        assert_eq!(consensus(&f, &KMeans::params(2).n_init(3), &cfg).unwrap(), c, "deterministic");
-        let bad = ConsensusConfig { k_values: vec![1], ..ConsensusConfig::default() };
+        assert_eq!(
+            consensus(&f, &KMeans::params(2).n_init(3), &cfg).unwrap(),
+            c,
+            "deterministic"
+        );
+        let bad = ConsensusConfig {
+            k_values: vec![1],
+            ..ConsensusConfig::default()
+        };
         assert!(consensus(&f, &KMeans::params(2), &bad).is_err());
     }
 }

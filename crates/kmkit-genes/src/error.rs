@@ -55,7 +55,9 @@ pub enum GenesError {
     #[error("{0}")]
     Empty(String),
     /// Rows of the table have different widths.
-    #[error("line {line} has {found} fields, the header has {expected}: fix the row or the delimiter")]
+    #[error(
+        "line {line} has {found} fields, the header has {expected}: fix the row or the delimiter"
+    )]
     Ragged {
         /// 1-based line.
         line: u64,

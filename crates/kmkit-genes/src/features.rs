@@ -74,24 +74,39 @@ pub fn default_recipe(m: &ExpressionMatrix, mode: Mode) -> Recipe {
         Scale::Intensities => vec![
             Step::Floor { value: 100.0 },
             Step::Ceiling { value: 16000.0 },
-            Step::Dudoit { min_ratio: 5.0, min_diff: 500.0 },
+            Step::Dudoit {
+                min_ratio: 5.0,
+                min_diff: 500.0,
+            },
             Step::Log10,
         ],
-        Scale::Counts => vec![Step::NormalizeTotal { target_sum: None }, Step::Log2p1, Step::TopVariance { n: top }],
+        Scale::Counts => vec![
+            Step::NormalizeTotal { target_sum: None },
+            Step::Log2p1,
+            Step::TopVariance { n: top },
+        ],
         Scale::Log => vec![Step::TopVariance { n: top }],
     };
     if mode == Mode::Genes && detect_scale(m) == Scale::Intensities {
         steps.push(Step::TopVariance { n: top });
     }
     if mode == Mode::Samples {
-        steps.push(Step::ZScore { axis: ZAxis::Samples, ddof: 0 });
+        steps.push(Step::ZScore {
+            axis: ZAxis::Samples,
+            ddof: 0,
+        });
     }
     Recipe::new(steps)
 }
 
 /// The transformed matrix as features: rows are samples, or genes (then
 /// z-scored over the samples, ddof 0; constant genes become zero rows).
-pub fn to_features(x: &Array2<f64>, sample_ids: &[String], column_names: &[String], mode: Mode) -> Result<Features> {
+pub fn to_features(
+    x: &Array2<f64>,
+    sample_ids: &[String],
+    column_names: &[String],
+    mode: Mode,
+) -> Result<Features> {
     let (n, d) = x.dim();
     if sample_ids.len() != n || column_names.len() != d {
         return Err(GenesError::ShapeMismatch(format!(
@@ -113,10 +128,19 @@ pub fn to_features(x: &Array2<f64>, sample_ids: &[String], column_names: &[Strin
                 let mean = col.sum() / n as f64;
                 let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
                 for (i, &v) in col.iter().enumerate() {
-                    g[[j, i]] = if sd > 0.0 { ((v - mean) / sd) as f32 } else { 0.0 };
+                    g[[j, i]] = if sd > 0.0 {
+                        ((v - mean) / sd) as f32
+                    } else {
+                        0.0
+                    };
                 }
             }
-            Features { data: Matrix::Dense(g), row_ids: column_names.to_vec(), feature_names: sample_ids.to_vec(), weights: None }
+            Features {
+                data: Matrix::Dense(g),
+                row_ids: column_names.to_vec(),
+                feature_names: sample_ids.to_vec(),
+                weights: None,
+            }
         }
     })
 }

@@ -35,13 +35,22 @@ pub struct GeoSeries {
 
 /// Reads a series matrix file. Labels come from the characteristic named
 /// `label_key`, or (when `None`) the first whose values differ between samples.
-pub fn read_geo_series_matrix(path: &Path, options: &TableOptions, label_key: Option<&str>) -> Result<GeoSeries> {
+pub fn read_geo_series_matrix(
+    path: &Path,
+    options: &TableOptions,
+    label_key: Option<&str>,
+) -> Result<GeoSeries> {
     let text = read_text(path)?;
     parse_geo_series_matrix(&text, &path.display().to_string(), options, label_key)
 }
 
 /// [`read_geo_series_matrix`] on text.
-pub fn parse_geo_series_matrix(text: &str, file: &str, options: &TableOptions, label_key: Option<&str>) -> Result<GeoSeries> {
+pub fn parse_geo_series_matrix(
+    text: &str,
+    file: &str,
+    options: &TableOptions,
+    label_key: Option<&str>,
+) -> Result<GeoSeries> {
     let mut titles = Vec::new();
     let mut accessions = Vec::new();
     let mut characteristics = Vec::new();
@@ -66,8 +75,14 @@ pub fn parse_geo_series_matrix(text: &str, file: &str, options: &TableOptions, l
             "!Sample_title" => titles = values,
             "!Sample_geo_accession" => accessions = values,
             t if t.starts_with("!Sample_characteristics") => {
-                let key = values.iter().find_map(|v| v.split_once(": ").map(|(k, _)| k.to_string())).unwrap_or_default();
-                let values = values.iter().map(|v| v.split_once(": ").map_or(v.clone(), |(_, x)| x.to_string())).collect();
+                let key = values
+                    .iter()
+                    .find_map(|v| v.split_once(": ").map(|(k, _)| k.to_string()))
+                    .unwrap_or_default();
+                let values = values
+                    .iter()
+                    .map(|v| v.split_once(": ").map_or(v.clone(), |(_, x)| x.to_string()))
+                    .collect();
                 characteristics.push(Characteristic { key, values });
             }
             _ => {}
@@ -78,24 +93,50 @@ pub fn parse_geo_series_matrix(text: &str, file: &str, options: &TableOptions, l
             "{file}: no !series_matrix_table_begin … !series_matrix_table_end block: is this a GEO series matrix?"
         )));
     }
-    let opts = TableOptions { samples_in: SamplesIn::Columns, id_column: Some(0), delimiter: Some(b'\t'), ..options.clone() };
+    let opts = TableOptions {
+        samples_in: SamplesIn::Columns,
+        id_column: Some(0),
+        delimiter: Some(b'\t'),
+        ..options.clone()
+    };
     let (mut matrix, missing) = parse_table(&table, file, &opts)?;
     if !accessions.is_empty() && accessions != matrix.sample_ids {
-        return Err(GenesError::Format(format!("{file}: the table's columns do not match !Sample_geo_accession")));
+        return Err(GenesError::Format(format!(
+            "{file}: the table's columns do not match !Sample_geo_accession"
+        )));
     }
     let n = matrix.n_samples();
     if let Some(c) = characteristics.iter().find(|c| c.values.len() != n) {
-        return Err(GenesError::Format(format!("{file}: characteristic {:?} has {} values for {n} samples", c.key, c.values.len())));
+        return Err(GenesError::Format(format!(
+            "{file}: characteristic {:?} has {} values for {n} samples",
+            c.key,
+            c.values.len()
+        )));
     }
     let chosen = match label_key {
-        Some(key) => Some(characteristics.iter().find(|c| c.key == key).ok_or_else(|| {
-            let keys: Vec<&str> = characteristics.iter().map(|c| c.key.as_str()).collect();
-            GenesError::Labels(format!("{file}: no characteristic {key:?} (have: {})", keys.join(", ")))
-        })?),
-        None => characteristics.iter().find(|c| c.values.iter().any(|v| *v != c.values[0])),
+        Some(key) => Some(
+            characteristics
+                .iter()
+                .find(|c| c.key == key)
+                .ok_or_else(|| {
+                    let keys: Vec<&str> = characteristics.iter().map(|c| c.key.as_str()).collect();
+                    GenesError::Labels(format!(
+                        "{file}: no characteristic {key:?} (have: {})",
+                        keys.join(", ")
+                    ))
+                })?,
+        ),
+        None => characteristics
+            .iter()
+            .find(|c| c.values.iter().any(|v| *v != c.values[0])),
     };
     matrix.labels = chosen.map(|c| c.values.clone());
-    Ok(GeoSeries { matrix, titles, characteristics, missing })
+    Ok(GeoSeries {
+        matrix,
+        titles,
+        characteristics,
+        missing,
+    })
 }
 
 fn unquote(s: &str) -> String {
@@ -113,7 +154,10 @@ mod tests {
 
     #[test]
     fn labels_from_the_first_varying_characteristic() {
-        let o = TableOptions { missing: crate::read::MissingPolicy::ImputeRowMean, ..TableOptions::default() };
+        let o = TableOptions {
+            missing: crate::read::MissingPolicy::ImputeRowMean,
+            ..TableOptions::default()
+        };
         let g = parse_geo_series_matrix(GSE, "t", &o, None).unwrap();
         assert_eq!(g.matrix.sample_ids, vec!["GSM1", "GSM2", "GSM3"]);
         assert_eq!(g.matrix.labels.clone().unwrap(), vec!["AML", "ALL", "AML"]);
@@ -121,7 +165,13 @@ mod tests {
         assert_eq!(g.missing.cells_imputed, 1);
         let g = parse_geo_series_matrix(GSE, "t", &o, Some("tissue")).unwrap();
         assert_eq!(g.matrix.labels.unwrap()[0], "blood");
-        assert!(matches!(parse_geo_series_matrix(GSE, "t", &o, Some("age")), Err(GenesError::Labels(_))));
-        assert!(matches!(parse_geo_series_matrix("!Series_title\tx\n", "t", &o, None), Err(GenesError::Format(_))));
+        assert!(matches!(
+            parse_geo_series_matrix(GSE, "t", &o, Some("age")),
+            Err(GenesError::Labels(_))
+        ));
+        assert!(matches!(
+            parse_geo_series_matrix("!Series_title\tx\n", "t", &o, None),
+            Err(GenesError::Format(_))
+        ));
     }
 }

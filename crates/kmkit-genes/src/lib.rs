@@ -52,12 +52,15 @@ mod transform;
 pub use consensus::{consensus, Consensus, ConsensusConfig, ConsensusK, MAX_CONSENSUS_ITEMS};
 pub use datasets::{read_golub, read_khan};
 pub use error::{GenesError, Result};
-pub use features::{default_recipe, detect_scale, to_features, Mode, Scale, DEFAULT_TOP_GENES, DEFAULT_TOP_GENES_MODULES};
+pub use features::{
+    default_recipe, detect_scale, to_features, Mode, Scale, DEFAULT_TOP_GENES,
+    DEFAULT_TOP_GENES_MODULES,
+};
 pub use geo::{parse_geo_series_matrix, read_geo_series_matrix, Characteristic, GeoSeries};
 pub use matrix::ExpressionMatrix;
 pub use pca::Pca;
 pub use read::{
-    parse_labels, parse_table, read_labels, read_table, read_text, DuplicateIds, MissingPolicy, MissingReport, SamplesIn,
-    TableOptions,
+    parse_labels, parse_table, read_labels, read_table, read_text, DuplicateIds, MissingPolicy,
+    MissingReport, SamplesIn, TableOptions,
 };
 pub use transform::{FittedPipeline, FittedStep, Recipe, Step, ZAxis};

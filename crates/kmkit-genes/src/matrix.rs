@@ -21,7 +21,11 @@ pub struct ExpressionMatrix {
 
 impl ExpressionMatrix {
     /// A matrix with checks: shapes agree, ids unique.
-    pub fn new(values: Array2<f64>, sample_ids: Vec<String>, gene_ids: Vec<String>) -> Result<Self> {
+    pub fn new(
+        values: Array2<f64>,
+        sample_ids: Vec<String>,
+        gene_ids: Vec<String>,
+    ) -> Result<Self> {
         let (n, d) = values.dim();
         if sample_ids.len() != n || gene_ids.len() != d {
             return Err(GenesError::ShapeMismatch(format!(
@@ -32,7 +36,12 @@ impl ExpressionMatrix {
         }
         check_unique("sample", &sample_ids)?;
         check_unique("gene", &gene_ids)?;
-        Ok(ExpressionMatrix { values, sample_ids, gene_ids, labels: None })
+        Ok(ExpressionMatrix {
+            values,
+            sample_ids,
+            gene_ids,
+            labels: None,
+        })
     }
     /// Number of samples.
     pub fn n_samples(&self) -> usize {
@@ -61,7 +70,9 @@ impl ExpressionMatrix {
     /// Samples appended below: same genes, in the same order.
     pub fn concat_samples(mut self, other: ExpressionMatrix) -> Result<Self> {
         if self.gene_ids != other.gene_ids {
-            return Err(GenesError::ShapeMismatch("the two matrices have different genes".into()));
+            return Err(GenesError::ShapeMismatch(
+                "the two matrices have different genes".into(),
+            ));
         }
         let values = ndarray::concatenate![ndarray::Axis(0), self.values, other.values];
         self.sample_ids.extend(other.sample_ids);
@@ -73,12 +84,25 @@ impl ExpressionMatrix {
             }
             _ => None,
         };
-        Ok(ExpressionMatrix { values, sample_ids: self.sample_ids, gene_ids: self.gene_ids, labels })
+        Ok(ExpressionMatrix {
+            values,
+            sample_ids: self.sample_ids,
+            gene_ids: self.gene_ids,
+            labels,
+        })
     }
     /// Joins labels by sample id; every sample must have one.
     pub fn join_labels(&mut self, labels: &[(String, String)]) -> Result<()> {
-        let map: std::collections::HashMap<&str, &str> = labels.iter().map(|(s, l)| (s.as_str(), l.as_str())).collect();
-        let missing: Vec<&str> = self.sample_ids.iter().filter(|s| !map.contains_key(s.as_str())).map(|s| s.as_str()).collect();
+        let map: std::collections::HashMap<&str, &str> = labels
+            .iter()
+            .map(|(s, l)| (s.as_str(), l.as_str()))
+            .collect();
+        let missing: Vec<&str> = self
+            .sample_ids
+            .iter()
+            .filter(|s| !map.contains_key(s.as_str()))
+            .map(|s| s.as_str())
+            .collect();
         if !missing.is_empty() {
             return Err(GenesError::Labels(format!(
                 "{} of {} samples have no label (first: {:?}); the labels file has {} ids",
@@ -88,7 +112,12 @@ impl ExpressionMatrix {
                 labels.len()
             )));
         }
-        self.labels = Some(self.sample_ids.iter().map(|s| map[s.as_str()].to_string()).collect());
+        self.labels = Some(
+            self.sample_ids
+                .iter()
+                .map(|s| map[s.as_str()].to_string())
+                .collect(),
+        );
         Ok(())
     }
 }
@@ -99,7 +128,11 @@ pub(crate) fn check_unique(what: &'static str, ids: &[String]) -> Result<()> {
         *seen.entry(id.as_str()).or_insert(0usize) += 1;
     }
     if let Some(id) = ids.iter().find(|id| seen[id.as_str()] > 1) {
-        return Err(GenesError::DuplicateId { what, id: id.clone(), count: seen[id.as_str()] });
+        return Err(GenesError::DuplicateId {
+            what,
+            id: id.clone(),
+            count: seen[id.as_str()],
+        });
     }
     Ok(())
 }

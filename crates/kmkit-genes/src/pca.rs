@@ -35,29 +35,41 @@ impl Pca {
         }
         let mean = x.mean_axis(ndarray::Axis(0)).expect("n > 0");
         let centred = faer::Mat::<f64>::from_fn(n, d, |i, j| x[[i, j]] - mean[j]);
-        let svd = centred
-            .thin_svd()
-            .map_err(|e| GenesError::Transform { step: "PCA".into(), message: format!("SVD did not converge ({e:?})") })?;
+        let svd = centred.thin_svd().map_err(|e| GenesError::Transform {
+            step: "PCA".into(),
+            message: format!("SVD did not converge ({e:?})"),
+        })?;
         let v = svd.V();
         let s = svd.S().column_vector();
         let mut components = Array2::from_shape_fn((n_components, d), |(c, j)| v[(j, c)]);
         // scikit-learn (>= 1.5, svd_flip with u_based_decision=False): the
         // largest-magnitude loading of each axis is positive.
         for mut row in components.rows_mut() {
-            let big = row.iter().copied().fold(0.0f64, |m, v| if v.abs() > m.abs() { v } else { m });
+            let big = row
+                .iter()
+                .copied()
+                .fold(0.0f64, |m, v| if v.abs() > m.abs() { v } else { m });
             if big < 0.0 {
                 row.mapv_inplace(|v| -v);
             }
         }
         let denom = (n.max(2) - 1) as f64;
         let explained_variance = Array1::from_shape_fn(n_components, |c| s[c] * s[c] / denom);
-        Ok(Pca { mean, components, explained_variance })
+        Ok(Pca {
+            mean,
+            components,
+            explained_variance,
+        })
     }
 
     /// Projects `x` onto the axes: `(x − mean) · componentsᵀ`.
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         if x.ncols() != self.mean.len() {
-            return Err(GenesError::ShapeMismatch(format!("PCA fitted on {} features, data has {}", self.mean.len(), x.ncols())));
+            return Err(GenesError::ShapeMismatch(format!(
+                "PCA fitted on {} features, data has {}",
+                self.mean.len(),
+                x.ncols()
+            )));
         }
         let centred = &x - &self.mean;
         Ok(centred.dot(&self.components.t()))
@@ -71,7 +83,12 @@ mod tests {
 
     #[test]
     fn recovers_the_main_axis_and_orthonormal_components() {
-        let x = array![[1.0, 2.0, 0.1], [2.0, 4.1, -0.1], [3.0, 6.0, 0.0], [4.0, 7.9, 0.2]];
+        let x = array![
+            [1.0, 2.0, 0.1],
+            [2.0, 4.1, -0.1],
+            [3.0, 6.0, 0.0],
+            [4.0, 7.9, 0.2]
+        ];
         let p = Pca::fit(x.view(), 2).unwrap();
         let g = p.components.dot(&p.components.t());
         for i in 0..2 {
@@ -80,7 +97,10 @@ mod tests {
             }
         }
         // First axis ∝ (1, 2, 0) with positive largest loading.
-        assert!(p.components[[0, 1]] > 0.0 && (p.components[[0, 1]] / p.components[[0, 0]] - 2.0).abs() < 0.05);
+        assert!(
+            p.components[[0, 1]] > 0.0
+                && (p.components[[0, 1]] / p.components[[0, 0]] - 2.0).abs() < 0.05
+        );
         assert!(p.explained_variance[0] > 100.0 * p.explained_variance[1]);
         let t = p.transform(x.view()).unwrap();
         assert!((t.column(0).sum()).abs() < 1e-9);

@@ -92,7 +92,10 @@ pub struct MissingReport {
 
 /// Reads the file's bytes, gunzipping when it starts with the gzip magic.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| GenesError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| GenesError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     decode(&bytes).map_err(|e| GenesError::Format(format!("{}: {e}", path.display())))
 }
 
@@ -113,7 +116,10 @@ pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
 }
 
 /// Reads an expression table from a file.
-pub fn read_table(path: &Path, options: &TableOptions) -> Result<(ExpressionMatrix, MissingReport)> {
+pub fn read_table(
+    path: &Path,
+    options: &TableOptions,
+) -> Result<(ExpressionMatrix, MissingReport)> {
     let text = read_text(path)?;
     parse_table(&text, &path.display().to_string(), options)
 }
@@ -127,10 +133,23 @@ pub(crate) struct RawTable {
 }
 
 /// Parses CSV/TSV text: a header row, then rows of numbers.
-pub(crate) fn parse_raw(text: &str, file: &str, id_column: Option<usize>, delimiter: Option<u8>, drop: &[String]) -> Result<RawTable> {
-    let first = text.lines().find(|l| !l.trim().is_empty()).ok_or_else(|| GenesError::Empty(format!("{file}: no rows")))?;
+pub(crate) fn parse_raw(
+    text: &str,
+    file: &str,
+    id_column: Option<usize>,
+    delimiter: Option<u8>,
+    drop: &[String],
+) -> Result<RawTable> {
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .ok_or_else(|| GenesError::Empty(format!("{file}: no rows")))?;
     let sep = delimiter.unwrap_or(if first.contains('\t') { b'\t' } else { b',' });
-    let mut rdr = csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut records = rdr.records();
     let header: Vec<String> = match records.next() {
         Some(Ok(r)) => r.iter().map(|s| s.trim().to_string()).collect(),
@@ -146,8 +165,9 @@ pub(crate) fn parse_raw(text: &str, file: &str, id_column: Option<usize>, delimi
             });
         }
     }
-    let keep: Vec<usize> =
-        (0..header.len()).filter(|&j| Some(j) != id_column && !drop.iter().any(|d| *d == header[j])).collect();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&j| Some(j) != id_column && !drop.iter().any(|d| *d == header[j]))
+        .collect();
     let mut row_ids = Vec::new();
     let mut values = Vec::new();
     for rec in records {
@@ -157,7 +177,11 @@ pub(crate) fn parse_raw(text: &str, file: &str, id_column: Option<usize>, delimi
             continue;
         }
         if rec.len() != header.len() {
-            return Err(GenesError::Ragged { line, found: rec.len(), expected: header.len() });
+            return Err(GenesError::Ragged {
+                line,
+                found: rec.len(),
+                expected: header.len(),
+            });
         }
         row_ids.push(match id_column {
             Some(i) => rec[i].trim().to_string(),
@@ -173,10 +197,17 @@ pub(crate) fn parse_raw(text: &str, file: &str, id_column: Option<usize>, delimi
         }
     }
     if row_ids.is_empty() {
-        return Err(GenesError::Empty(format!("{file}: a header but no data rows")));
+        return Err(GenesError::Empty(format!(
+            "{file}: a header but no data rows"
+        )));
     }
     let header = keep.iter().map(|&j| header[j].clone()).collect::<Vec<_>>();
-    Ok(RawTable { n_cols: header.len(), header, row_ids, values })
+    Ok(RawTable {
+        n_cols: header.len(),
+        header,
+        row_ids,
+        values,
+    })
 }
 
 /// A number, NaN for a missing marker, `None` for anything else.
@@ -189,15 +220,36 @@ fn parse_cell(s: &str) -> Option<f64> {
 }
 
 /// Parses an expression table from text (`file` names it in messages).
-pub fn parse_table(text: &str, file: &str, options: &TableOptions) -> Result<(ExpressionMatrix, MissingReport)> {
-    let raw = parse_raw(text, file, options.id_column, options.delimiter, &options.drop_columns)?;
+pub fn parse_table(
+    text: &str,
+    file: &str,
+    options: &TableOptions,
+) -> Result<(ExpressionMatrix, MissingReport)> {
+    let raw = parse_raw(
+        text,
+        file,
+        options.id_column,
+        options.delimiter,
+        &options.drop_columns,
+    )?;
     let n_rows = raw.row_ids.len();
-    let grid = Array2::from_shape_vec((n_rows, raw.n_cols), raw.values).expect("rows have n_cols values");
+    let grid =
+        Array2::from_shape_vec((n_rows, raw.n_cols), raw.values).expect("rows have n_cols values");
     let (values, sample_ids, gene_ids) = match options.samples_in {
         SamplesIn::Rows => (grid, raw.row_ids, raw.header),
-        SamplesIn::Columns => (grid.reversed_axes().as_standard_layout().to_owned(), raw.header, raw.row_ids),
+        SamplesIn::Columns => (
+            grid.reversed_axes().as_standard_layout().to_owned(),
+            raw.header,
+            raw.row_ids,
+        ),
     };
-    assemble(values, sample_ids, gene_ids, options.missing, options.duplicates)
+    assemble(
+        values,
+        sample_ids,
+        gene_ids,
+        options.missing,
+        options.duplicates,
+    )
 }
 
 /// Applies the duplicate and missing policies and builds the matrix.
@@ -256,16 +308,27 @@ fn apply_missing(
     policy: MissingPolicy,
     report: &mut MissingReport,
 ) -> Result<(Array2<f64>, Vec<String>)> {
-    let per_gene: Vec<usize> = values.columns().into_iter().map(|c| c.iter().filter(|v| v.is_nan()).count()).collect();
+    let per_gene: Vec<usize> = values
+        .columns()
+        .into_iter()
+        .map(|c| c.iter().filter(|v| v.is_nan()).count())
+        .collect();
     report.cells = per_gene.iter().sum();
     if report.cells == 0 {
         return Ok((values, gene_ids));
     }
     let genes_with = per_gene.iter().filter(|&&c| c > 0).count();
-    let first = per_gene.iter().position(|&c| c > 0).expect("some gene has a missing cell");
+    let first = per_gene
+        .iter()
+        .position(|&c| c > 0)
+        .expect("some gene has a missing cell");
     let keep: Vec<usize> = match policy {
         MissingPolicy::Error => {
-            let sample = values.column(first).iter().position(|v| v.is_nan()).expect("column has a NaN");
+            let sample = values
+                .column(first)
+                .iter()
+                .position(|v| v.is_nan())
+                .expect("column has a NaN");
             return Err(GenesError::Missing {
                 cells: report.cells,
                 genes: genes_with,
@@ -280,8 +343,11 @@ fn apply_missing(
                 if per_gene[j] == 0 || per_gene[j] == n {
                     continue;
                 }
-                let mean = col.iter().filter(|v| !v.is_nan()).sum::<f64>() / (n - per_gene[j]) as f64;
-                col.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = mean);
+                let mean =
+                    col.iter().filter(|v| !v.is_nan()).sum::<f64>() / (n - per_gene[j]) as f64;
+                col.iter_mut()
+                    .filter(|v| v.is_nan())
+                    .for_each(|v| *v = mean);
                 report.cells_imputed += per_gene[j];
             }
             (0..gene_ids.len()).filter(|&j| per_gene[j] < n).collect()
@@ -295,21 +361,40 @@ fn apply_missing(
 
 /// Reads `sample,label` pairs from a CSV/TSV with a header; `id_column` and
 /// `label_column` name the columns (e.g. "patient", "cancer").
-pub fn read_labels(path: &Path, id_column: &str, label_column: &str) -> Result<Vec<(String, String)>> {
+pub fn read_labels(
+    path: &Path,
+    id_column: &str,
+    label_column: &str,
+) -> Result<Vec<(String, String)>> {
     let text = read_text(path)?;
     parse_labels(&text, &path.display().to_string(), id_column, label_column)
 }
 
 /// [`read_labels`] on text.
-pub fn parse_labels(text: &str, file: &str, id_column: &str, label_column: &str) -> Result<Vec<(String, String)>> {
+pub fn parse_labels(
+    text: &str,
+    file: &str,
+    id_column: &str,
+    label_column: &str,
+) -> Result<Vec<(String, String)>> {
     let first = text.lines().next().unwrap_or("");
     let sep = if first.contains('\t') { b'\t' } else { b',' };
-    let mut rdr = csv::ReaderBuilder::new().delimiter(sep).flexible(true).from_reader(text.as_bytes());
-    let header: Vec<String> =
-        rdr.headers().map_err(|e| GenesError::Format(format!("{file}: {e}")))?.iter().map(|s| s.trim().to_string()).collect();
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| GenesError::Format(format!("{file}: {e}")))?
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
     let col = |name: &str| {
         header.iter().position(|h| h == name).ok_or_else(|| {
-            GenesError::Labels(format!("{file}: no column {name:?} (columns: {})", header.join(", ")))
+            GenesError::Labels(format!(
+                "{file}: no column {name:?} (columns: {})",
+                header.join(", ")
+            ))
         })
     };
     let (i, j) = (col(id_column)?, col(label_column)?);
@@ -321,10 +406,18 @@ pub fn parse_labels(text: &str, file: &str, id_column: &str, label_column: &str)
         }
         match (rec.get(i), rec.get(j)) {
             (Some(id), Some(label)) => out.push((id.trim().to_string(), label.trim().to_string())),
-            _ => return Err(GenesError::Labels(format!("{file}: line {} is short", rec.position().map_or(0, |p| p.line())))),
+            _ => {
+                return Err(GenesError::Labels(format!(
+                    "{file}: line {} is short",
+                    rec.position().map_or(0, |p| p.line())
+                )))
+            }
         }
     }
-    check_unique("sample", &out.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>())?;
+    check_unique(
+        "sample",
+        &out.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+    )?;
     Ok(out)
 }
 
@@ -333,18 +426,32 @@ mod tests {
     use super::*;
 
     fn opts(samples_in: SamplesIn, missing: MissingPolicy) -> TableOptions {
-        TableOptions { samples_in, missing, ..TableOptions::default() }
+        TableOptions {
+            samples_in,
+            missing,
+            ..TableOptions::default()
+        }
     }
 
     #[test]
     fn both_orientations_give_samples_by_genes() {
         let genes_rows = "gene,s1,s2,s3\ng1,1,2,3\ng2,4,5,6\n";
-        let (m, _) = parse_table(genes_rows, "t", &opts(SamplesIn::Columns, MissingPolicy::Error)).unwrap();
+        let (m, _) = parse_table(
+            genes_rows,
+            "t",
+            &opts(SamplesIn::Columns, MissingPolicy::Error),
+        )
+        .unwrap();
         assert_eq!(m.sample_ids, vec!["s1", "s2", "s3"]);
         assert_eq!(m.gene_ids, vec!["g1", "g2"]);
         assert_eq!(m.values.row(1).to_vec(), vec![2.0, 5.0]);
         let samples_rows = "sample\tg1\tg2\ns1\t1\t4\ns2\t2\t5\ns3\t3\t6\n";
-        let (m2, _) = parse_table(samples_rows, "t", &opts(SamplesIn::Rows, MissingPolicy::Error)).unwrap();
+        let (m2, _) = parse_table(
+            samples_rows,
+            "t",
+            &opts(SamplesIn::Rows, MissingPolicy::Error),
+        )
+        .unwrap();
         assert_eq!(m2.values, m.values);
     }
 
@@ -352,14 +459,28 @@ mod tests {
     fn missing_policies_count_what_they_do() {
         let t = "gene,s1,s2,s3\ng1,1,NA,3\ng2,4,5,6\ng3,,,\n";
         match parse_table(t, "t", &opts(SamplesIn::Columns, MissingPolicy::Error)) {
-            Err(GenesError::Missing { cells: 4, genes: 2, first_gene, first_sample }) => {
+            Err(GenesError::Missing {
+                cells: 4,
+                genes: 2,
+                first_gene,
+                first_sample,
+            }) => {
                 assert_eq!((first_gene.as_str(), first_sample.as_str()), ("g1", "s2"));
             }
             other => panic!("{other:?}"),
         }
-        let (m, r) = parse_table(t, "t", &opts(SamplesIn::Columns, MissingPolicy::DropGene)).unwrap();
-        assert_eq!((m.gene_ids.clone(), r.genes_dropped, r.cells), (vec!["g2".to_string()], 2, 4));
-        let (m, r) = parse_table(t, "t", &opts(SamplesIn::Columns, MissingPolicy::ImputeRowMean)).unwrap();
+        let (m, r) =
+            parse_table(t, "t", &opts(SamplesIn::Columns, MissingPolicy::DropGene)).unwrap();
+        assert_eq!(
+            (m.gene_ids.clone(), r.genes_dropped, r.cells),
+            (vec!["g2".to_string()], 2, 4)
+        );
+        let (m, r) = parse_table(
+            t,
+            "t",
+            &opts(SamplesIn::Columns, MissingPolicy::ImputeRowMean),
+        )
+        .unwrap();
         assert_eq!(m.values[[1, 0]], 2.0);
         assert_eq!((r.cells_imputed, r.genes_dropped), (1, 1));
     }
@@ -368,7 +489,12 @@ mod tests {
     fn non_numeric_cell_is_located() {
         let t = "gene,s1,s2\ng1,1,2\ng2,4,high\n";
         match parse_table(t, "expr.csv", &TableOptions::default()) {
-            Err(GenesError::NonNumeric { line, column, value, .. }) => {
+            Err(GenesError::NonNumeric {
+                line,
+                column,
+                value,
+                ..
+            }) => {
                 assert_eq!((line, column.as_str(), value.as_str()), (3, "s2", "high"));
             }
             other => panic!("{other:?}"),
@@ -380,21 +506,40 @@ mod tests {
         let t = "gene,s1,s2\ng1,1,2\ng1,3,4\ng1,5,6\ng1-1,0,0\n";
         assert!(matches!(
             parse_table(t, "t", &TableOptions::default()),
-            Err(GenesError::DuplicateId { what: "gene", count: 3, .. })
+            Err(GenesError::DuplicateId {
+                what: "gene",
+                count: 3,
+                ..
+            })
         ));
-        let o = TableOptions { duplicates: DuplicateIds::MakeUnique, ..TableOptions::default() };
+        let o = TableOptions {
+            duplicates: DuplicateIds::MakeUnique,
+            ..TableOptions::default()
+        };
         let (m, r) = parse_table(t, "t", &o).unwrap();
         assert_eq!(m.gene_ids, vec!["g1", "g1-2", "g1-3", "g1-1"]);
         assert_eq!(r.genes_renamed, 2);
         let dup_samples = "gene,s1,s1\ng1,1,2\n";
-        assert!(matches!(parse_table(dup_samples, "t", &o), Err(GenesError::DuplicateId { what: "sample", .. })));
+        assert!(matches!(
+            parse_table(dup_samples, "t", &o),
+            Err(GenesError::DuplicateId { what: "sample", .. })
+        ));
     }
 
     #[test]
     fn ragged_rows_and_empty_input() {
-        assert!(matches!(parse_table("g,s1,s2\ng1,1\n", "t", &TableOptions::default()), Err(GenesError::Ragged { line: 2, .. })));
-        assert!(matches!(parse_table("g,s1\n", "t", &TableOptions::default()), Err(GenesError::Empty(_))));
-        assert!(matches!(parse_table("", "t", &TableOptions::default()), Err(GenesError::Empty(_))));
+        assert!(matches!(
+            parse_table("g,s1,s2\ng1,1\n", "t", &TableOptions::default()),
+            Err(GenesError::Ragged { line: 2, .. })
+        ));
+        assert!(matches!(
+            parse_table("g,s1\n", "t", &TableOptions::default()),
+            Err(GenesError::Empty(_))
+        ));
+        assert!(matches!(
+            parse_table("", "t", &TableOptions::default()),
+            Err(GenesError::Empty(_))
+        ));
     }
 
     #[test]

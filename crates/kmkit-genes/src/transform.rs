@@ -91,8 +91,18 @@ impl Step {
             },
             Step::TopVariance { n } => format!("top {n} genes by variance"),
             Step::TopMad { n } => format!("top {n} genes by MAD"),
-            Step::Dudoit { min_ratio, min_diff } => format!("Dudoit filter (max/min > {min_ratio}, max-min > {min_diff})"),
-            Step::ZScore { axis, ddof } => format!("z-score per {} (ddof {ddof})", if *axis == ZAxis::Genes { "gene" } else { "sample" }),
+            Step::Dudoit {
+                min_ratio,
+                min_diff,
+            } => format!("Dudoit filter (max/min > {min_ratio}, max-min > {min_diff})"),
+            Step::ZScore { axis, ddof } => format!(
+                "z-score per {} (ddof {ddof})",
+                if *axis == ZAxis::Genes {
+                    "gene"
+                } else {
+                    "sample"
+                }
+            ),
             Step::Pca { n_components } => format!("PCA({n_components})"),
         }
     }
@@ -166,17 +176,31 @@ impl Recipe {
     /// Checks parameters that do not depend on the data.
     pub fn check(&self) -> Result<()> {
         for s in &self.steps {
-            let bad = |name, value: String, expected| Err(GenesError::InvalidParam { name, value, expected });
+            let bad = |name, value: String, expected| {
+                Err(GenesError::InvalidParam {
+                    name,
+                    value,
+                    expected,
+                })
+            };
             match s {
                 Step::Floor { value } | Step::Ceiling { value } if !value.is_finite() => {
                     return bad("floor/ceiling", value.to_string(), "a finite number")
                 }
-                Step::NormalizeTotal { target_sum: Some(t) } if !(t.is_finite() && *t > 0.0) => {
+                Step::NormalizeTotal {
+                    target_sum: Some(t),
+                } if !(t.is_finite() && *t > 0.0) => {
                     return bad("target_sum", t.to_string(), "a finite number > 0")
                 }
-                Step::TopVariance { n: 0 } | Step::TopMad { n: 0 } => return bad("top n", "0".into(), "at least 1"),
-                Step::ZScore { ddof, .. } if *ddof > 1 => return bad("ddof", ddof.to_string(), "0 or 1"),
-                Step::Pca { n_components: 0 } => return bad("n_components", "0".into(), "at least 1"),
+                Step::TopVariance { n: 0 } | Step::TopMad { n: 0 } => {
+                    return bad("top n", "0".into(), "at least 1")
+                }
+                Step::ZScore { ddof, .. } if *ddof > 1 => {
+                    return bad("ddof", ddof.to_string(), "0 or 1")
+                }
+                Step::Pca { n_components: 0 } => {
+                    return bad("n_components", "0".into(), "at least 1")
+                }
                 _ => {}
             }
         }
@@ -187,17 +211,27 @@ impl Recipe {
     /// transformed matrix (samples × output columns).
     pub fn fit_transform(&self, m: &ExpressionMatrix) -> Result<(FittedPipeline, Array2<f64>)> {
         self.check()?;
-        let mut f = Frame { x: m.values.clone(), names: m.gene_ids.clone() };
+        let mut f = Frame {
+            x: m.values.clone(),
+            names: m.gene_ids.clone(),
+        };
         let mut steps = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
             let fitted = fit_step(step, &f)?;
             apply(&fitted, &mut f)?;
             if f.x.ncols() == 0 {
-                return Err(GenesError::Empty(format!("no gene is left after {}: loosen the filter", step.name())));
+                return Err(GenesError::Empty(format!(
+                    "no gene is left after {}: loosen the filter",
+                    step.name()
+                )));
             }
             steps.push(fitted);
         }
-        let pipeline = FittedPipeline { input_genes: m.gene_ids.clone(), steps, output_names: f.names };
+        let pipeline = FittedPipeline {
+            input_genes: m.gene_ids.clone(),
+            steps,
+            output_names: f.names,
+        };
         Ok((pipeline, f.x))
     }
 }
@@ -206,9 +240,17 @@ impl FittedPipeline {
     /// Applies the fitted steps to new samples. Genes are matched by id, so
     /// their order may differ; every gene of the fit must be present.
     pub fn transform(&self, m: &ExpressionMatrix) -> Result<Array2<f64>> {
-        let pos: std::collections::HashMap<&str, usize> =
-            m.gene_ids.iter().enumerate().map(|(j, g)| (g.as_str(), j)).collect();
-        let missing: Vec<&String> = self.input_genes.iter().filter(|g| !pos.contains_key(g.as_str())).collect();
+        let pos: std::collections::HashMap<&str, usize> = m
+            .gene_ids
+            .iter()
+            .enumerate()
+            .map(|(j, g)| (g.as_str(), j))
+            .collect();
+        let missing: Vec<&String> = self
+            .input_genes
+            .iter()
+            .filter(|g| !pos.contains_key(g.as_str()))
+            .collect();
         if !missing.is_empty() {
             return Err(GenesError::ShapeMismatch(format!(
                 "{} of the {} genes of the fit are missing from the data (first: {:?})",
@@ -218,7 +260,10 @@ impl FittedPipeline {
             )));
         }
         let idx: Vec<usize> = self.input_genes.iter().map(|g| pos[g.as_str()]).collect();
-        let mut f = Frame { x: m.values.select(Axis(1), &idx), names: self.input_genes.clone() };
+        let mut f = Frame {
+            x: m.values.select(Axis(1), &idx),
+            names: self.input_genes.clone(),
+        };
         for s in &self.steps {
             apply(s, &mut f)?;
         }
@@ -232,7 +277,8 @@ impl FittedPipeline {
 
     /// A pipeline from [`FittedPipeline::to_json`] output.
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| GenesError::Model(format!("not a kmkit-genes pipeline: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| GenesError::Model(format!("not a kmkit-genes pipeline: {e}")))
     }
 }
 
@@ -243,9 +289,17 @@ fn fit_step(step: &Step, f: &Frame) -> Result<FittedStep> {
             let target = match target_sum {
                 Some(t) => *t,
                 None => {
-                    let mut totals: Vec<f64> = f.x.rows().into_iter().map(|r| r.sum()).filter(|&t| t > 0.0).collect();
+                    let mut totals: Vec<f64> =
+                        f.x.rows()
+                            .into_iter()
+                            .map(|r| r.sum())
+                            .filter(|&t| t > 0.0)
+                            .collect();
                     if totals.is_empty() {
-                        return Err(GenesError::Transform { step: step.name(), message: "every sample has total 0".into() });
+                        return Err(GenesError::Transform {
+                            step: step.name(),
+                            message: "every sample has total 0".into(),
+                        });
                     }
                     totals.sort_by(f64::total_cmp);
                     median_sorted(&totals)
@@ -254,41 +308,67 @@ fn fit_step(step: &Step, f: &Frame) -> Result<FittedStep> {
             FittedStep::NormalizeTotal { target_sum: target }
         }
         Step::TopVariance { n: top } => {
-            let score: Vec<f64> = f.x.columns().into_iter().map(|c| variance(c.iter().copied(), 0)).collect();
+            let score: Vec<f64> =
+                f.x.columns()
+                    .into_iter()
+                    .map(|c| variance(c.iter().copied(), 0))
+                    .collect();
             select_top(step, f, &score, *top)
         }
         Step::TopMad { n: top } => {
             let score: Vec<f64> = f.x.columns().into_iter().map(|c| mad(c.to_vec())).collect();
             select_top(step, f, &score, *top)
         }
-        Step::Dudoit { min_ratio, min_diff } => {
-            let kept = f
-                .x
-                .columns()
-                .into_iter()
-                .zip(&f.names)
-                .filter(|(c, _)| {
-                    let max = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let min = c.iter().copied().fold(f64::INFINITY, f64::min);
-                    max / min > *min_ratio && max - min > *min_diff
-                })
-                .map(|(_, g)| g.clone())
-                .collect();
-            FittedStep::SelectGenes { step: step.clone(), kept }
+        Step::Dudoit {
+            min_ratio,
+            min_diff,
+        } => {
+            let kept =
+                f.x.columns()
+                    .into_iter()
+                    .zip(&f.names)
+                    .filter(|(c, _)| {
+                        let max = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        let min = c.iter().copied().fold(f64::INFINITY, f64::min);
+                        max / min > *min_ratio && max - min > *min_diff
+                    })
+                    .map(|(_, g)| g.clone())
+                    .collect();
+            FittedStep::SelectGenes {
+                step: step.clone(),
+                kept,
+            }
         }
-        Step::ZScore { axis: ZAxis::Genes, ddof } => {
+        Step::ZScore {
+            axis: ZAxis::Genes,
+            ddof,
+        } => {
             if n <= *ddof as usize {
                 return Err(GenesError::Transform {
                     step: step.name(),
                     message: format!("{n} sample(s) cannot give a ddof-{ddof} standard deviation"),
                 });
             }
-            let mean: Vec<f64> = f.x.columns().into_iter().map(|c| c.sum() / n as f64).collect();
-            let scale = f.x.columns().into_iter().map(|c| nonzero_scale(variance(c.iter().copied(), *ddof).sqrt(), &c)).collect();
-            FittedStep::ZScoreGenes { ddof: *ddof, mean, scale }
+            let mean: Vec<f64> =
+                f.x.columns()
+                    .into_iter()
+                    .map(|c| c.sum() / n as f64)
+                    .collect();
+            let scale =
+                f.x.columns()
+                    .into_iter()
+                    .map(|c| nonzero_scale(variance(c.iter().copied(), *ddof).sqrt(), &c))
+                    .collect();
+            FittedStep::ZScoreGenes {
+                ddof: *ddof,
+                mean,
+                scale,
+            }
         }
         Step::Pca { n_components } => FittedStep::Pca(Pca::fit(f.x.view(), *n_components)?),
-        other => FittedStep::Stateless { step: other.clone() },
+        other => FittedStep::Stateless {
+            step: other.clone(),
+        },
     })
 }
 
@@ -297,7 +377,10 @@ fn select_top(step: &Step, f: &Frame, score: &[f64], top: usize) -> FittedStep {
     order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
     let mut keep: Vec<usize> = order.into_iter().take(top).collect();
     keep.sort_unstable();
-    FittedStep::SelectGenes { step: step.clone(), kept: keep.iter().map(|&j| f.names[j].clone()).collect() }
+    FittedStep::SelectGenes {
+        step: step.clone(),
+        kept: keep.iter().map(|&j| f.names[j].clone()).collect(),
+    }
 }
 
 fn apply(s: &FittedStep, f: &mut Frame) -> Result<()> {
@@ -319,7 +402,12 @@ fn apply(s: &FittedStep, f: &mut Frame) -> Result<()> {
             Ok(())
         }
         FittedStep::SelectGenes { kept, .. } => {
-            let pos: std::collections::HashMap<&str, usize> = f.names.iter().enumerate().map(|(j, g)| (g.as_str(), j)).collect();
+            let pos: std::collections::HashMap<&str, usize> = f
+                .names
+                .iter()
+                .enumerate()
+                .map(|(j, g)| (g.as_str(), j))
+                .collect();
             let idx: Vec<usize> = kept.iter().map(|g| pos[g.as_str()]).collect();
             f.x = f.x.select(Axis(1), &idx);
             f.names = kept.clone();
@@ -327,7 +415,11 @@ fn apply(s: &FittedStep, f: &mut Frame) -> Result<()> {
         }
         FittedStep::ZScoreGenes { mean, scale, .. } => {
             if mean.len() != f.x.ncols() {
-                return Err(GenesError::ShapeMismatch(format!("z-score fitted on {} genes, data has {}", mean.len(), f.x.ncols())));
+                return Err(GenesError::ShapeMismatch(format!(
+                    "z-score fitted on {} genes, data has {}",
+                    mean.len(),
+                    f.x.ncols()
+                )));
             }
             for mut row in f.x.rows_mut() {
                 for (j, v) in row.iter_mut().enumerate() {
@@ -345,26 +437,38 @@ fn apply(s: &FittedStep, f: &mut Frame) -> Result<()> {
 }
 
 fn apply_stateless(step: &Step, f: &mut Frame) -> Result<()> {
-    let err = |message: String| GenesError::Transform { step: step.name(), message };
+    let err = |message: String| GenesError::Transform {
+        step: step.name(),
+        message,
+    };
     match step {
         Step::Floor { value } => f.x.mapv_inplace(|v| v.max(*value)),
         Step::Ceiling { value } => f.x.mapv_inplace(|v| v.min(*value)),
         Step::Log2p1 => {
             if let Some(v) = f.x.iter().find(|&&v| v <= -1.0) {
-                return Err(err(format!("value {v} <= -1 has no log2(x+1): floor the data first")));
+                return Err(err(format!(
+                    "value {v} <= -1 has no log2(x+1): floor the data first"
+                )));
             }
             f.x.mapv_inplace(|v| v.ln_1p() / std::f64::consts::LN_2);
         }
         Step::Log10 => {
             if let Some(v) = f.x.iter().find(|&&v| v <= 0.0) {
-                return Err(err(format!("value {v} <= 0 has no log10: add a floor step (e.g. floor 100 for Affymetrix)")));
+                return Err(err(format!(
+                    "value {v} <= 0 has no log10: add a floor step (e.g. floor 100 for Affymetrix)"
+                )));
             }
             f.x.mapv_inplace(f64::log10);
         }
-        Step::ZScore { axis: ZAxis::Samples, ddof } => {
+        Step::ZScore {
+            axis: ZAxis::Samples,
+            ddof,
+        } => {
             let d = f.x.ncols();
             if d <= *ddof as usize {
-                return Err(err(format!("{d} gene(s) cannot give a ddof-{ddof} standard deviation")));
+                return Err(err(format!(
+                    "{d} gene(s) cannot give a ddof-{ddof} standard deviation"
+                )));
             }
             for mut row in f.x.rows_mut() {
                 let mean = row.sum() / d as f64;
@@ -379,7 +483,9 @@ fn apply_stateless(step: &Step, f: &mut Frame) -> Result<()> {
 
 /// Two-pass variance with `ddof`.
 fn variance(values: impl Iterator<Item = f64> + Clone, ddof: u8) -> f64 {
-    let (n, sum) = values.clone().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+    let (n, sum) = values
+        .clone()
+        .fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
     if n <= ddof as usize {
         return 0.0;
     }
@@ -424,39 +530,80 @@ mod tests {
 
     fn matrix(x: Array2<f64>) -> ExpressionMatrix {
         let (n, d) = x.dim();
-        ExpressionMatrix::new(x, (0..n).map(|i| format!("s{i}")).collect(), (0..d).map(|j| format!("g{j}")).collect()).unwrap()
+        ExpressionMatrix::new(
+            x,
+            (0..n).map(|i| format!("s{i}")).collect(),
+            (0..d).map(|j| format!("g{j}")).collect(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn constant_genes_and_samples_become_zeros() {
         let m = matrix(array![[1.0, 5.0, 2.0], [1.0, 5.0, 4.0]]);
         for axis in [ZAxis::Genes, ZAxis::Samples] {
-            let (_, x) = Recipe::new(vec![Step::ZScore { axis, ddof: 0 }]).fit_transform(&m).unwrap();
+            let (_, x) = Recipe::new(vec![Step::ZScore { axis, ddof: 0 }])
+                .fit_transform(&m)
+                .unwrap();
             assert!(x.iter().all(|v| v.is_finite()), "{axis:?}");
         }
-        let (_, x) = Recipe::new(vec![Step::ZScore { axis: ZAxis::Genes, ddof: 0 }]).fit_transform(&m).unwrap();
+        let (_, x) = Recipe::new(vec![Step::ZScore {
+            axis: ZAxis::Genes,
+            ddof: 0,
+        }])
+        .fit_transform(&m)
+        .unwrap();
         assert_eq!(x.column(0).to_vec(), vec![0.0, 0.0]);
         let c = matrix(array![[3.0, 3.0], [3.0, 3.0]]);
-        let (_, x) = Recipe::new(vec![Step::ZScore { axis: ZAxis::Samples, ddof: 1 }]).fit_transform(&c).unwrap();
+        let (_, x) = Recipe::new(vec![Step::ZScore {
+            axis: ZAxis::Samples,
+            ddof: 1,
+        }])
+        .fit_transform(&c)
+        .unwrap();
         assert!(x.iter().all(|&v| v == 0.0));
     }
 
     #[test]
     fn filters_that_keep_nothing_say_so() {
         let m = matrix(array![[100.0, 100.0], [120.0, 100.0]]);
-        let r = Recipe::new(vec![Step::Dudoit { min_ratio: 5.0, min_diff: 500.0 }]);
+        let r = Recipe::new(vec![Step::Dudoit {
+            min_ratio: 5.0,
+            min_diff: 500.0,
+        }]);
         assert!(matches!(r.fit_transform(&m), Err(GenesError::Empty(_))));
         let r = Recipe::new(vec![Step::Log10]);
-        assert!(matches!(r.fit_transform(&matrix(array![[0.0, 1.0]])), Err(GenesError::Transform { .. })));
-        assert!(matches!(Recipe::new(vec![Step::ZScore { axis: ZAxis::Genes, ddof: 2 }]).check(), Err(GenesError::InvalidParam { .. })));
+        assert!(matches!(
+            r.fit_transform(&matrix(array![[0.0, 1.0]])),
+            Err(GenesError::Transform { .. })
+        ));
+        assert!(matches!(
+            Recipe::new(vec![Step::ZScore {
+                axis: ZAxis::Genes,
+                ddof: 2
+            }])
+            .check(),
+            Err(GenesError::InvalidParam { .. })
+        ));
         let one = matrix(array![[1.0, 2.0]]);
-        assert!(Recipe::new(vec![Step::ZScore { axis: ZAxis::Genes, ddof: 1 }]).fit_transform(&one).is_err());
+        assert!(Recipe::new(vec![Step::ZScore {
+            axis: ZAxis::Genes,
+            ddof: 1
+        }])
+        .fit_transform(&one)
+        .is_err());
     }
 
     #[test]
     fn transform_aligns_genes_by_id_and_repeats_the_fit() {
         let m = matrix(array![[1.0, 10.0, 3.0], [2.0, 30.0, 1.0], [4.0, 20.0, 2.0]]);
-        let r = Recipe::new(vec![Step::TopVariance { n: 2 }, Step::ZScore { axis: ZAxis::Genes, ddof: 1 }]);
+        let r = Recipe::new(vec![
+            Step::TopVariance { n: 2 },
+            Step::ZScore {
+                axis: ZAxis::Genes,
+                ddof: 1,
+            },
+        ]);
         let (p, x) = r.fit_transform(&m).unwrap();
         assert_eq!(p.output_names, vec!["g0", "g1"]);
         // Same samples with the genes in another order.
@@ -466,9 +613,20 @@ mod tests {
             vec!["g2".into(), "g1".into(), "g0".into()],
         )
         .unwrap();
-        let again = FittedPipeline::from_json(&p.to_json()).unwrap().transform(&shuffled).unwrap();
+        let again = FittedPipeline::from_json(&p.to_json())
+            .unwrap()
+            .transform(&shuffled)
+            .unwrap();
         assert_eq!(again, x);
-        let fewer = ExpressionMatrix::new(m.values.select(Axis(1), &[0]), m.sample_ids.clone(), vec!["g0".into()]).unwrap();
-        assert!(matches!(p.transform(&fewer), Err(GenesError::ShapeMismatch(_))));
+        let fewer = ExpressionMatrix::new(
+            m.values.select(Axis(1), &[0]),
+            m.sample_ids.clone(),
+            vec!["g0".into()],
+        )
+        .unwrap();
+        assert!(matches!(
+            p.transform(&fewer),
+            Err(GenesError::ShapeMismatch(_))
+        ));
     }
 }

@@ -13,9 +13,16 @@ use kmkit_image::{compare, open, quantize, DecodeOptions, Dither, Histogram, Qua
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
-        return Err("usage: quantize_bench IN K RUNS OUT.png [space] [dither] [sample=N] [n_init=N]".into());
+        return Err(
+            "usage: quantize_bench IN K RUNS OUT.png [space] [dither] [sample=N] [n_init=N]".into(),
+        );
     }
-    let (input, k, runs, out) = (&args[0], args[1].parse::<usize>()?, args[2].parse::<usize>()?, &args[3]);
+    let (input, k, runs, out) = (
+        &args[0],
+        args[1].parse::<usize>()?,
+        args[2].parse::<usize>()?,
+        &args[3],
+    );
     let mut params = QuantizeParams::new(k);
     for extra in &args[4..] {
         if extra == "dither" {

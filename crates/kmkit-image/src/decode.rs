@@ -23,7 +23,9 @@ pub struct DecodeOptions {
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { max_pixels: DEFAULT_MAX_PIXELS }
+        DecodeOptions {
+            max_pixels: DEFAULT_MAX_PIXELS,
+        }
     }
 }
 
@@ -43,22 +45,46 @@ impl Image {
     /// An image from 8-bit RGBA bytes (`width × height × 4`).
     pub fn from_rgba8(width: u32, height: u32, rgba: &[u8]) -> Result<Image> {
         check_buffer(width, height, 4, rgba.len())?;
-        let pixels = rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2], p[3]].map(widen)).collect();
-        Ok(Image { width, height, bit_depth: 8, pixels })
+        let pixels = rgba
+            .chunks_exact(4)
+            .map(|p| [p[0], p[1], p[2], p[3]].map(widen))
+            .collect();
+        Ok(Image {
+            width,
+            height,
+            bit_depth: 8,
+            pixels,
+        })
     }
 
     /// An image from 8-bit RGB bytes (`width × height × 3`), fully opaque.
     pub fn from_rgb8(width: u32, height: u32, rgb: &[u8]) -> Result<Image> {
         check_buffer(width, height, 3, rgb.len())?;
-        let pixels = rgb.chunks_exact(3).map(|p| [widen(p[0]), widen(p[1]), widen(p[2]), u16::MAX]).collect();
-        Ok(Image { width, height, bit_depth: 8, pixels })
+        let pixels = rgb
+            .chunks_exact(3)
+            .map(|p| [widen(p[0]), widen(p[1]), widen(p[2]), u16::MAX])
+            .collect();
+        Ok(Image {
+            width,
+            height,
+            bit_depth: 8,
+            pixels,
+        })
     }
 
     /// An image from 16-bit RGBA values (`width × height × 4`).
     pub fn from_rgba16(width: u32, height: u32, rgba: &[u16]) -> Result<Image> {
         check_buffer(width, height, 4, rgba.len())?;
-        let pixels = rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2], p[3]]).collect();
-        Ok(Image { width, height, bit_depth: 16, pixels })
+        let pixels = rgba
+            .chunks_exact(4)
+            .map(|p| [p[0], p[1], p[2], p[3]])
+            .collect();
+        Ok(Image {
+            width,
+            height,
+            bit_depth: 16,
+            pixels,
+        })
     }
 
     /// Width in pixels.
@@ -106,7 +132,9 @@ pub(crate) fn narrow(v: u16) -> u8 {
 }
 
 fn check_buffer(width: u32, height: u32, channels: usize, got: usize) -> Result<()> {
-    let expected = (width as usize).saturating_mul(height as usize).saturating_mul(channels);
+    let expected = (width as usize)
+        .saturating_mul(height as usize)
+        .saturating_mul(channels);
     if got != expected {
         return Err(ImageError::BadBuffer { expected, got });
     }
@@ -121,7 +149,9 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Image> {
     if bytes.is_empty() {
         return Err(ImageError::EmptyFile);
     }
-    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
     from_reader(reader, options)
 }
 
@@ -129,18 +159,28 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Image> {
 /// bytes, not its name. Only the header is read before the size check.
 pub fn open(path: impl AsRef<Path>, options: &DecodeOptions) -> Result<Image> {
     let path = path.as_ref();
-    let io = |source| ImageError::Io { path: path.to_path_buf(), source };
+    let io = |source| ImageError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = File::open(path).map_err(io)?;
     if file.metadata().map_err(io)?.len() == 0 {
         return Err(ImageError::EmptyFile);
     }
-    let reader = ImageReader::new(BufReader::new(file)).with_guessed_format().map_err(io)?;
+    let reader = ImageReader::new(BufReader::new(file))
+        .with_guessed_format()
+        .map_err(io)?;
     from_reader(reader, options)
 }
 
-fn from_reader<R: BufRead + Seek>(mut reader: ImageReader<R>, options: &DecodeOptions) -> Result<Image> {
+fn from_reader<R: BufRead + Seek>(
+    mut reader: ImageReader<R>,
+    options: &DecodeOptions,
+) -> Result<Image> {
     if reader.format().is_none() {
-        return Err(ImageError::UnsupportedFormat("the first bytes match no known image format".into()));
+        return Err(ImageError::UnsupportedFormat(
+            "the first bytes match no known image format".into(),
+        ));
     }
     // The decoders also get an allocation cap, so a header that lies about
     // its size cannot make them reserve more than the pixel limit allows.
@@ -151,7 +191,12 @@ fn from_reader<R: BufRead + Seek>(mut reader: ImageReader<R>, options: &DecodeOp
     let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
     if pixels > options.max_pixels {
-        return Err(ImageError::TooLarge { width, height, pixels, max_pixels: options.max_pixels });
+        return Err(ImageError::TooLarge {
+            width,
+            height,
+            pixels,
+            max_pixels: options.max_pixels,
+        });
     }
     if pixels == 0 {
         return Err(ImageError::NoPixels { width, height });
@@ -162,8 +207,16 @@ fn from_reader<R: BufRead + Seek>(mut reader: ImageReader<R>, options: &DecodeOp
         _ => 16,
     };
     let raw = image.into_rgba16().into_raw();
-    let pixels = raw.chunks_exact(4).map(|p| [p[0], p[1], p[2], p[3]]).collect();
-    Ok(Image { width, height, bit_depth, pixels })
+    let pixels = raw
+        .chunks_exact(4)
+        .map(|p| [p[0], p[1], p[2], p[3]])
+        .collect();
+    Ok(Image {
+        width,
+        height,
+        bit_depth,
+        pixels,
+    })
 }
 
 /// Maps the `image` crate's errors onto ours, keeping its message.
@@ -195,8 +248,17 @@ mod tests {
 
     #[test]
     fn buffers_must_match_their_size() {
-        assert!(matches!(Image::from_rgb8(2, 2, &[0; 11]), Err(ImageError::BadBuffer { expected: 12, got: 11 })));
-        assert!(matches!(Image::from_rgba8(0, 5, &[]), Err(ImageError::NoPixels { .. })));
+        assert!(matches!(
+            Image::from_rgb8(2, 2, &[0; 11]),
+            Err(ImageError::BadBuffer {
+                expected: 12,
+                got: 11
+            })
+        ));
+        assert!(matches!(
+            Image::from_rgba8(0, 5, &[]),
+            Err(ImageError::NoPixels { .. })
+        ));
         let im = Image::from_rgb8(1, 2, &[1, 2, 3, 4, 5, 6]).unwrap();
         assert_eq!(im.to_rgba8(), vec![1, 2, 3, 255, 4, 5, 6, 255]);
         assert!(!im.has_alpha());
@@ -211,7 +273,13 @@ mod tests {
         enc.set_color(png::ColorType::Rgba);
         enc.set_depth(png::BitDepth::Sixteen);
         let mut w = enc.write_header().unwrap();
-        w.write_image_data(&values.iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<_>>()).unwrap();
+        w.write_image_data(
+            &values
+                .iter()
+                .flat_map(|v| v.to_be_bytes())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
         w.finish().unwrap();
         let im = decode(&out, &DecodeOptions::default()).unwrap();
         assert_eq!(im.bit_depth(), 16);
@@ -223,7 +291,13 @@ mod tests {
     fn empty_and_garbage_bytes_are_clear_errors() {
         let o = DecodeOptions::default();
         assert!(matches!(decode(&[], &o), Err(ImageError::EmptyFile)));
-        assert!(matches!(decode(b"hello, world, not an image", &o), Err(ImageError::UnsupportedFormat(_))));
-        assert!(matches!(decode(b"\x89PNG\r\n\x1a\n\0\0", &o), Err(ImageError::Corrupt(_))));
+        assert!(matches!(
+            decode(b"hello, world, not an image", &o),
+            Err(ImageError::UnsupportedFormat(_))
+        ));
+        assert!(matches!(
+            decode(b"\x89PNG\r\n\x1a\n\0\0", &o),
+            Err(ImageError::Corrupt(_))
+        ));
     }
 }

@@ -30,7 +30,12 @@ fn key(p: [u16; 4]) -> u64 {
 }
 
 fn unkey(k: u64) -> [u16; 4] {
-    [(k >> 48) as u16, (k >> 32) as u16, (k >> 16) as u16, k as u16]
+    [
+        (k >> 48) as u16,
+        (k >> 32) as u16,
+        (k >> 16) as u16,
+        k as u16,
+    ]
 }
 
 impl Histogram {
@@ -43,12 +48,22 @@ impl Histogram {
     /// those not fully transparent (all of them when there are fewer),
     /// reproducibly from `seed`.
     pub fn sample(image: &Image, n: usize, seed: u64) -> Histogram {
-        let visible: Vec<u64> = image.pixels().iter().filter(|p| p[3] > 0).map(|&p| key(p)).collect();
+        let visible: Vec<u64> = image
+            .pixels()
+            .iter()
+            .filter(|p| p[3] > 0)
+            .map(|&p| key(p))
+            .collect();
         if n >= visible.len() {
             return Histogram::from_keys(visible);
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        Histogram::from_keys(sample(&mut rng, visible.len(), n).into_iter().map(|i| visible[i]).collect())
+        Histogram::from_keys(
+            sample(&mut rng, visible.len(), n)
+                .into_iter()
+                .map(|i| visible[i])
+                .collect(),
+        )
     }
 
     fn from_keys(mut keys: Vec<u64>) -> Histogram {
@@ -63,7 +78,11 @@ impl Histogram {
                 counts.push(1);
             }
         }
-        Histogram { colors: unique.iter().map(|&k| unkey(k)).collect(), counts, keys: unique }
+        Histogram {
+            colors: unique.iter().map(|&k| unkey(k)).collect(),
+            counts,
+            keys: unique,
+        }
     }
 
     /// Unique colours, ascending by (R, G, B, A).
@@ -103,7 +122,12 @@ impl Histogram {
     /// scaled alpha when `with_alpha`), and their fit weights: the pixel
     /// count, times the opacity when `with_alpha`, so that faint pixels pull
     /// the palette less.
-    pub fn coordinates(&self, rows: &[usize], space: ColorSpace, with_alpha: bool) -> (Array2<f32>, Vec<f32>) {
+    pub fn coordinates(
+        &self,
+        rows: &[usize],
+        space: ColorSpace,
+        with_alpha: bool,
+    ) -> (Array2<f32>, Vec<f32>) {
         let d = if with_alpha { 4 } else { 3 };
         let mut x = Array2::zeros((rows.len(), d));
         let mut w = Vec::with_capacity(rows.len());
@@ -154,7 +178,14 @@ mod tests {
 
     fn img() -> Image {
         // 2 red, 1 green, 1 transparent, 1 half-transparent blue.
-        Image::from_rgba8(5, 1, &[255, 0, 0, 255, 0, 255, 0, 255, 255, 0, 0, 255, 9, 9, 9, 0, 0, 0, 255, 128]).unwrap()
+        Image::from_rgba8(
+            5,
+            1,
+            &[
+                255, 0, 0, 255, 0, 255, 0, 255, 255, 0, 0, 255, 9, 9, 9, 0, 0, 0, 255, 128,
+            ],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -188,6 +219,12 @@ mod tests {
         assert_eq!(a, Histogram::sample(&img(), 2, 7));
         assert_eq!(a.counts().iter().sum::<u32>(), 2);
         assert!(!a.has_transparent());
-        assert_eq!(Histogram::sample(&img(), 100, 7).counts().iter().sum::<u32>(), 4);
+        assert_eq!(
+            Histogram::sample(&img(), 100, 7)
+                .counts()
+                .iter()
+                .sum::<u32>(),
+            4
+        );
     }
 }

@@ -22,21 +22,40 @@ pub struct Indexed {
 
 impl Indexed {
     /// Checks that sizes agree and every index names a palette entry.
-    pub fn new(width: u32, height: u32, indices: Vec<u8>, palette: Vec<[u8; 4]>) -> Result<Indexed> {
+    pub fn new(
+        width: u32,
+        height: u32,
+        indices: Vec<u8>,
+        palette: Vec<[u8; 4]>,
+    ) -> Result<Indexed> {
         if palette.is_empty() || palette.len() > 256 {
-            return Err(ImageError::BadPalette(format!("{} colours; a palette has 1 to 256", palette.len())));
+            return Err(ImageError::BadPalette(format!(
+                "{} colours; a palette has 1 to 256",
+                palette.len()
+            )));
         }
         let expected = (width as usize).saturating_mul(height as usize);
         if indices.len() != expected {
-            return Err(ImageError::BadBuffer { expected, got: indices.len() });
+            return Err(ImageError::BadBuffer {
+                expected,
+                got: indices.len(),
+            });
         }
         if width == 0 || height == 0 {
             return Err(ImageError::NoPixels { width, height });
         }
         if let Some(&i) = indices.iter().find(|&&i| i as usize >= palette.len()) {
-            return Err(ImageError::BadPalette(format!("index {i} but only {} colours", palette.len())));
+            return Err(ImageError::BadPalette(format!(
+                "index {i} but only {} colours",
+                palette.len()
+            )));
         }
-        Ok(Indexed { width, height, indices, palette })
+        Ok(Indexed {
+            width,
+            height,
+            indices,
+            palette,
+        })
     }
 
     /// Width in pixels.
@@ -65,15 +84,22 @@ impl Indexed {
     }
     /// Whether any entry that is used is not fully opaque.
     pub fn has_alpha(&self) -> bool {
-        self.counts().iter().zip(&self.palette).any(|(&n, c)| n > 0 && c[3] != 255)
+        self.counts()
+            .iter()
+            .zip(&self.palette)
+            .any(|(&n, c)| n > 0 && c[3] != 255)
     }
     /// The pixels as 8-bit RGBA bytes.
     pub fn to_rgba8(&self) -> Vec<u8> {
-        self.indices.iter().flat_map(|&i| self.palette[i as usize]).collect()
+        self.indices
+            .iter()
+            .flat_map(|&i| self.palette[i as usize])
+            .collect()
     }
     /// The pixels as an [`Image`] (for quality metrics).
     pub fn to_image(&self) -> Image {
-        Image::from_rgba8(self.width, self.height, &self.to_rgba8()).expect("sizes were checked in Indexed::new")
+        Image::from_rgba8(self.width, self.height, &self.to_rgba8())
+            .expect("sizes were checked in Indexed::new")
     }
 
     /// An indexed-colour PNG: PLTE with the palette, tRNS up to the last
@@ -87,9 +113,14 @@ impl Indexed {
             5..=16 => 4,
             _ => 8,
         };
-        let plte: Vec<u8> = self.palette.iter().flat_map(|c| [c[0], c[1], c[2]]).collect();
+        let plte: Vec<u8> = self
+            .palette
+            .iter()
+            .flat_map(|c| [c[0], c[1], c[2]])
+            .collect();
         let last_alpha = self.palette.iter().rposition(|c| c[3] != 255);
-        let trns: Option<Vec<u8>> = last_alpha.map(|l| self.palette[..=l].iter().map(|c| c[3]).collect());
+        let trns: Option<Vec<u8>> =
+            last_alpha.map(|l| self.palette[..=l].iter().map(|c| c[3]).collect());
         let data = pack_rows(&self.indices, self.width as usize, bits);
         let mut out = Vec::new();
         let mut enc = Encoder::new(&mut out, self.width, self.height);
@@ -122,19 +153,35 @@ impl Indexed {
 
 /// A truecolour 8-bit PNG from RGBA bytes: RGB when every pixel is opaque.
 pub fn encode_rgba8(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>> {
-    let expected = (width as usize).saturating_mul(height as usize).saturating_mul(4);
+    let expected = (width as usize)
+        .saturating_mul(height as usize)
+        .saturating_mul(4);
     if rgba.len() != expected {
-        return Err(ImageError::BadBuffer { expected, got: rgba.len() });
+        return Err(ImageError::BadBuffer {
+            expected,
+            got: rgba.len(),
+        });
     }
     if width == 0 || height == 0 {
         return Err(ImageError::NoPixels { width, height });
     }
     let opaque = rgba.chunks_exact(4).all(|p| p[3] == 255);
-    let data: Cow<[u8]> =
-        if opaque { Cow::Owned(rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect()) } else { Cow::Borrowed(rgba) };
+    let data: Cow<[u8]> = if opaque {
+        Cow::Owned(
+            rgba.chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(rgba)
+    };
     let mut out = Vec::new();
     let mut enc = Encoder::new(&mut out, width, height);
-    enc.set_color(if opaque { ColorType::Rgb } else { ColorType::Rgba });
+    enc.set_color(if opaque {
+        ColorType::Rgb
+    } else {
+        ColorType::Rgba
+    });
     enc.set_depth(BitDepth::Eight);
     enc.set_compression(png::Compression::High);
     write(enc, &data)?;
@@ -178,11 +225,23 @@ mod tests {
 
     #[test]
     fn every_bit_depth_decodes_back_to_the_same_pixels() {
-        for (n, depth) in [(2usize, 1u8), (3, 2), (4, 2), (5, 4), (16, 4), (17, 8), (256, 8)] {
-            let palette: Vec<[u8; 4]> = (0..n).map(|i| [i as u8, (i * 7) as u8, 255 - i as u8, 255]).collect();
+        for (n, depth) in [
+            (2usize, 1u8),
+            (3, 2),
+            (4, 2),
+            (5, 4),
+            (16, 4),
+            (17, 8),
+            (256, 8),
+        ] {
+            let palette: Vec<[u8; 4]> = (0..n)
+                .map(|i| [i as u8, (i * 7) as u8, 255 - i as u8, 255])
+                .collect();
             // Odd width, so rows end in a partial byte.
             let (w, h) = (13u32, 3u32);
-            let indices: Vec<u8> = (0..w * h).map(|i| ((i * 31 + 5) % n as u32) as u8).collect();
+            let indices: Vec<u8> = (0..w * h)
+                .map(|i| ((i * 31 + 5) % n as u32) as u8)
+                .collect();
             let im = Indexed::new(w, h, indices, palette).unwrap();
             let bytes = im.to_png().unwrap();
             // Bit depth is byte 24 of a PNG (inside IHDR); colour type 3 is byte 25.

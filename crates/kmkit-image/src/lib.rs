@@ -68,6 +68,6 @@ pub use params::{Dither, FitOn, QuantizeParams, DEFAULT_N_INIT, MAX_COLORS};
 pub use quality::{ciede2000, compare, delta_e_2000, mse, psnr, ssim, Quality};
 pub use quantize::{auto_k, quantize, AutoK, Quantized};
 pub use space::{
-    lab_to_linear, linear_to_lab, linear_to_oklab, linear_to_srgb, oklab_to_linear, srgb8_to_lab, srgb_to_linear,
-    ColorSpace,
+    lab_to_linear, linear_to_lab, linear_to_oklab, linear_to_srgb, oklab_to_linear, srgb8_to_lab,
+    srgb_to_linear, ColorSpace,
 };

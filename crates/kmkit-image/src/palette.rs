@@ -47,7 +47,10 @@ impl Palette {
     /// the first fully transparent entry becomes the transparent index.
     pub fn new(space: ColorSpace, colors: Vec<[u8; 4]>) -> Result<Palette> {
         if colors.is_empty() || colors.len() > MAX_COLORS {
-            return Err(ImageError::BadPalette(format!("{} colours; a palette has 1 to 256", colors.len())));
+            return Err(ImageError::BadPalette(format!(
+                "{} colours; a palette has 1 to 256",
+                colors.len()
+            )));
         }
         let transparent = colors.iter().position(|c| c[3] == 0).map(|i| i as u8);
         let with_alpha = colors.iter().any(|c| c[3] > 0 && c[3] < 255);
@@ -58,12 +61,21 @@ impl Palette {
             }
         }
         if rows.is_empty() {
-            return Err(ImageError::BadPalette("every colour is fully transparent: add at least one visible colour".into()));
+            return Err(ImageError::BadPalette(
+                "every colour is fully transparent: add at least one visible colour".into(),
+            ));
         }
         let distinct: Vec<[u8; 4]> = rows.iter().map(|&r| colors[r as usize]).collect();
         let centroids = coordinates(&distinct, space, with_alpha);
         let model = nearest_model(centroids)?;
-        Ok(Palette { space, colors, transparent, with_alpha, rows, model })
+        Ok(Palette {
+            space,
+            colors,
+            transparent,
+            with_alpha,
+            rows,
+            model,
+        })
     }
 
     /// Fits a `params.k`-colour palette to an image (on its histogram or a
@@ -74,7 +86,11 @@ impl Palette {
             FitOn::Histogram => Palette::fit_histogram(&Histogram::of(image), params),
             FitOn::Sample { pixels } => {
                 let has_transparent = image.pixels().iter().any(|p| p[3] == 0);
-                fit_rows(&Histogram::sample(image, pixels, params.seed), has_transparent, params)
+                fit_rows(
+                    &Histogram::sample(image, pixels, params.seed),
+                    has_transparent,
+                    params,
+                )
             }
         }
     }
@@ -124,17 +140,29 @@ impl Palette {
 
     /// The palette as JSON (format `kmkit-palette-1`: space and hex colours).
     pub fn to_json(&self) -> String {
-        let file = PaletteFile { format: PALETTE_FORMAT.into(), space: self.space, colors: self.hex() };
+        let file = PaletteFile {
+            format: PALETTE_FORMAT.into(),
+            space: self.space,
+            colors: self.hex(),
+        };
         serde_json::to_string_pretty(&file).expect("a palette always serialises")
     }
 
     /// A palette from JSON written by [`Palette::to_json`].
     pub fn from_json(text: &str) -> Result<Palette> {
-        let file: PaletteFile = serde_json::from_str(text).map_err(|e| ImageError::BadPalette(format!("not a kmkit palette: {e}")))?;
+        let file: PaletteFile = serde_json::from_str(text)
+            .map_err(|e| ImageError::BadPalette(format!("not a kmkit palette: {e}")))?;
         if file.format != PALETTE_FORMAT {
-            return Err(ImageError::BadPalette(format!("format {:?} is not {PALETTE_FORMAT:?}", file.format)));
+            return Err(ImageError::BadPalette(format!(
+                "format {:?} is not {PALETTE_FORMAT:?}",
+                file.format
+            )));
         }
-        let colors = file.colors.iter().map(|s| parse_hex(s)).collect::<Result<Vec<_>>>()?;
+        let colors = file
+            .colors
+            .iter()
+            .map(|s| parse_hex(s))
+            .collect::<Result<Vec<_>>>()?;
         Palette::new(file.space, colors)
     }
 }
@@ -150,13 +178,19 @@ pub fn hex(c: [u8; 4]) -> String {
 
 /// Parses `#rrggbb` or `#rrggbbaa`.
 pub fn parse_hex(s: &str) -> Result<[u8; 4]> {
-    let bad = || ImageError::BadPalette(format!("{s:?} is not a colour: write #rrggbb or #rrggbbaa"));
+    let bad =
+        || ImageError::BadPalette(format!("{s:?} is not a colour: write #rrggbb or #rrggbbaa"));
     let h = s.strip_prefix('#').ok_or_else(bad)?;
     if !(h.len() == 6 || h.len() == 8) || !h.is_ascii() {
         return Err(bad());
     }
     let byte = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).map_err(|_| bad());
-    Ok([byte(0)?, byte(2)?, byte(4)?, if h.len() == 8 { byte(6)? } else { 255 }])
+    Ok([
+        byte(0)?,
+        byte(2)?,
+        byte(4)?,
+        if h.len() == 8 { byte(6)? } else { 255 },
+    ])
 }
 
 /// The fit proper: k-means on the visible unique colours weighted by count,
@@ -181,7 +215,10 @@ fn fit_rows(hist: &Histogram, has_transparent: bool, params: &QuantizeParams) ->
     // Partly transparent entries first keeps the tRNS chunk short; then dark
     // to light, which makes swatches readable and the order deterministic.
     colors.sort_by(|a, b| {
-        let (la, lb) = (ColorSpace::Oklab.from_srgb8([a[0], a[1], a[2]])[0], ColorSpace::Oklab.from_srgb8([b[0], b[1], b[2]])[0]);
+        let (la, lb) = (
+            ColorSpace::Oklab.from_srgb8([a[0], a[1], a[2]])[0],
+            ColorSpace::Oklab.from_srgb8([b[0], b[1], b[2]])[0],
+        );
         a[3].cmp(&b[3]).then(la.total_cmp(&lb)).then(a.cmp(b))
     });
     colors.dedup();
@@ -223,7 +260,12 @@ fn best_of_starts(
         .into_iter()
         .map(|split| {
             let c = variance_partition(x.view(), w, n_colors, split);
-            KMeansParams { n_clusters: c.nrows(), ..base.clone() }.init(Init::Given(c)).n_init(1)
+            KMeansParams {
+                n_clusters: c.nrows(),
+                ..base.clone()
+            }
+            .init(Init::Given(c))
+            .n_init(1)
         })
         .collect();
     if params.n_init > 0 {
@@ -248,7 +290,11 @@ fn to_rgba8(c: &Array2<f32>, space: ColorSpace, with_alpha: bool) -> Vec<[u8; 4]
         .map(|c| {
             let rgb = space.to_srgb8([c[0] as f64, c[1] as f64, c[2] as f64]);
             // A visible cluster stays visible: alpha 0 is reserved for the transparent entry.
-            let a = if with_alpha { unit_to_u8(c[3] as f64 / space.alpha_scale()).max(1) } else { 255 };
+            let a = if with_alpha {
+                unit_to_u8(c[3] as f64 / space.alpha_scale()).max(1)
+            } else {
+                255
+            };
             [rgb[0], rgb[1], rgb[2], a]
         })
         .collect()
@@ -279,8 +325,12 @@ fn coordinates(colors: &[[u8; 4]], space: ColorSpace, with_alpha: bool) -> Array
 /// near-identical rows trade places during that one iteration.
 fn nearest_model(centroids: Array2<f32>) -> Result<Model> {
     let k = centroids.nrows();
-    let mut model =
-        KMeans::params(k).init(Init::Given(centroids.clone())).n_init(1).max_iter(1).refine(false).fit(&centroids)?;
+    let mut model = KMeans::params(k)
+        .init(Init::Given(centroids.clone()))
+        .n_init(1)
+        .max_iter(1)
+        .refine(false)
+        .fit(&centroids)?;
     model.centroids = centroids;
     model.warnings.clear();
     Ok(model)
@@ -292,8 +342,16 @@ mod tests {
 
     #[test]
     fn new_keeps_order_and_finds_the_transparent_entry() {
-        let p = Palette::new(ColorSpace::Oklab, vec![[10, 20, 30, 255], [0, 0, 0, 0], [10, 20, 30, 255], [200, 0, 0, 255]])
-            .unwrap();
+        let p = Palette::new(
+            ColorSpace::Oklab,
+            vec![
+                [10, 20, 30, 255],
+                [0, 0, 0, 0],
+                [10, 20, 30, 255],
+                [200, 0, 0, 255],
+            ],
+        )
+        .unwrap();
         assert_eq!(p.transparent(), Some(1));
         assert_eq!(p.model_rows(), [0, 3]);
         assert_eq!(p.model().centroids.nrows(), 2);
@@ -309,7 +367,11 @@ mod tests {
         assert!(Palette::new(ColorSpace::Srgb, vec![[0, 0, 0, 0]]).is_err());
         assert!(Palette::new(ColorSpace::Srgb, vec![[1, 2, 3, 255]; 257]).is_err());
         assert!(Palette::from_json("{}").is_err());
-        assert!(parse_hex("#12345").is_err() && parse_hex("123456").is_err() && parse_hex("#12345g").is_err());
+        assert!(
+            parse_hex("#12345").is_err()
+                && parse_hex("123456").is_err()
+                && parse_hex("#12345g").is_err()
+        );
         assert_eq!(parse_hex("#0a0B0c").unwrap(), [10, 11, 12, 255]);
         assert_eq!(hex([10, 11, 12, 128]), "#0a0b0c80");
     }

@@ -124,10 +124,18 @@ impl QuantizeParams {
             });
         }
         if let FitOn::Sample { pixels: 0 } = self.fit_on {
-            return Err(ImageError::InvalidParam { name: "sample", value: "0".into(), expected: "at least 1 pixel" });
+            return Err(ImageError::InvalidParam {
+                name: "sample",
+                value: "0".into(),
+                expected: "at least 1 pixel",
+            });
         }
         if self.max_iter == 0 {
-            return Err(ImageError::InvalidParam { name: "max_iter", value: "0".into(), expected: "at least 1" });
+            return Err(ImageError::InvalidParam {
+                name: "max_iter",
+                value: "0".into(),
+                expected: "at least 1",
+            });
         }
         Ok(())
     }
@@ -142,7 +150,10 @@ mod tests {
         assert!(QuantizeParams::new(2).check().is_ok());
         assert!(QuantizeParams::new(256).check().is_ok());
         for k in [0, 1, 257] {
-            assert!(matches!(QuantizeParams::new(k).check(), Err(ImageError::InvalidParam { name: "k", .. })));
+            assert!(matches!(
+                QuantizeParams::new(k).check(),
+                Err(ImageError::InvalidParam { name: "k", .. })
+            ));
         }
         assert!(QuantizeParams::new(8).sample(0).check().is_err());
         assert!(QuantizeParams::new(8).n_init(0).check().is_ok());

@@ -31,18 +31,33 @@ pub struct Quality {
 pub fn compare(original: &Image, quantized: &Image) -> Result<Quality> {
     let mse = mse(original, quantized)?;
     let (delta_e_mean, delta_e_p95) = delta_e_2000(original, quantized)?;
-    Ok(Quality { mse, psnr_db: psnr(mse), ssim: ssim(original, quantized)?, delta_e_mean, delta_e_p95 })
+    Ok(Quality {
+        mse,
+        psnr_db: psnr(mse),
+        ssim: ssim(original, quantized)?,
+        delta_e_mean,
+        delta_e_p95,
+    })
 }
 
 fn check_sizes(a: &Image, b: &Image) -> Result<()> {
     if (a.width(), a.height()) != (b.width(), b.height()) {
-        return Err(ImageError::SizeMismatch(format!("{}×{} and {}×{}", a.width(), a.height(), b.width(), b.height())));
+        return Err(ImageError::SizeMismatch(format!(
+            "{}×{} and {}×{}",
+            a.width(),
+            a.height(),
+            b.width(),
+            b.height()
+        )));
     }
     Ok(())
 }
 
 /// Pairs of (original, other) pixels that are visible in the original.
-fn visible<'a>(a: &'a Image, b: &'a Image) -> Result<impl Iterator<Item = (&'a [u16; 4], &'a [u16; 4])>> {
+fn visible<'a>(
+    a: &'a Image,
+    b: &'a Image,
+) -> Result<impl Iterator<Item = (&'a [u16; 4], &'a [u16; 4])>> {
     check_sizes(a, b)?;
     if a.pixels().iter().all(|p| p[3] == 0) {
         return Err(ImageError::AllTransparent);
@@ -89,7 +104,9 @@ const SSIM_K2: f64 = 0.03;
 /// 11 pixels uses the largest odd window that fits.
 pub fn ssim(original: &Image, other: &Image) -> Result<f64> {
     check_sizes(original, other)?;
-    let luma = |p: &[u16; 4]| (0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])) / 257.0;
+    let luma = |p: &[u16; 4]| {
+        (0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])) / 257.0
+    };
     let x: Vec<f64> = original.pixels().iter().map(luma).collect();
     let y: Vec<f64> = original
         .pixels()
@@ -104,13 +121,15 @@ pub fn ssim(original: &Image, other: &Image) -> Result<f64> {
     let xy: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a * b).collect();
     let xx: Vec<f64> = x.iter().map(|a| a * a).collect();
     let yy: Vec<f64> = y.iter().map(|a| a * a).collect();
-    let [mx, my, sxx, syy, sxy] = [&x, &y, &xx, &yy, &xy].map(|img| filter_valid(img, w, h, &kernel));
+    let [mx, my, sxx, syy, sxy] =
+        [&x, &y, &xx, &yy, &xy].map(|img| filter_valid(img, w, h, &kernel));
     let (c1, c2) = ((SSIM_K1 * 255.0).powi(2), (SSIM_K2 * 255.0).powi(2));
     let mut total = 0.0;
     for i in 0..mx.len() {
         let (ux, uy) = (mx[i], my[i]);
         let (vx, vy, cxy) = (sxx[i] - ux * ux, syy[i] - uy * uy, sxy[i] - ux * uy);
-        total += ((2.0 * ux * uy + c1) * (2.0 * cxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+        total +=
+            ((2.0 * ux * uy + c1) * (2.0 * cxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
     }
     Ok(total / mx.len() as f64)
 }
@@ -118,7 +137,9 @@ pub fn ssim(original: &Image, other: &Image) -> Result<f64> {
 /// A normalised 1-D Gaussian of odd length `n`.
 fn gaussian(n: usize, sigma: f64) -> Vec<f64> {
     let r = (n / 2) as f64;
-    let g: Vec<f64> = (0..n).map(|i| (-((i as f64 - r).powi(2)) / (2.0 * sigma * sigma)).exp()).collect();
+    let g: Vec<f64> = (0..n)
+        .map(|i| (-((i as f64 - r).powi(2)) / (2.0 * sigma * sigma)).exp())
+        .collect();
     let s: f64 = g.iter().sum();
     g.into_iter().map(|v| v / s).collect()
 }
@@ -153,9 +174,13 @@ fn filter_valid(img: &[f64], w: usize, h: usize, k: &[f64]) -> Vec<f64> {
 pub fn delta_e_2000(original: &Image, other: &Image) -> Result<(f64, f64)> {
     // The sRGB curve through a table over all 16-bit values: both images
     // share it, and it is far cheaper than a `powf` per channel per pixel.
-    let linear: Vec<f64> = (0..=u16::MAX).map(|v| srgb_to_linear(f64::from(v) / 65535.0)).collect();
+    let linear: Vec<f64> = (0..=u16::MAX)
+        .map(|v| srgb_to_linear(f64::from(v) / 65535.0))
+        .collect();
     let lab = |p: &[u16; 4]| linear_to_lab([p[0], p[1], p[2]].map(|v| linear[v as usize]));
-    let mut d: Vec<f64> = visible(original, other)?.map(|(p, q)| ciede2000(lab(p), lab(q))).collect();
+    let mut d: Vec<f64> = visible(original, other)?
+        .map(|(p, q)| ciede2000(lab(p), lab(q)))
+        .collect();
     let mean = d.iter().sum::<f64>() / d.len() as f64;
     let rank = ((0.95 * d.len() as f64).ceil() as usize).clamp(1, d.len()) - 1;
     let (_, p95, _) = d.select_nth_unstable_by(rank, f64::total_cmp);
@@ -209,8 +234,9 @@ pub fn ciede2000(lab1: [f64; 3], lab2: [f64; 3]) -> f64 {
         (h1p + h2p - 360.0) / 2.0
     };
     let cos = |deg: f64| deg.to_radians().cos();
-    let t = 1.0 - 0.17 * cos(h_bar - 30.0) + 0.24 * cos(2.0 * h_bar) + 0.32 * cos(3.0 * h_bar + 6.0)
-        - 0.20 * cos(4.0 * h_bar - 63.0);
+    let t =
+        1.0 - 0.17 * cos(h_bar - 30.0) + 0.24 * cos(2.0 * h_bar) + 0.32 * cos(3.0 * h_bar + 6.0)
+            - 0.20 * cos(4.0 * h_bar - 63.0);
     let d_theta = 30.0 * (-((h_bar - 275.0) / 25.0).powi(2)).exp();
     let rc = 2.0 * (pow7(cp_bar) / (pow7(cp_bar) + pow7(25.0))).sqrt();
     let sl = 1.0 + 0.015 * (l_bar - 50.0).powi(2) / (20.0 + (l_bar - 50.0).powi(2)).sqrt();
@@ -231,9 +257,15 @@ mod tests {
         [50.0000, 2.6772, -79.7751, 50.0000, 0.0000, -82.7485, 2.0425],
         [50.0000, 3.1571, -77.2803, 50.0000, 0.0000, -82.7485, 2.8615],
         [50.0000, 2.8361, -74.0200, 50.0000, 0.0000, -82.7485, 3.4412],
-        [50.0000, -1.3802, -84.2814, 50.0000, 0.0000, -82.7485, 1.0000],
-        [50.0000, -1.1848, -84.8006, 50.0000, 0.0000, -82.7485, 1.0000],
-        [50.0000, -0.9009, -85.5211, 50.0000, 0.0000, -82.7485, 1.0000],
+        [
+            50.0000, -1.3802, -84.2814, 50.0000, 0.0000, -82.7485, 1.0000,
+        ],
+        [
+            50.0000, -1.1848, -84.8006, 50.0000, 0.0000, -82.7485, 1.0000,
+        ],
+        [
+            50.0000, -0.9009, -85.5211, 50.0000, 0.0000, -82.7485, 1.0000,
+        ],
         [50.0000, 0.0000, 0.0000, 50.0000, -1.0000, 2.0000, 2.3669],
         [50.0000, -1.0000, 2.0000, 50.0000, 0.0000, 0.0000, 2.3669],
         [50.0000, 2.4900, -0.0010, 50.0000, -2.4900, 0.0009, 7.1792],
@@ -252,11 +284,17 @@ mod tests {
         [50.0000, 2.5000, 0.0000, 50.0000, 3.2972, 0.0000, 1.0000],
         [50.0000, 2.5000, 0.0000, 50.0000, 1.8634, 0.5757, 1.0000],
         [50.0000, 2.5000, 0.0000, 50.0000, 3.2592, 0.3350, 1.0000],
-        [60.2574, -34.0099, 36.2677, 60.4626, -34.1751, 39.4387, 1.2644],
-        [63.0109, -31.0961, -5.8663, 62.8187, -29.7946, -4.0864, 1.2630],
+        [
+            60.2574, -34.0099, 36.2677, 60.4626, -34.1751, 39.4387, 1.2644,
+        ],
+        [
+            63.0109, -31.0961, -5.8663, 62.8187, -29.7946, -4.0864, 1.2630,
+        ],
         [61.2901, 3.7196, -5.3901, 61.4292, 2.2480, -4.9620, 1.8731],
         [35.0831, -44.1164, 3.7933, 35.0232, -40.0716, 1.5901, 1.8645],
-        [22.7233, 20.0904, -46.6940, 23.0331, 14.9730, -42.5619, 2.0373],
+        [
+            22.7233, 20.0904, -46.6940, 23.0331, 14.9730, -42.5619, 2.0373,
+        ],
         [36.4612, 47.8580, 18.3852, 36.2715, 50.5065, 21.2231, 1.4146],
         [90.8027, -2.0831, 1.4410, 91.1528, -1.6435, 0.0447, 1.4441],
         [90.9257, -0.5406, -0.9208, 88.6381, -0.8985, -0.7239, 1.5381],
@@ -269,9 +307,18 @@ mod tests {
         for (i, r) in SHARMA.iter().enumerate() {
             let (p, q) = ([r[0], r[1], r[2]], [r[3], r[4], r[5]]);
             let d = ciede2000(p, q);
-            assert!((d - r[6]).abs() < 5e-5, "pair {}: {d:.6} vs {}", i + 1, r[6]);
+            assert!(
+                (d - r[6]).abs() < 5e-5,
+                "pair {}: {d:.6} vs {}",
+                i + 1,
+                r[6]
+            );
             // The formula is symmetric.
-            assert!((ciede2000(q, p) - d).abs() < 1e-9, "pair {} not symmetric", i + 1);
+            assert!(
+                (ciede2000(q, p) - d).abs() < 1e-9,
+                "pair {} not symmetric",
+                i + 1
+            );
         }
         assert_eq!(ciede2000([50.0, 10.0, -3.0], [50.0, 10.0, -3.0]), 0.0);
     }
@@ -291,7 +338,10 @@ mod tests {
     fn identical_images_are_perfect() {
         let a = grey(20, 15, |x, y| (x * 10 + y * 3) as u8);
         let q = compare(&a, &a).unwrap();
-        assert_eq!((q.mse, q.psnr_db, q.delta_e_mean, q.delta_e_p95), (0.0, f64::INFINITY, 0.0, 0.0));
+        assert_eq!(
+            (q.mse, q.psnr_db, q.delta_e_mean, q.delta_e_p95),
+            (0.0, f64::INFINITY, 0.0, 0.0)
+        );
         assert!((q.ssim - 1.0).abs() < 1e-12);
     }
 
@@ -317,9 +367,17 @@ mod tests {
 
     #[test]
     fn ssim_penalises_lost_structure_more_than_a_shift() {
-        let a = grey(32, 32, |x, y| if (x / 2 + y / 2) % 2 == 0 { 60 } else { 190 });
+        let a = grey(
+            32,
+            32,
+            |x, y| if (x / 2 + y / 2) % 2 == 0 { 60 } else { 190 },
+        );
         let flat = grey(32, 32, |_, _| 125);
-        let shifted = grey(32, 32, |x, y| if (x / 2 + y / 2) % 2 == 0 { 70 } else { 200 });
+        let shifted = grey(
+            32,
+            32,
+            |x, y| if (x / 2 + y / 2) % 2 == 0 { 70 } else { 200 },
+        );
         assert!(ssim(&a, &flat).unwrap() < 0.1);
         assert!(ssim(&a, &shifted).unwrap() > 0.95);
     }
@@ -339,8 +397,14 @@ mod tests {
         let a = Image::from_rgba8(2, 1, &[10, 10, 10, 255, 200, 0, 0, 0]).unwrap();
         let b = Image::from_rgba8(2, 1, &[10, 10, 10, 255, 0, 0, 0, 0]).unwrap();
         assert_eq!(compare(&a, &b).unwrap().mse, 0.0);
-        assert!(matches!(mse(&a, &grey(1, 1, |_, _| 0)), Err(ImageError::SizeMismatch(_))));
+        assert!(matches!(
+            mse(&a, &grey(1, 1, |_, _| 0)),
+            Err(ImageError::SizeMismatch(_))
+        ));
         let clear = Image::from_rgba8(1, 1, &[0, 0, 0, 0]).unwrap();
-        assert!(matches!(compare(&clear, &clear), Err(ImageError::AllTransparent)));
+        assert!(matches!(
+            compare(&clear, &clear),
+            Err(ImageError::AllTransparent)
+        ));
     }
 }

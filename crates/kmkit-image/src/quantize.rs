@@ -27,7 +27,11 @@ pub fn quantize(image: &Image, params: &QuantizeParams) -> Result<Quantized> {
     quantize_with(image, &histogram, params)
 }
 
-fn quantize_with(image: &Image, histogram: &Histogram, params: &QuantizeParams) -> Result<Quantized> {
+fn quantize_with(
+    image: &Image,
+    histogram: &Histogram,
+    params: &QuantizeParams,
+) -> Result<Quantized> {
     let palette = match params.fit_on {
         FitOn::Histogram => Palette::fit_histogram(histogram, params)?,
         FitOn::Sample { .. } => Palette::fit(image, params)?,
@@ -65,11 +69,22 @@ pub fn auto_k(image: &Image, params: &QuantizeParams, min_psnr_db: f64) -> Resul
             expected: "a finite number of dB above 0 (30–40 is typical)",
         });
     }
-    QuantizeParams { k: MAX_COLORS, ..params.clone() }.check()?;
+    QuantizeParams {
+        k: MAX_COLORS,
+        ..params.clone()
+    }
+    .check()?;
     let histogram = Histogram::of(image);
     let mut results: BTreeMap<usize, (f64, Quantized)> = BTreeMap::new();
     let mut run = |k: usize| -> Result<f64> {
-        let q = quantize_with(image, &histogram, &QuantizeParams { k, ..params.clone() })?;
+        let q = quantize_with(
+            image,
+            &histogram,
+            &QuantizeParams {
+                k,
+                ..params.clone()
+            },
+        )?;
         let p = psnr(mse(image, &q.indexed.to_image())?);
         results.insert(k, (p, q));
         Ok(p)
@@ -92,7 +107,13 @@ pub fn auto_k(image: &Image, params: &QuantizeParams, min_psnr_db: f64) -> Resul
     }
     let tried = results.iter().map(|(&k, (p, _))| (k, *p)).collect();
     let (psnr_db, quantized) = results.remove(&hi).expect("hi was run");
-    Ok(AutoK { k: hi, met, psnr_db, quantized, tried })
+    Ok(AutoK {
+        k: hi,
+        met,
+        psnr_db,
+        quantized,
+        tried,
+    })
 }
 
 #[cfg(test)]
@@ -101,7 +122,9 @@ mod tests {
 
     fn gradient() -> Image {
         let (w, h) = (48u32, 32u32);
-        let rgb: Vec<u8> = (0..w * h).flat_map(|i| [(i % w * 5) as u8, (i / w * 7) as u8, 90]).collect();
+        let rgb: Vec<u8> = (0..w * h)
+            .flat_map(|i| [(i % w * 5) as u8, (i / w * 7) as u8, 90])
+            .collect();
         Image::from_rgb8(w, h, &rgb).unwrap()
     }
 
@@ -133,7 +156,13 @@ mod tests {
         let mut rgba = Vec::new();
         for y in 0..h {
             for x in 0..w {
-                let a = if x < 10 { 0 } else if x < 20 { 128 } else { 255 };
+                let a = if x < 10 {
+                    0
+                } else if x < 20 {
+                    128
+                } else {
+                    255
+                };
                 rgba.extend([(x * 6) as u8, (y * 12) as u8, 50, a]);
             }
         }
@@ -149,7 +178,10 @@ mod tests {
                 let got = out[i * 4 + 3];
                 match px[3] {
                     0 => assert_eq!(got, 0, "{space}: transparent pixel {i}"),
-                    128 => assert!((100..=160).contains(&got), "{space}: half-transparent pixel {i} got {got}"),
+                    128 => assert!(
+                        (100..=160).contains(&got),
+                        "{space}: half-transparent pixel {i} got {got}"
+                    ),
                     _ => assert!(got >= 200, "{space}: opaque pixel {i} got alpha {got}"),
                 }
             }
@@ -158,7 +190,10 @@ mod tests {
             assert_eq!(back.to_rgba8(), out, "{space}");
         }
         let clear = Image::from_rgba8(2, 1, &[0; 8]).unwrap();
-        assert!(matches!(quantize(&clear, &QuantizeParams::new(4)), Err(ImageError::AllTransparent)));
+        assert!(matches!(
+            quantize(&clear, &QuantizeParams::new(4)),
+            Err(ImageError::AllTransparent)
+        ));
     }
 
     #[test]
@@ -167,6 +202,11 @@ mod tests {
         let exact = quantize(&im, &QuantizeParams::new(16)).unwrap();
         let sampled = quantize(&im, &QuantizeParams::new(16).sample(500)).unwrap();
         let p = |q: &Quantized| psnr(mse(&im, &q.indexed.to_image()).unwrap());
-        assert!(p(&sampled) > p(&exact) - 3.0, "{} vs {}", p(&sampled), p(&exact));
+        assert!(
+            p(&sampled) > p(&exact) - 3.0,
+            "{} vs {}",
+            p(&sampled),
+            p(&exact)
+        );
     }
 }

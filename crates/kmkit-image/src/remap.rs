@@ -19,13 +19,20 @@ impl Palette {
 
     /// As [`Palette::remap`], reusing the image's histogram (saves a sort
     /// when the palette was just fitted on it).
-    pub fn remap_with(&self, image: &Image, histogram: &Histogram, dither: Dither) -> Result<Indexed> {
+    pub fn remap_with(
+        &self,
+        image: &Image,
+        histogram: &Histogram,
+        dither: Dither,
+    ) -> Result<Indexed> {
         let rows: Vec<u32> = image
             .pixels()
             .iter()
             .map(|&p| histogram.index_of(p).map(|r| r as u32))
             .collect::<Option<_>>()
-            .ok_or_else(|| ImageError::SizeMismatch("the histogram is not the image's own".into()))?;
+            .ok_or_else(|| {
+                ImageError::SizeMismatch("the histogram is not the image's own".into())
+            })?;
         let indices = match dither {
             Dither::None => {
                 let lut = self.lookup_table(histogram)?;
@@ -33,7 +40,12 @@ impl Palette {
             }
             Dither::FloydSteinberg => self.floyd_steinberg(image, histogram, &rows),
         };
-        Indexed::new(image.width(), image.height(), indices, self.colors().to_vec())
+        Indexed::new(
+            image.width(),
+            image.height(),
+            indices,
+            self.colors().to_vec(),
+        )
     }
 
     /// Whether pixels of this colour take the transparent entry.
@@ -46,7 +58,9 @@ impl Palette {
     fn lookup_table(&self, hist: &Histogram) -> Result<Vec<u8>> {
         let t = self.transparent().unwrap_or(0);
         let mut lut = vec![t; hist.len()];
-        let rows: Vec<usize> = (0..hist.len()).filter(|&r| !self.goes_transparent(hist.colors()[r])).collect();
+        let rows: Vec<usize> = (0..hist.len())
+            .filter(|&r| !self.goes_transparent(hist.colors()[r]))
+            .collect();
         if !rows.is_empty() {
             let (x, _) = hist.coordinates(&rows, self.space(), self.with_alpha());
             let labels = self.model().predict(&x)?;
@@ -157,7 +171,10 @@ mod tests {
         let im = Image::from_rgb8(64, 64, &[128u8; 64 * 64 * 3]).unwrap();
         let p = Palette::new(ColorSpace::Srgb, vec![[0, 0, 0, 255], [255, 255, 255, 255]]).unwrap();
         let plain = p.remap(&im, Dither::None).unwrap();
-        assert!(plain.indices().iter().all(|&i| i == 1), "128 is nearer to white");
+        assert!(
+            plain.indices().iter().all(|&i| i == 1),
+            "128 is nearer to white"
+        );
         let dithered = p.remap(&im, Dither::FloydSteinberg).unwrap();
         let white = dithered.indices().iter().filter(|&&i| i == 1).count() as f64 / (64.0 * 64.0);
         // The local mean must stay close to 128/255.
@@ -169,6 +186,9 @@ mod tests {
         let a = Image::from_rgb8(1, 1, &[1, 2, 3]).unwrap();
         let b = Image::from_rgb8(1, 1, &[4, 5, 6]).unwrap();
         let p = Palette::fit(&a, &QuantizeParams::new(2)).unwrap();
-        assert!(matches!(p.remap_with(&b, &Histogram::of(&a), Dither::None), Err(ImageError::SizeMismatch(_))));
+        assert!(matches!(
+            p.remap_with(&b, &Histogram::of(&a), Dither::None),
+            Err(ImageError::SizeMismatch(_))
+        ));
     }
 }

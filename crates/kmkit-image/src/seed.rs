@@ -44,9 +44,18 @@ impl Cell {
         }
         let total = total.max(f64::MIN_POSITIVE);
         let mean: Vec<f64> = sum.iter().map(|s| s / total).collect();
-        let spread: Vec<f64> = (0..d).map(|j| (sq[j] - sum[j] * mean[j]).max(0.0)).collect();
-        let axis = (0..d).max_by(|&a, &b| spread[a].total_cmp(&spread[b]).then(b.cmp(&a))).unwrap_or(0);
-        Cell { rows, sse: spread.iter().sum(), mean, axis }
+        let spread: Vec<f64> = (0..d)
+            .map(|j| (sq[j] - sum[j] * mean[j]).max(0.0))
+            .collect();
+        let axis = (0..d)
+            .max_by(|&a, &b| spread[a].total_cmp(&spread[b]).then(b.cmp(&a)))
+            .unwrap_or(0);
+        Cell {
+            rows,
+            sse: spread.iter().sum(),
+            mean,
+            axis,
+        }
     }
 
     /// Splits at the mean of the axis of largest variance (Celebi's VP), or
@@ -55,7 +64,10 @@ impl Cell {
     fn split(self, x: &ArrayView2<f32>, w: &[f32], split: Split) -> (Vec<u32>, Vec<u32>) {
         if split == Split::Mean {
             let (a, m) = (self.axis, self.mean[self.axis]);
-            return self.rows.into_iter().partition(|&r| f64::from(x[[r as usize, a]]) <= m);
+            return self
+                .rows
+                .into_iter()
+                .partition(|&r| f64::from(x[[r as usize, a]]) <= m);
         }
         let d = x.ncols();
         let mut best: (f64, usize, f32) = (f64::INFINITY, 0, 0.0);
@@ -87,7 +99,12 @@ impl Cell {
                     continue;
                 }
                 let l2: f64 = ls.iter().map(|s| s * s).sum::<f64>() / lw;
-                let r2: f64 = ls.iter().zip(&ts).map(|(l, t)| (t - l) * (t - l)).sum::<f64>() / (tw - lw);
+                let r2: f64 = ls
+                    .iter()
+                    .zip(&ts)
+                    .map(|(l, t)| (t - l) * (t - l))
+                    .sum::<f64>()
+                    / (tw - lw);
                 let sse = (lq - l2) + (tq - lq - r2);
                 if sse < best.0 {
                     best = (sse, a, v0);
@@ -95,7 +112,9 @@ impl Cell {
             }
         }
         let (_, a, cut) = best;
-        self.rows.into_iter().partition(|&r| x[[r as usize, a]] <= cut)
+        self.rows
+            .into_iter()
+            .partition(|&r| x[[r as usize, a]] <= cut)
     }
 }
 
@@ -115,7 +134,10 @@ impl PartialOrd for BySse {
 }
 impl Ord for BySse {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.sse.total_cmp(&other.0.sse).then_with(|| other.0.rows.first().cmp(&self.0.rows.first()))
+        self.0
+            .sse
+            .total_cmp(&other.0.sse)
+            .then_with(|| other.0.rows.first().cmp(&self.0.rows.first()))
     }
 }
 
@@ -123,7 +145,12 @@ impl Ord for BySse {
 /// holding every row; repeatedly split the box of largest weighted SSE, at
 /// its weighted mean, across the column of largest variance; return the box
 /// means. Fewer than `k` come back only if fewer than `k` rows are distinct.
-pub(crate) fn variance_partition(x: ArrayView2<f32>, w: &[f32], k: usize, split: Split) -> Array2<f32> {
+pub(crate) fn variance_partition(
+    x: ArrayView2<f32>,
+    w: &[f32],
+    k: usize,
+    split: Split,
+) -> Array2<f32> {
     let d = x.ncols();
     let mut heap = BinaryHeap::new();
     heap.push(BySse(Cell::new((0..x.nrows() as u32).collect(), &x, w)));
@@ -138,13 +165,19 @@ pub(crate) fn variance_partition(x: ArrayView2<f32>, w: &[f32], k: usize, split:
         let (lo, hi) = cell.split(&x, w, split);
         if lo.is_empty() || hi.is_empty() {
             // Variance too small to separate in f64: keep the box whole.
-            done.push(Cell { sse: 0.0, ..Cell::new(if lo.is_empty() { hi } else { lo }, &x, w) });
+            done.push(Cell {
+                sse: 0.0,
+                ..Cell::new(if lo.is_empty() { hi } else { lo }, &x, w)
+            });
             continue;
         }
         heap.push(BySse(Cell::new(lo, &x, w)));
         heap.push(BySse(Cell::new(hi, &x, w)));
     }
-    let cells: Vec<Cell> = done.into_iter().chain(heap.into_iter().map(|c| c.0)).collect();
+    let cells: Vec<Cell> = done
+        .into_iter()
+        .chain(heap.into_iter().map(|c| c.0))
+        .collect();
     let mut out = Array2::zeros((cells.len(), d));
     for (i, c) in cells.iter().enumerate() {
         for j in 0..d {
@@ -161,9 +194,20 @@ mod tests {
 
     #[test]
     fn splits_well_separated_groups_apart() {
-        let x = array![[0.0f32, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0], [9.0, 0.0], [9.0, 0.2]];
+        let x = array![
+            [0.0f32, 0.0],
+            [0.1, 0.0],
+            [5.0, 5.0],
+            [5.1, 5.0],
+            [9.0, 0.0],
+            [9.0, 0.2]
+        ];
         let c = variance_partition(x.view(), &[1.0; 6], 3, Split::Mean);
-        let mut means: Vec<(i32, i32)> = c.rows().into_iter().map(|r| ((r[0] * 100.0) as i32, (r[1] * 100.0) as i32)).collect();
+        let mut means: Vec<(i32, i32)> = c
+            .rows()
+            .into_iter()
+            .map(|r| ((r[0] * 100.0) as i32, (r[1] * 100.0) as i32))
+            .collect();
         means.sort();
         assert_eq!(means, [(5, 0), (505, 500), (900, 10)]);
     }
@@ -174,6 +218,9 @@ mod tests {
         let c = variance_partition(x.view(), &[3.0, 1.0, 1.0], 1, Split::BestCut);
         assert!((c[[0, 0]] - 0.4).abs() < 1e-6);
         let same = array![[2.0f32], [2.0], [2.0]];
-        assert_eq!(variance_partition(same.view(), &[1.0; 3], 3, Split::BestCut).nrows(), 1);
+        assert_eq!(
+            variance_partition(same.view(), &[1.0; 3], 3, Split::BestCut).nrows(),
+            1
+        );
     }
 }

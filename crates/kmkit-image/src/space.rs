@@ -26,7 +26,12 @@ pub enum ColorSpace {
 
 impl ColorSpace {
     /// Every space, for `--help` texts and sweeps.
-    pub const ALL: [ColorSpace; 4] = [ColorSpace::Srgb, ColorSpace::LinearRgb, ColorSpace::Lab, ColorSpace::Oklab];
+    pub const ALL: [ColorSpace; 4] = [
+        ColorSpace::Srgb,
+        ColorSpace::LinearRgb,
+        ColorSpace::Lab,
+        ColorSpace::Oklab,
+    ];
 
     /// Short name, as accepted by [`FromStr`].
     pub fn name(self) -> &'static str {
@@ -161,7 +166,11 @@ pub fn linear_to_lab([r, g, b]: [f64; 3]) -> [f64; 3] {
     let x = 0.4124564 * r + 0.3575761 * g + 0.1804375 * b;
     let y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b;
     let z = 0.0193339 * r + 0.1191920 * g + 0.9503041 * b;
-    let (fx, fy, fz) = (lab_f(x / WHITE_D65[0]), lab_f(y / WHITE_D65[1]), lab_f(z / WHITE_D65[2]));
+    let (fx, fy, fz) = (
+        lab_f(x / WHITE_D65[0]),
+        lab_f(y / WHITE_D65[1]),
+        lab_f(z / WHITE_D65[2]),
+    );
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }
 
@@ -169,7 +178,11 @@ pub fn linear_to_lab([r, g, b]: [f64; 3]) -> [f64; 3] {
 pub fn lab_to_linear([l, a, b]: [f64; 3]) -> [f64; 3] {
     let fy = (l + 16.0) / 116.0;
     let (fx, fz) = (fy + a / 500.0, fy - b / 200.0);
-    let (x, y, z) = (WHITE_D65[0] * lab_f_inv(fx), WHITE_D65[1] * lab_f_inv(fy), WHITE_D65[2] * lab_f_inv(fz));
+    let (x, y, z) = (
+        WHITE_D65[0] * lab_f_inv(fx),
+        WHITE_D65[1] * lab_f_inv(fy),
+        WHITE_D65[2] * lab_f_inv(fz),
+    );
     [
         3.2404542 * x - 1.5371385 * y - 0.4985314 * z,
         -0.9692660 * x + 1.8760108 * y + 0.0415560 * z,
@@ -214,8 +227,18 @@ mod tests {
     fn every_space_round_trips_every_grey_and_primary() {
         for space in ColorSpace::ALL {
             for v in [0u8, 1, 17, 128, 254, 255] {
-                for rgb in [[v, v, v], [v, 0, 0], [0, v, 0], [0, 0, v], [v, 255 - v, v / 2]] {
-                    assert_eq!(space.to_srgb8(space.from_srgb8(rgb)), rgb, "{space} {rgb:?}");
+                for rgb in [
+                    [v, v, v],
+                    [v, 0, 0],
+                    [0, v, 0],
+                    [0, 0, v],
+                    [v, 255 - v, v / 2],
+                ] {
+                    assert_eq!(
+                        space.to_srgb8(space.from_srgb8(rgb)),
+                        rgb,
+                        "{space} {rgb:?}"
+                    );
                 }
             }
         }
@@ -225,15 +248,30 @@ mod tests {
     fn known_values() {
         // White is L* = 100, a* = b* = 0 under D65; Oklab white is L = 1.
         let lab = srgb8_to_lab([255, 255, 255]);
-        assert!((lab[0] - 100.0).abs() < 1e-3 && lab[1].abs() < 1e-2 && lab[2].abs() < 1e-2, "{lab:?}");
+        assert!(
+            (lab[0] - 100.0).abs() < 1e-3 && lab[1].abs() < 1e-2 && lab[2].abs() < 1e-2,
+            "{lab:?}"
+        );
         let ok = ColorSpace::Oklab.from_srgb8([255, 255, 255]);
-        assert!((ok[0] - 1.0).abs() < 1e-4 && ok[1].abs() < 1e-4 && ok[2].abs() < 1e-4, "{ok:?}");
+        assert!(
+            (ok[0] - 1.0).abs() < 1e-4 && ok[1].abs() < 1e-4 && ok[2].abs() < 1e-4,
+            "{ok:?}"
+        );
         // sRGB red in CIELAB D65 (Lindbloom): 53.24, 80.09, 67.20.
         let red = srgb8_to_lab([255, 0, 0]);
-        assert!((red[0] - 53.24).abs() < 0.01 && (red[1] - 80.09).abs() < 0.02 && (red[2] - 67.20).abs() < 0.02, "{red:?}");
+        assert!(
+            (red[0] - 53.24).abs() < 0.01
+                && (red[1] - 80.09).abs() < 0.02
+                && (red[2] - 67.20).abs() < 0.02,
+            "{red:?}"
+        );
         // Oklab of sRGB red (Ottosson): 0.62796, 0.22486, 0.12585.
         let okr = ColorSpace::Oklab.from_srgb8([255, 0, 0]);
-        assert!((okr[0] - 0.62796).abs() < 1e-4 && (okr[1] - 0.22486).abs() < 1e-4 && (okr[2] - 0.12585).abs() < 1e-4);
+        assert!(
+            (okr[0] - 0.62796).abs() < 1e-4
+                && (okr[1] - 0.22486).abs() < 1e-4
+                && (okr[2] - 0.12585).abs() < 1e-4
+        );
         assert!((srgb_to_linear(0.5) - 0.214041).abs() < 1e-6);
     }
 

@@ -17,16 +17,29 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes to `path` atomically through `fill`, which streams into a buffered
 /// writer. If `fill` fails, nothing appears at `path` (an existing file there
 /// is left untouched) and the temporary file is deleted.
-pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
-    let wrap = |source| IoError::Write { path: path.to_path_buf(), source };
+pub fn write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let wrap = |source| IoError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // A dot-prefixed name keeps the temporary file out of casual listings; the
     // same directory keeps the final rename on one file system, hence atomic.
-    let tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(&dir).map_err(wrap)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(wrap)?;
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w).map_err(wrap)?;
@@ -60,8 +73,14 @@ pub struct OutputDir {
 impl OutputDir {
     /// Creates `dir` (and its parents) if needed.
     pub fn create(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|source| IoError::Write { path: dir.to_path_buf(), source })?;
-        Ok(OutputDir { dir: dir.to_path_buf(), written: Vec::new() })
+        std::fs::create_dir_all(dir).map_err(|source| IoError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(OutputDir {
+            dir: dir.to_path_buf(),
+            written: Vec::new(),
+        })
     }
     /// The directory.
     pub fn dir(&self) -> &Path {
@@ -76,7 +95,11 @@ impl OutputDir {
         self.write_with(name, |w| w.write_all(bytes))
     }
     /// Streams `name` atomically through `fill`; returns the full path.
-    pub fn write_with(&mut self, name: &str, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<PathBuf> {
+    pub fn write_with(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<PathBuf> {
         let path = self.path(name);
         write_with(&path, fill)?;
         self.written.push(path.clone());
@@ -93,8 +116,10 @@ mod tests {
     use super::*;
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     }

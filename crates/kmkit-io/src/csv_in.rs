@@ -26,11 +26,19 @@ pub fn read_csv(path: &Path, opts: &ReadOptions) -> Result<Table> {
 
 /// The bytes of a file, gunzipped when its name ends in `.gz`.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let err = |source| IoError::Read { path: path.to_path_buf(), source };
+    let err = |source| IoError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let raw = std::fs::read(path).map_err(err)?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(err)?;
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(err)?;
         Ok(out)
     } else {
         Ok(raw)
@@ -38,7 +46,10 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn is_tsv(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     name.ends_with(".tsv") || name.ends_with(".tsv.gz") || name.ends_with(".tab")
 }
 
@@ -46,7 +57,9 @@ fn is_tsv(path: &Path) -> bool {
 pub fn read_csv_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Table> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(IoError::Empty { path: path.to_path_buf() });
+        return Err(IoError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(bytes));
     let shape = scan(path, bytes, delimiter)?;
@@ -75,7 +88,11 @@ struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        Lines { bytes, pos: 0, line: 1 }
+        Lines {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
     }
     /// Line of the record starting at `byte`; offsets must not decrease.
     fn at(&mut self, byte: u64) -> u64 {
@@ -84,7 +101,10 @@ impl<'a> Lines<'a> {
             start += 1;
         }
         if start >= self.pos {
-            self.line += self.bytes[self.pos..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line += self.bytes[self.pos..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             self.pos = start;
         }
         self.line
@@ -98,10 +118,16 @@ fn record_line(lines: &mut Lines, rec: &csv::StringRecord) -> u64 {
 fn csv_error(path: &Path, bytes: &[u8], e: csv::Error) -> IoError {
     let line = e.position().map_or(0, |p| Lines::new(bytes).at(p.byte()));
     let message = match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8: save the file as UTF-8".to_string(),
+        csv::ErrorKind::Utf8 { .. } => {
+            "the line is not valid UTF-8: save the file as UTF-8".to_string()
+        }
         _ => e.to_string(),
     };
-    IoError::Csv { path: path.to_path_buf(), line, message }
+    IoError::Csv {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
 }
 
 /// Picks the candidate delimiter that splits the first lines into the same
@@ -114,12 +140,23 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     };
     let mut best = (b',', 0.0f64, 0usize);
     for cand in [b',', b'\t', b';', b'|'] {
-        let counts: Vec<usize> = reader(head, cand).records().take(30).filter_map(|r| r.ok()).map(|r| r.len()).collect();
+        let counts: Vec<usize> = reader(head, cand)
+            .records()
+            .take(30)
+            .filter_map(|r| r.ok())
+            .map(|r| r.len())
+            .collect();
         // Skip the first record: a header may have one field fewer (R row names).
-        let body = if counts.len() > 1 { &counts[1..] } else { &counts[..] };
+        let body = if counts.len() > 1 {
+            &counts[1..]
+        } else {
+            &counts[..]
+        };
         let mut freq: HashMap<usize, usize> = HashMap::new();
         body.iter().for_each(|&c| *freq.entry(c).or_default() += 1);
-        let Some((&mode, &hits)) = freq.iter().max_by_key(|(&c, &h)| (h, c)) else { continue };
+        let Some((&mode, &hits)) = freq.iter().max_by_key(|(&c, &h)| (h, c)) else {
+            continue;
+        };
         if mode < 2 {
             continue;
         }
@@ -176,7 +213,10 @@ fn scan(path: &Path, bytes: &[u8], delimiter: u8) -> Result<Shape> {
     let mut stats = Vec::new();
     let mut n_after_first = 0;
     let mut lines = Lines::new(bytes);
-    while rdr.read_record(&mut rec).map_err(|e| csv_error(path, bytes, e))? {
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| csv_error(path, bytes, e))?
+    {
         let line = record_line(&mut lines, &rec);
         if first.is_none() {
             first = Some((line, rec.iter().map(str::to_string).collect()));
@@ -185,18 +225,40 @@ fn scan(path: &Path, bytes: &[u8], delimiter: u8) -> Result<Shape> {
         match data_len {
             None => {
                 data_len = Some((rec.len(), line));
-                stats = vec![ColStats { numeric_ok: true, n_numeric: 0 }; rec.len()];
+                stats = vec![
+                    ColStats {
+                        numeric_ok: true,
+                        n_numeric: 0
+                    };
+                    rec.len()
+                ];
             }
             Some((n, expected_line)) if rec.len() != n => {
-                return Err(IoError::Ragged { path: path.to_path_buf(), line, found: rec.len(), expected: n, expected_line });
+                return Err(IoError::Ragged {
+                    path: path.to_path_buf(),
+                    line,
+                    found: rec.len(),
+                    expected: n,
+                    expected_line,
+                });
             }
             Some(_) => {}
         }
-        rec.iter().zip(stats.iter_mut()).for_each(|(cell, s)| s.observe(cell));
+        rec.iter()
+            .zip(stats.iter_mut())
+            .for_each(|(cell, s)| s.observe(cell));
         n_after_first += 1;
     }
-    let (first_line, first) = first.ok_or_else(|| IoError::Empty { path: path.to_path_buf() })?;
-    Ok(Shape { first_line, first, data_len, n_after_first, stats })
+    let (first_line, first) = first.ok_or_else(|| IoError::Empty {
+        path: path.to_path_buf(),
+    })?;
+    Ok(Shape {
+        first_line,
+        first,
+        data_len,
+        n_after_first,
+        stats,
+    })
 }
 
 /// How the first line is to be read.
@@ -223,9 +285,16 @@ fn decide_layout(path: &Path, shape: &Shape, mode: HeaderMode) -> Result<Layout>
             HeaderMode::Auto => first.iter().all(non_numeric),
         };
         if header {
-            return Err(IoError::HeaderOnly { path: path.to_path_buf() });
+            return Err(IoError::HeaderOnly {
+                path: path.to_path_buf(),
+            });
         }
-        return Ok(Layout { names: generic(first.len()), header_line: false, has_header: false, index_column: None });
+        return Ok(Layout {
+            names: generic(first.len()),
+            header_line: false,
+            has_header: false,
+            index_column: None,
+        });
     };
     if mode != HeaderMode::No {
         // scikit-learn's bundled CSVs open with "n_samples,n_features,class names…".
@@ -240,13 +309,23 @@ fn decide_layout(path: &Path, shape: &Shape, mode: HeaderMode) -> Result<Layout>
             if d < data_len {
                 names.push("target".into());
             }
-            return Ok(Layout { names, header_line: true, has_header: true, index_column: None });
+            return Ok(Layout {
+                names,
+                header_line: true,
+                has_header: true,
+                index_column: None,
+            });
         }
         // R's write.csv: the header lacks the row-name column.
         if first.len() + 1 == data_len && first.iter().any(non_numeric) {
             let mut names = vec!["row".to_string()];
             names.extend(first.iter().cloned());
-            return Ok(Layout { names: dedup(names), header_line: true, has_header: true, index_column: Some(0) });
+            return Ok(Layout {
+                names: dedup(names),
+                header_line: true,
+                has_header: true,
+                index_column: Some(0),
+            });
         }
     }
     if first.len() != data_len {
@@ -270,14 +349,33 @@ fn decide_layout(path: &Path, shape: &Shape, mode: HeaderMode) -> Result<Layout>
         }
     };
     if header && shape.n_after_first == 0 {
-        return Err(IoError::HeaderOnly { path: path.to_path_buf() });
+        return Err(IoError::HeaderOnly {
+            path: path.to_path_buf(),
+        });
     }
     let names = if header {
-        dedup(first.iter().enumerate().map(|(j, c)| if c.is_empty() { format!("c{}", j + 1) } else { c.clone() }).collect())
+        dedup(
+            first
+                .iter()
+                .enumerate()
+                .map(|(j, c)| {
+                    if c.is_empty() {
+                        format!("c{}", j + 1)
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect(),
+        )
     } else {
         generic(first.len())
     };
-    Ok(Layout { names, header_line: header, has_header: header, index_column: None })
+    Ok(Layout {
+        names,
+        header_line: header,
+        has_header: header,
+        index_column: None,
+    })
 }
 
 /// Makes names unique the way pandas does: `x`, `x.1`, `x.2`, ….
@@ -299,17 +397,32 @@ fn dedup(names: Vec<String>) -> Vec<String> {
 
 enum Builder {
     Numeric(Vec<f64>),
-    Text { codes: Vec<u32>, levels: Vec<String>, index: HashMap<String, u32>, first_text: Option<(usize, String)> },
+    Text {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+        index: HashMap<String, u32>,
+        first_text: Option<(usize, String)>,
+    },
 }
 
 fn fill(path: &Path, bytes: &[u8], delimiter: u8, shape: &Shape, layout: Layout) -> Result<Table> {
     let n_cols = layout.names.len();
     let mut stats = shape.stats.clone();
     if stats.is_empty() {
-        stats = vec![ColStats { numeric_ok: true, n_numeric: 0 }; n_cols];
+        stats = vec![
+            ColStats {
+                numeric_ok: true,
+                n_numeric: 0
+            };
+            n_cols
+        ];
     }
     if !layout.header_line {
-        shape.first.iter().zip(stats.iter_mut()).for_each(|(c, s)| s.observe(c));
+        shape
+            .first
+            .iter()
+            .zip(stats.iter_mut())
+            .for_each(|(c, s)| s.observe(c));
     }
     let n_rows = shape.n_after_first + usize::from(!layout.header_line);
     let mut builders: Vec<Builder> = stats
@@ -318,7 +431,12 @@ fn fill(path: &Path, bytes: &[u8], delimiter: u8, shape: &Shape, layout: Layout)
             if s.numeric_ok {
                 Builder::Numeric(Vec::with_capacity(n_rows))
             } else {
-                Builder::Text { codes: Vec::with_capacity(n_rows), levels: Vec::new(), index: HashMap::new(), first_text: None }
+                Builder::Text {
+                    codes: Vec::with_capacity(n_rows),
+                    levels: Vec::new(),
+                    index: HashMap::new(),
+                    first_text: None,
+                }
             }
         })
         .collect();
@@ -328,7 +446,10 @@ fn fill(path: &Path, bytes: &[u8], delimiter: u8, shape: &Shape, layout: Layout)
     let mut rec = csv::StringRecord::new();
     let mut skip = layout.header_line;
     let mut counter = Lines::new(bytes);
-    while rdr.read_record(&mut rec).map_err(|e| csv_error(path, bytes, e))? {
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| csv_error(path, bytes, e))?
+    {
         if skip {
             skip = false;
             continue;
@@ -339,8 +460,17 @@ fn fill(path: &Path, bytes: &[u8], delimiter: u8, shape: &Shape, layout: Layout)
             let is_missing = is_missing_text(cell);
             missing[j] += usize::from(is_missing);
             match &mut builders[j] {
-                Builder::Numeric(v) => v.push(if is_missing { f64::NAN } else { parse_number(cell).unwrap_or(f64::NAN) }),
-                Builder::Text { codes, levels, index, first_text } => {
+                Builder::Numeric(v) => v.push(if is_missing {
+                    f64::NAN
+                } else {
+                    parse_number(cell).unwrap_or(f64::NAN)
+                }),
+                Builder::Text {
+                    codes,
+                    levels,
+                    index,
+                    first_text,
+                } => {
                     if is_missing {
                         codes.push(MISSING_CODE);
                         continue;
@@ -362,10 +492,23 @@ fn fill(path: &Path, bytes: &[u8], delimiter: u8, shape: &Shape, layout: Layout)
         .zip(layout.names)
         .zip(missing)
         .map(|((b, name), n_missing)| match b {
-            Builder::Numeric(v) => Column { name, data: ColumnData::Numeric(v), n_missing, first_text: None },
-            Builder::Text { codes, levels, first_text, .. } => {
-                Column { name, data: ColumnData::Text { codes, levels }, n_missing, first_text }
-            }
+            Builder::Numeric(v) => Column {
+                name,
+                data: ColumnData::Numeric(v),
+                n_missing,
+                first_text: None,
+            },
+            Builder::Text {
+                codes,
+                levels,
+                first_text,
+                ..
+            } => Column {
+                name,
+                data: ColumnData::Text { codes, levels },
+                n_missing,
+                first_text,
+            },
         })
         .collect();
     Ok(Table {
@@ -411,7 +554,11 @@ mod tests {
 
     #[test]
     fn delimiters_sniffed() {
-        for (text, n) in [("a\tb\tc\n1\t2\t3\n", 3), ("a;b\n1,5;2\n", 2), ("a|b|c|d\n1|2|3|4\n", 4)] {
+        for (text, n) in [
+            ("a\tb\tc\n1\t2\t3\n", 3),
+            ("a;b\n1,5;2\n", 2),
+            ("a|b|c|d\n1|2|3|4\n", 4),
+        ] {
             let t = read(text).unwrap();
             assert_eq!(t.columns.len(), n, "{text:?}");
         }
@@ -449,11 +596,18 @@ mod tests {
     #[test]
     fn oddities_are_errors_with_lines() {
         let ragged = read("a,b\n1,2\n3,4,5\n").unwrap_err().to_string();
-        assert!(ragged.contains("line 3") && ragged.contains("3 fields"), "{ragged}");
+        assert!(
+            ragged.contains("line 3") && ragged.contains("3 fields"),
+            "{ragged}"
+        );
         assert!(matches!(read(""), Err(IoError::Empty { .. })));
         assert!(matches!(read("\n\n  \n"), Err(IoError::Empty { .. })));
         assert!(matches!(read("a,b,c\n"), Err(IoError::HeaderOnly { .. })));
-        let bad_utf8 = read_csv_bytes(Path::new("t.csv"), b"a,b\n1,2\n\xff\xfe,3\n", &ReadOptions::default());
+        let bad_utf8 = read_csv_bytes(
+            Path::new("t.csv"),
+            b"a,b\n1,2\n\xff\xfe,3\n",
+            &ReadOptions::default(),
+        );
         let msg = bad_utf8.unwrap_err().to_string();
         assert!(msg.contains("line 3") && msg.contains("UTF-8"), "{msg}");
     }

@@ -55,17 +55,24 @@ pub use csv_in::{read_bytes, read_csv, read_csv_bytes};
 pub use error::{IoError, Result};
 pub use matrix_in::{read_fbin, read_fvecs, read_npy};
 pub use preprocess::{
-    ColumnRef, InputColumn, MissingPolicy, PrepReport, Prepared, Preprocess, PreprocessSpec, Scaling, Truth,
+    ColumnRef, InputColumn, MissingPolicy, PrepReport, Prepared, Preprocess, PreprocessSpec,
+    Scaling, Truth,
 };
-pub use results::{centroids_csv, json_bytes, labels_csv, read_labels, LabelsFile, ModelFile, MODEL_FILE_VERSION};
+pub use results::{
+    centroids_csv, json_bytes, labels_csv, read_labels, LabelsFile, ModelFile, MODEL_FILE_VERSION,
+};
 pub use table::{
-    format_number, is_missing_text, parse_number, Column, ColumnData, HeaderMode, ReadOptions, Table, MISSING_CODE,
+    format_number, is_missing_text, parse_number, Column, ColumnData, HeaderMode, ReadOptions,
+    Table, MISSING_CODE,
 };
 
 /// Reads a table by file extension: `.npy`, `.fvecs`, `.fbin`, otherwise
 /// CSV/TSV (`.tsv`/`.tab` default to tabs; `.gz` is decompressed).
 pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "npy" => read_npy(path),
         "fvecs" => read_fvecs(path),

@@ -10,7 +10,10 @@ use crate::error::{IoError, Result};
 use crate::table::Table;
 
 fn bad(path: &Path, message: impl Into<String>) -> IoError {
-    IoError::Matrix { path: path.to_path_buf(), message: message.into() }
+    IoError::Matrix {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 /// Reads a 2-D (or 1-D, as one column) `.npy` array of f32 or f64, in C or
@@ -21,17 +24,31 @@ pub fn read_npy(path: &Path) -> Result<Table> {
     let bytes = read_bytes(path)?;
     // ndarray-npy reads one element type and rank at a time: try each of the
     // four supported forms, moving on only when the descriptor or rank differs.
-    let wrong_form = |e: &ReadNpyError| matches!(e, ReadNpyError::WrongDescriptor(_) | ReadNpyError::WrongNdim(..));
+    let wrong_form = |e: &ReadNpyError| {
+        matches!(
+            e,
+            ReadNpyError::WrongDescriptor(_) | ReadNpyError::WrongNdim(..)
+        )
+    };
     let explain = |e: ReadNpyError| match e {
-        ReadNpyError::WrongDescriptor(d) => {
-            bad(path, format!("dtype {d} is not supported: save the array as float32 or float64"))
-        }
-        ReadNpyError::WrongNdim(_, n) => {
-            bad(path, format!("the array has {n} dimensions: give a 2-D array (rows × features)"))
-        }
+        ReadNpyError::WrongDescriptor(d) => bad(
+            path,
+            format!("dtype {d} is not supported: save the array as float32 or float64"),
+        ),
+        ReadNpyError::WrongNdim(_, n) => bad(
+            path,
+            format!("the array has {n} dimensions: give a 2-D array (rows × features)"),
+        ),
         other => bad(path, format!("not a valid .npy file: {other}")),
     };
-    let as_table = |x: Array2<f64>| finite_table(path, x.nrows(), x.ncols(), x.as_standard_layout().iter().copied().collect());
+    let as_table = |x: Array2<f64>| {
+        finite_table(
+            path,
+            x.nrows(),
+            x.ncols(),
+            x.as_standard_layout().iter().copied().collect(),
+        )
+    };
     let column = |v: Array1<f64>| v.insert_axis(ndarray::Axis(1));
     match Array2::<f32>::read_npy(&bytes[..]) {
         Ok(x) => return as_table(x.mapv(f64::from)),
@@ -48,7 +65,10 @@ pub fn read_npy(path: &Path) -> Result<Table> {
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    Array1::<f64>::read_npy(&bytes[..]).map(column).map_err(explain).and_then(as_table)
+    Array1::<f64>::read_npy(&bytes[..])
+        .map(column)
+        .map_err(explain)
+        .and_then(as_table)
 }
 
 /// Reads a `.fvecs` file.
@@ -59,27 +79,43 @@ pub fn read_fvecs(path: &Path) -> Result<Table> {
     let mut pos = 0usize;
     while pos < bytes.len() {
         let Some(head) = bytes.get(pos..pos + 4) else {
-            return Err(bad(path, format!("truncated at byte {pos}: a row header needs 4 bytes")));
+            return Err(bad(
+                path,
+                format!("truncated at byte {pos}: a row header needs 4 bytes"),
+            ));
         };
         let d = i32::from_le_bytes(head.try_into().expect("4 bytes"));
         if d <= 0 {
-            return Err(bad(path, format!("row {n} declares dimension {d}: not an .fvecs file?")));
+            return Err(bad(
+                path,
+                format!("row {n} declares dimension {d}: not an .fvecs file?"),
+            ));
         }
         let d = d as usize;
         if let Some(d0) = d_seen {
             if d != d0 {
-                return Err(bad(path, format!("row {n} has dimension {d}, row 0 has {d0}: rows must have equal length")));
+                return Err(bad(
+                    path,
+                    format!(
+                        "row {n} has dimension {d}, row 0 has {d0}: rows must have equal length"
+                    ),
+                ));
             }
         }
         d_seen = Some(d);
         let body = bytes
             .get(pos + 4..pos + 4 + 4 * d)
             .ok_or_else(|| bad(path, format!("row {n} is truncated: expected {d} floats")))?;
-        values.extend(body.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64));
+        values.extend(
+            body.chunks_exact(4)
+                .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64),
+        );
         pos += 4 + 4 * d;
         n += 1;
     }
-    let d = d_seen.ok_or_else(|| IoError::Empty { path: path.to_path_buf() })?;
+    let d = d_seen.ok_or_else(|| IoError::Empty {
+        path: path.to_path_buf(),
+    })?;
     finite_table(path, n, d, values)
 }
 
@@ -87,29 +123,52 @@ pub fn read_fvecs(path: &Path) -> Result<Table> {
 pub fn read_fbin(path: &Path) -> Result<Table> {
     let bytes = read_bytes(path)?;
     if bytes.is_empty() {
-        return Err(IoError::Empty { path: path.to_path_buf() });
+        return Err(IoError::Empty {
+            path: path.to_path_buf(),
+        });
     }
-    let head = bytes.get(..8).ok_or_else(|| bad(path, "shorter than its 8-byte header"))?;
+    let head = bytes
+        .get(..8)
+        .ok_or_else(|| bad(path, "shorter than its 8-byte header"))?;
     let n = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
     let d = u32::from_le_bytes(head[4..].try_into().expect("4 bytes")) as usize;
-    let expected = n.checked_mul(d).and_then(|v| v.checked_mul(4)).and_then(|v| v.checked_add(8));
+    let expected = n
+        .checked_mul(d)
+        .and_then(|v| v.checked_mul(4))
+        .and_then(|v| v.checked_add(8));
     if expected != Some(bytes.len()) {
-        return Err(bad(path, format!("the header says {n} × {d} floats, but the file has {} bytes", bytes.len())));
+        return Err(bad(
+            path,
+            format!(
+                "the header says {n} × {d} floats, but the file has {} bytes",
+                bytes.len()
+            ),
+        ));
     }
     if n == 0 || d == 0 {
-        return Err(IoError::Empty { path: path.to_path_buf() });
+        return Err(IoError::Empty {
+            path: path.to_path_buf(),
+        });
     }
-    let values = bytes[8..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64).collect();
+    let values = bytes[8..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
+        .collect();
     finite_table(path, n, d, values)
 }
 
 /// Binary formats have no missing-value marker: NaN is missing, ±inf an error.
 fn finite_table(path: &Path, n: usize, d: usize, values: Vec<f64>) -> Result<Table> {
     if n == 0 || d == 0 {
-        return Err(IoError::Empty { path: path.to_path_buf() });
+        return Err(IoError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     if let Some(p) = values.iter().position(|v| v.is_infinite()) {
-        return Err(bad(path, format!("row {}, column {} is infinite", p / d, p % d + 1)));
+        return Err(bad(
+            path,
+            format!("row {}, column {} is infinite", p / d, p % d + 1),
+        ));
     }
     Ok(Table::from_matrix(path, n, d, &values))
 }
@@ -149,14 +208,20 @@ mod tests {
             assert_eq!(col(&t, 2), vec![3.0, 6.0]);
         }
         std::fs::write(&pv, &fvecs[..fvecs.len() - 2]).unwrap();
-        assert!(read_fvecs(&pv).unwrap_err().to_string().contains("row 1 is truncated"));
+        assert!(read_fvecs(&pv)
+            .unwrap_err()
+            .to_string()
+            .contains("row 1 is truncated"));
         std::fs::write(&pb, &fbin[..fbin.len() - 4]).unwrap();
         assert!(read_fbin(&pb).unwrap_err().to_string().contains("2 × 3"));
     }
 
     /// A minimal .npy writer (format 1.0) for the test.
     fn npy_bytes(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
-        let mut header = format!("{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}", if fortran { "True" } else { "False" });
+        let mut header = format!(
+            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+            if fortran { "True" } else { "False" }
+        );
         while (10 + header.len() + 1) % 64 != 0 {
             header.push(' ');
         }
@@ -172,7 +237,10 @@ mod tests {
     fn npy_f32_f64_c_and_fortran() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.npy");
-        let f64s: Vec<u8> = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let f64s: Vec<u8> = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         std::fs::write(&p, npy_bytes("<f8", false, "(2, 3)", &f64s)).unwrap();
         let t = read_npy(&p).unwrap();
         assert_eq!(col(&t, 0), vec![1.0, 4.0]);
@@ -184,7 +252,10 @@ mod tests {
         std::fs::write(&p, npy_bytes("<f4", false, "(2,)", &f32s)).unwrap();
         assert_eq!(col(&read_npy(&p).unwrap(), 0), vec![0.5, 1.5]);
         std::fs::write(&p, npy_bytes("<i8", false, "(1,)", &7i64.to_le_bytes())).unwrap();
-        assert!(read_npy(&p).unwrap_err().to_string().contains("float32 or float64"));
+        assert!(read_npy(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("float32 or float64"));
         std::fs::write(&p, b"not numpy").unwrap();
         assert!(read_npy(&p).is_err());
     }

@@ -60,7 +60,10 @@ impl FromStr for Scaling {
             "min-max" | "minmax" => Ok(Scaling::MinMax),
             "robust" => Ok(Scaling::Robust),
             "none" => Ok(Scaling::None),
-            _ => Err(IoError::Config(format!("unknown scaling {s:?}: use one of {}", Scaling::NAMES.join(", ")))),
+            _ => Err(IoError::Config(format!(
+                "unknown scaling {s:?}: use one of {}",
+                Scaling::NAMES.join(", ")
+            ))),
         }
     }
 }
@@ -205,13 +208,30 @@ impl Preprocess {
             Some(s) => Some(table.find(s)?),
             None => table.index_column,
         };
-        let label = spec.label_column.as_deref().map(|s| table.find(s)).transpose()?;
-        let dropped = spec.drop.iter().map(|s| table.find(s)).collect::<Result<Vec<_>>>()?;
-        let mut categorical = spec.categorical.iter().map(|s| table.find(s)).collect::<Result<Vec<_>>>()?;
+        let label = spec
+            .label_column
+            .as_deref()
+            .map(|s| table.find(s))
+            .transpose()?;
+        let dropped = spec
+            .drop
+            .iter()
+            .map(|s| table.find(s))
+            .collect::<Result<Vec<_>>>()?;
+        let mut categorical = spec
+            .categorical
+            .iter()
+            .map(|s| table.find(s))
+            .collect::<Result<Vec<_>>>()?;
         let mut features: Vec<usize> = if spec.columns.is_empty() {
-            (0..table.columns.len()).filter(|j| Some(*j) != id && Some(*j) != label && !dropped.contains(j)).collect()
+            (0..table.columns.len())
+                .filter(|j| Some(*j) != id && Some(*j) != label && !dropped.contains(j))
+                .collect()
         } else {
-            spec.columns.iter().map(|s| table.find(s)).collect::<Result<Vec<_>>>()?
+            spec.columns
+                .iter()
+                .map(|s| table.find(s))
+                .collect::<Result<Vec<_>>>()?
         };
         for &j in &categorical {
             if !features.contains(&j) && Some(j) != id && Some(j) != label {
@@ -219,12 +239,22 @@ impl Preprocess {
             }
         }
         if spec.categorical_auto {
-            categorical.extend(features.iter().copied().filter(|&j| matches!(table.columns[j].data, ColumnData::Text { .. })));
+            categorical.extend(
+                features
+                    .iter()
+                    .copied()
+                    .filter(|&j| matches!(table.columns[j].data, ColumnData::Text { .. })),
+            );
         }
         if features.is_empty() {
-            return Err(IoError::NoFeatures { path: table.path.clone() });
+            return Err(IoError::NoFeatures {
+                path: table.path.clone(),
+            });
         }
-        let cref = |j: usize| ColumnRef { name: table.columns[j].name.clone(), position: j };
+        let cref = |j: usize| ColumnRef {
+            name: table.columns[j].name.clone(),
+            position: j,
+        };
         for &j in features.iter().filter(|j| !categorical.contains(j)) {
             non_numeric_check(table, j)?;
         }
@@ -235,16 +265,32 @@ impl Preprocess {
                 let col = &table.columns[j];
                 if categorical.contains(&j) {
                     let (levels, fill) = levels_and_mode(col, &rows);
-                    InputColumn::Categorical { column: cref(j), levels, fill }
+                    InputColumn::Categorical {
+                        column: cref(j),
+                        levels,
+                        fill,
+                    }
                 } else {
-                    let ColumnData::Numeric(v) = &col.data else { unreachable!("checked numeric above") };
-                    let present: Vec<f64> = rows.iter().map(|&i| v[i]).filter(|x| !x.is_nan()).collect();
-                    let fill = if present.is_empty() { 0.0 } else { present.iter().sum::<f64>() / present.len() as f64 };
+                    let ColumnData::Numeric(v) = &col.data else {
+                        unreachable!("checked numeric above")
+                    };
+                    let present: Vec<f64> =
+                        rows.iter().map(|&i| v[i]).filter(|x| !x.is_nan()).collect();
+                    let fill = if present.is_empty() {
+                        0.0
+                    } else {
+                        present.iter().sum::<f64>() / present.len() as f64
+                    };
                     let n_missing = rows.len() - present.len();
                     let mut filled = present;
                     filled.extend(std::iter::repeat_n(fill, n_missing));
                     let (center, scale) = scaler(spec.scaling, &mut filled);
-                    InputColumn::Numeric { column: cref(j), center, scale, fill }
+                    InputColumn::Numeric {
+                        column: cref(j),
+                        center,
+                        scale,
+                        fill,
+                    }
                 }
             })
             .collect();
@@ -264,11 +310,15 @@ impl Preprocess {
     pub fn transform(&self, table: &Table) -> Result<Prepared> {
         let locate = |c: &ColumnRef| -> Result<usize> {
             if self.by_name {
-                table.columns.iter().position(|col| col.name == c.name).ok_or_else(|| IoError::UnknownColumn {
-                    path: table.path.clone(),
-                    name: c.name.clone(),
-                    available: crate::table::describe_names(&table.names()),
-                })
+                table
+                    .columns
+                    .iter()
+                    .position(|col| col.name == c.name)
+                    .ok_or_else(|| IoError::UnknownColumn {
+                        path: table.path.clone(),
+                        name: c.name.clone(),
+                        available: crate::table::describe_names(&table.names()),
+                    })
             } else if c.position < table.columns.len() {
                 Ok(c.position)
             } else {
@@ -279,7 +329,11 @@ impl Preprocess {
                 })
             }
         };
-        let cols: Vec<usize> = self.inputs.iter().map(|c| locate(c.column())).collect::<Result<_>>()?;
+        let cols: Vec<usize> = self
+            .inputs
+            .iter()
+            .map(|c| locate(c.column()))
+            .collect::<Result<_>>()?;
         // Id and label columns are optional at predict time.
         let id = self.id_column.as_ref().and_then(|c| locate(c).ok());
         let label = self.label_column.as_ref().and_then(|c| locate(c).ok());
@@ -303,8 +357,15 @@ impl Preprocess {
             let col = &table.columns[j];
             let mut n_missing = 0;
             match input {
-                InputColumn::Numeric { center, scale, fill, .. } => {
-                    let ColumnData::Numeric(v) = &col.data else { unreachable!("checked numeric above") };
+                InputColumn::Numeric {
+                    center,
+                    scale,
+                    fill,
+                    ..
+                } => {
+                    let ColumnData::Numeric(v) = &col.data else {
+                        unreachable!("checked numeric above")
+                    };
                     for (r, &i) in rows.iter().enumerate() {
                         let mut value = v[i];
                         if value.is_nan() {
@@ -315,7 +376,11 @@ impl Preprocess {
                     }
                 }
                 InputColumn::Categorical { levels, fill, .. } => {
-                    let index: HashMap<&str, usize> = levels.iter().enumerate().map(|(k, l)| (l.as_str(), k)).collect();
+                    let index: HashMap<&str, usize> = levels
+                        .iter()
+                        .enumerate()
+                        .map(|(k, l)| (l.as_str(), k))
+                        .collect();
                     for (r, &i) in rows.iter().enumerate() {
                         let text = if col.is_missing(i) {
                             n_missing += 1;
@@ -341,8 +406,18 @@ impl Preprocess {
             None => rows.iter().map(|i| i.to_string()).collect(),
         };
         let truth = label.map(|j| truth_of(&table.columns[j], &rows));
-        let features = Features { data: Matrix::Dense(x), row_ids, feature_names: self.feature_names(), weights: None };
-        Ok(Prepared { features, truth, rows, report })
+        let features = Features {
+            data: Matrix::Dense(x),
+            row_ids,
+            feature_names: self.feature_names(),
+            weights: None,
+        };
+        Ok(Prepared {
+            features,
+            truth,
+            rows,
+            report,
+        })
     }
 
     /// Names of the feature columns: numeric column names, `name=level` for one-hot.
@@ -408,12 +483,19 @@ fn non_numeric_check(table: &Table, j: usize) -> Result<()> {
 /// Rows to use under the missing-value policy.
 fn select_rows(table: &Table, cols: &[usize], policy: MissingPolicy) -> Result<Vec<usize>> {
     let n = table.n_rows();
-    let with_missing: Vec<&Column> = cols.iter().map(|&j| &table.columns[j]).filter(|c| c.n_missing > 0).collect();
+    let with_missing: Vec<&Column> = cols
+        .iter()
+        .map(|&j| &table.columns[j])
+        .filter(|c| c.n_missing > 0)
+        .collect();
     match policy {
         MissingPolicy::ImputeMean => Ok((0..n).collect()),
         MissingPolicy::Error => {
             // The first missing cell in file order.
-            let first = with_missing.iter().filter_map(|c| (0..n).find(|&i| c.is_missing(i)).map(|i| (i, *c))).min_by_key(|(i, _)| *i);
+            let first = with_missing
+                .iter()
+                .filter_map(|c| (0..n).find(|&i| c.is_missing(i)).map(|i| (i, *c)))
+                .min_by_key(|(i, _)| *i);
             match first {
                 Some((i, c)) => Err(IoError::Missing {
                     path: table.path.clone(),
@@ -424,9 +506,13 @@ fn select_rows(table: &Table, cols: &[usize], policy: MissingPolicy) -> Result<V
             }
         }
         MissingPolicy::Drop => {
-            let rows: Vec<usize> = (0..n).filter(|&i| with_missing.iter().all(|c| !c.is_missing(i))).collect();
+            let rows: Vec<usize> = (0..n)
+                .filter(|&i| with_missing.iter().all(|c| !c.is_missing(i)))
+                .collect();
             if rows.is_empty() {
-                return Err(IoError::AllRowsDropped { path: table.path.clone() });
+                return Err(IoError::AllRowsDropped {
+                    path: table.path.clone(),
+                });
             }
             Ok(rows)
         }
@@ -450,7 +536,10 @@ fn levels_and_mode(col: &Column, rows: &[usize]) -> (Vec<String>, Option<String>
         e.0 += 1;
     }
     // Ties go to the level seen first, so the choice does not depend on hashing.
-    let mode = counts.into_iter().max_by_key(|(_, (count, order))| (*count, std::cmp::Reverse(*order))).map(|(l, _)| l);
+    let mode = counts
+        .into_iter()
+        .max_by_key(|(_, (count, order))| (*count, std::cmp::Reverse(*order)))
+        .map(|(l, _)| l);
     (levels, mode)
 }
 
@@ -467,7 +556,11 @@ fn truth_of(col: &Column, rows: &[usize]) -> Truth {
             })
         })
         .collect();
-    Truth { column: col.name.clone(), classes, labels }
+    Truth {
+        column: col.name.clone(),
+        classes,
+        labels,
+    }
 }
 
 /// (center, scale) of a column under `scaling`; `values` is reordered.
@@ -524,20 +617,34 @@ mod tests {
         let t = table("x\n1\n2\n3\n4\n");
         let (_, p) = Preprocess::fit(&PreprocessSpec::default(), &t).unwrap();
         let s = 1.25f64.sqrt();
-        let expected: Vec<f32> = [1.0, 2.0, 3.0, 4.0].iter().map(|v| ((v - 2.5) / s) as f32).collect();
+        let expected: Vec<f32> = [1.0, 2.0, 3.0, 4.0]
+            .iter()
+            .map(|v| ((v - 2.5) / s) as f32)
+            .collect();
         assert_eq!(dense(&p).column(0).to_vec(), expected);
     }
 
     #[test]
     fn robust_and_min_max() {
         let t = table("x\n1\n2\n3\n4\n100\n");
-        let spec = PreprocessSpec { scaling: Scaling::Robust, ..Default::default() };
+        let spec = PreprocessSpec {
+            scaling: Scaling::Robust,
+            ..Default::default()
+        };
         let (pre, _) = Preprocess::fit(&spec, &t).unwrap();
         // numpy percentiles of [1,2,3,4,100]: q25 = 2, median 3, q75 = 4.
-        assert!(matches!(pre.inputs[0], InputColumn::Numeric { center, scale, .. } if center == 3.0 && scale == 2.0));
-        let spec = PreprocessSpec { scaling: Scaling::MinMax, ..Default::default() };
+        assert!(
+            matches!(pre.inputs[0], InputColumn::Numeric { center, scale, .. } if center == 3.0 && scale == 2.0)
+        );
+        let spec = PreprocessSpec {
+            scaling: Scaling::MinMax,
+            ..Default::default()
+        };
         let (_, p) = Preprocess::fit(&spec, &t).unwrap();
-        assert_eq!(dense(&p).column(0).to_vec(), vec![0.0, 1.0 / 99.0, 2.0 / 99.0, 3.0 / 99.0, 1.0]);
+        assert_eq!(
+            dense(&p).column(0).to_vec(),
+            vec![0.0, 1.0 / 99.0, 2.0 / 99.0, 3.0 / 99.0, 1.0]
+        );
     }
 
     #[test]
@@ -555,35 +662,62 @@ mod tests {
         assert_eq!(dense(&p).row(1).to_vec(), vec![0.0, 1.0, 2.0]);
         assert_eq!(p.features.row_ids, vec!["a", "b", "c"]);
         let truth = p.truth.unwrap();
-        assert_eq!((truth.classes, truth.labels), (vec!["p".to_string(), "q".to_string()], vec![0, 1, 0]));
+        assert_eq!(
+            (truth.classes, truth.labels),
+            (vec!["p".to_string(), "q".to_string()], vec![0, 1, 0])
+        );
     }
 
     #[test]
     fn text_column_used_as_numeric_names_line_and_fix() {
         let t = table("a,b\n1,2\n3,x\n");
-        let msg = Preprocess::fit(&PreprocessSpec::default(), &t).unwrap_err().to_string();
-        assert!(msg.contains("line 3") && msg.contains("\"b\"") && msg.contains("--categorical"), "{msg}");
+        let msg = Preprocess::fit(&PreprocessSpec::default(), &t)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("line 3") && msg.contains("\"b\"") && msg.contains("--categorical"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn missing_policies() {
         let t = table("a,b\n1,2\n,4\n5,NA\n7,8\n");
-        let msg = Preprocess::fit(&PreprocessSpec::default(), &t).unwrap_err().to_string();
+        let msg = Preprocess::fit(&PreprocessSpec::default(), &t)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("line 3") && msg.contains("\"a\""), "{msg}");
-        let drop = PreprocessSpec { missing: MissingPolicy::Drop, scaling: Scaling::None, ..Default::default() };
+        let drop = PreprocessSpec {
+            missing: MissingPolicy::Drop,
+            scaling: Scaling::None,
+            ..Default::default()
+        };
         let (_, p) = Preprocess::fit(&drop, &t).unwrap();
         assert_eq!((p.rows.clone(), p.report.rows_dropped), (vec![0, 3], 2));
-        let imp = PreprocessSpec { missing: MissingPolicy::ImputeMean, scaling: Scaling::None, ..Default::default() };
+        let imp = PreprocessSpec {
+            missing: MissingPolicy::ImputeMean,
+            scaling: Scaling::None,
+            ..Default::default()
+        };
         let (_, p) = Preprocess::fit(&imp, &t).unwrap();
-        assert_eq!(dense(&p).column(0).to_vec(), vec![1.0, 13.0 / 3.0, 5.0, 7.0]);
-        assert_eq!(dense(&p).column(1).to_vec(), vec![2.0, 4.0, 14.0 / 3.0, 8.0]);
+        assert_eq!(
+            dense(&p).column(0).to_vec(),
+            vec![1.0, 13.0 / 3.0, 5.0, 7.0]
+        );
+        assert_eq!(
+            dense(&p).column(1).to_vec(),
+            vec![2.0, 4.0, 14.0 / 3.0, 8.0]
+        );
         assert_eq!(p.report.cells_imputed, 2);
     }
 
     #[test]
     fn transform_repeats_fit_and_handles_unknown_levels() {
         let t = table("c,x\nu,1\nv,2\n");
-        let spec = PreprocessSpec { categorical_auto: true, ..Default::default() };
+        let spec = PreprocessSpec {
+            categorical_auto: true,
+            ..Default::default()
+        };
         let (pre, p) = Preprocess::fit(&spec, &t).unwrap();
         let json = serde_json::to_string(&pre).unwrap();
         let back: Preprocess = serde_json::from_str(&json).unwrap();
@@ -593,7 +727,10 @@ mod tests {
         assert_eq!(q.report.unknown_levels, 1);
         assert_eq!(dense(&q).row(1).to_vec(), dense(&p).row(0).to_vec());
         let missing = table("y\n1\n");
-        assert!(matches!(back.transform(&missing), Err(IoError::UnknownColumn { .. })));
+        assert!(matches!(
+            back.transform(&missing),
+            Err(IoError::UnknownColumn { .. })
+        ));
     }
 
     #[test]

@@ -64,19 +64,31 @@ pub struct LabelsFile {
 pub fn read_labels(path: &Path, column: &str) -> Result<LabelsFile> {
     let bytes = read_bytes(path)?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
     let csv_err = |e: csv::Error| IoError::Csv {
         path: path.to_path_buf(),
         line: e.position().map_or(0, |p| p.line()),
         message: e.to_string(),
     };
     let headers = rdr.headers().map_err(csv_err)?.clone();
-    let j = headers.iter().position(|h| h == column).ok_or_else(|| IoError::UnknownColumn {
-        path: path.to_path_buf(),
-        name: column.to_string(),
-        available: headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", "),
-    })?;
-    let mut out = LabelsFile { ids: Vec::new(), labels: Vec::new() };
+    let j = headers
+        .iter()
+        .position(|h| h == column)
+        .ok_or_else(|| IoError::UnknownColumn {
+            path: path.to_path_buf(),
+            name: column.to_string(),
+            available: headers
+                .iter()
+                .map(|h| format!("{h:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let mut out = LabelsFile {
+        ids: Vec::new(),
+        labels: Vec::new(),
+    };
     for rec in rdr.records() {
         let rec = rec.map_err(csv_err)?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -91,7 +103,9 @@ pub fn read_labels(path: &Path, column: &str) -> Result<LabelsFile> {
         out.labels.push(label);
     }
     if out.labels.is_empty() {
-        return Err(IoError::HeaderOnly { path: path.to_path_buf() });
+        return Err(IoError::HeaderOnly {
+            path: path.to_path_buf(),
+        });
     }
     Ok(out)
 }
@@ -117,7 +131,12 @@ pub struct ModelFile<P> {
 impl<P: Serialize + DeserializeOwned> ModelFile<P> {
     /// Bundles a model with its preprocessing.
     pub fn new(kind: &str, preprocess: P, model: Model) -> Self {
-        ModelFile { format_version: MODEL_FILE_VERSION, kind: kind.to_string(), preprocess, model }
+        ModelFile {
+            format_version: MODEL_FILE_VERSION,
+            kind: kind.to_string(),
+            preprocess,
+            model,
+        }
     }
 
     /// Pretty JSON.
@@ -133,8 +152,12 @@ impl<P: Serialize + DeserializeOwned> ModelFile<P> {
     /// Reads a model file written by an app of kind `kind`. The embedded model
     /// goes through `Model::from_json`, so the core's own checks apply.
     pub fn load(path: &Path, kind: &str) -> Result<Self> {
-        let bad = |message: String| IoError::Model { path: path.to_path_buf(), message };
-        let text = String::from_utf8(read_bytes(path)?).map_err(|_| bad("not UTF-8 text".into()))?;
+        let bad = |message: String| IoError::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text =
+            String::from_utf8(read_bytes(path)?).map_err(|_| bad("not UTF-8 text".into()))?;
         #[derive(Deserialize)]
         struct Envelope<P> {
             format_version: u32,
@@ -160,9 +183,15 @@ impl<P: Serialize + DeserializeOwned> ModelFile<P> {
                 head.kind.unwrap_or_default()
             )));
         }
-        let env: Envelope<P> = serde_json::from_str(&text).map_err(|e| bad(format!("malformed: {e}")))?;
+        let env: Envelope<P> =
+            serde_json::from_str(&text).map_err(|e| bad(format!("malformed: {e}")))?;
         let model = Model::from_json(&env.model.to_string()).map_err(|e| bad(e.to_string()))?;
-        Ok(ModelFile { format_version: env.format_version, kind: env.kind, preprocess: env.preprocess, model })
+        Ok(ModelFile {
+            format_version: env.format_version,
+            kind: env.kind,
+            preprocess: env.preprocess,
+            model,
+        })
     }
 }
 
@@ -177,12 +206,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("labels.csv");
         let ids = vec!["a".to_string(), "b,c".to_string()];
-        atomic::write(&p, &labels_csv(&ids, &[2, 0], &[("distance", &[0.5, 1.25])])).unwrap();
+        atomic::write(
+            &p,
+            &labels_csv(&ids, &[2, 0], &[("distance", &[0.5, 1.25])]),
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(text, "id,cluster,distance\na,2,0.5\n\"b,c\",0,1.25\n");
         let back = read_labels(&p, "cluster").unwrap();
         assert_eq!((back.ids, back.labels), (ids, vec![2, 0]));
-        assert!(matches!(read_labels(&p, "nope"), Err(IoError::UnknownColumn { .. })));
+        assert!(matches!(
+            read_labels(&p, "nope"),
+            Err(IoError::UnknownColumn { .. })
+        ));
     }
 
     #[test]
@@ -198,13 +234,20 @@ mod tests {
         let model = KMeans::params(2).seed(1).fit(&x).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("model.json");
-        ModelFile::new("table", vec!["state".to_string()], model.clone()).save(&p).unwrap();
+        ModelFile::new("table", vec!["state".to_string()], model.clone())
+            .save(&p)
+            .unwrap();
         let back: ModelFile<Vec<String>> = ModelFile::load(&p, "table").unwrap();
         assert_eq!(back.model.centroids, model.centroids);
         assert_eq!(back.preprocess, vec!["state".to_string()]);
-        let err = ModelFile::<Vec<String>>::load(&p, "text").unwrap_err().to_string();
+        let err = ModelFile::<Vec<String>>::load(&p, "text")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"table\""), "{err}");
         std::fs::write(&p, "{\"format_version\": 9}").unwrap();
-        assert!(ModelFile::<Vec<String>>::load(&p, "table").unwrap_err().to_string().contains("version"));
+        assert!(ModelFile::<Vec<String>>::load(&p, "table")
+            .unwrap_err()
+            .to_string()
+            .contains("version"));
     }
 }

@@ -76,7 +76,9 @@ impl Column {
     pub fn text(&self, row: usize) -> String {
         match &self.data {
             ColumnData::Numeric(v) => format_number(v[row]),
-            ColumnData::Text { codes, levels } => levels.get(codes[row] as usize).cloned().unwrap_or_default(),
+            ColumnData::Text { codes, levels } => {
+                levels.get(codes[row] as usize).cloned().unwrap_or_default()
+            }
         }
     }
 }
@@ -139,11 +141,19 @@ impl Table {
             .map(|j| Column {
                 name: format!("c{}", j + 1),
                 data: ColumnData::Numeric((0..n_rows).map(|i| values[i * n_cols + j]).collect()),
-                n_missing: (0..n_rows).filter(|&i| values[i * n_cols + j].is_nan()).count(),
+                n_missing: (0..n_rows)
+                    .filter(|&i| values[i * n_cols + j].is_nan())
+                    .count(),
                 first_text: None,
             })
             .collect();
-        Table { path: path.to_path_buf(), columns, lines: (1..=n_rows as u64).collect(), has_header: false, index_column: None }
+        Table {
+            path: path.to_path_buf(),
+            columns,
+            lines: (1..=n_rows as u64).collect(),
+            has_header: false,
+            index_column: None,
+        }
     }
 }
 
@@ -159,8 +169,10 @@ pub(crate) fn describe_names(names: &[&str]) -> String {
 }
 
 /// Cell texts read as missing (pandas' defaults plus UCI's `?`).
-const MISSING_MARKERS: &[&str] =
-    &["", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "<NA>", "#N/A", "?"];
+const MISSING_MARKERS: &[&str] = &[
+    "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "<NA>", "#N/A",
+    "?",
+];
 
 /// Whether a (trimmed) cell means "missing".
 pub fn is_missing_text(cell: &str) -> bool {
@@ -180,13 +192,24 @@ impl Table {
             .iter()
             .map(|c| {
                 let data = match &c.data {
-                    ColumnData::Numeric(v) => ColumnData::Numeric(rows.iter().map(|&i| v[i]).collect()),
-                    ColumnData::Text { codes, levels } => {
-                        ColumnData::Text { codes: rows.iter().map(|&i| codes[i]).collect(), levels: levels.clone() }
+                    ColumnData::Numeric(v) => {
+                        ColumnData::Numeric(rows.iter().map(|&i| v[i]).collect())
                     }
+                    ColumnData::Text { codes, levels } => ColumnData::Text {
+                        codes: rows.iter().map(|&i| codes[i]).collect(),
+                        levels: levels.clone(),
+                    },
                 };
-                let first_text = c.first_text.as_ref().and_then(|(r, t)| rows.iter().position(|i| i == r).map(|p| (p, t.clone())));
-                let mut col = Column { name: c.name.clone(), data, n_missing: 0, first_text };
+                let first_text = c
+                    .first_text
+                    .as_ref()
+                    .and_then(|(r, t)| rows.iter().position(|i| i == r).map(|p| (p, t.clone())));
+                let mut col = Column {
+                    name: c.name.clone(),
+                    data,
+                    n_missing: 0,
+                    first_text,
+                };
                 col.n_missing = (0..rows.len()).filter(|&i| col.is_missing(i)).count();
                 // A text column whose first non-number was not selected still has one: find it.
                 if col.first_text.is_none() {

@@ -49,7 +49,11 @@ impl Scatter {
     /// The rows of `data` on their first two principal components.
     pub fn pca(data: Data, labels: &[u32]) -> Result<Scatter> {
         if data.n_rows() != labels.len() {
-            return Err(ReportError::Mismatch(format!("{} rows but {} labels", data.n_rows(), labels.len())));
+            return Err(ReportError::Mismatch(format!(
+                "{} rows but {} labels",
+                data.n_rows(),
+                labels.len()
+            )));
         }
         let p = pca_2d(data)?;
         Ok(Scatter {
@@ -178,7 +182,10 @@ fn figure(svg: &str, caption: Option<&str>) -> String {
 impl Report {
     /// A report with a title.
     pub fn new(title: impl Into<String>) -> Self {
-        Report { title: title.into(), ..Report::default() }
+        Report {
+            title: title.into(),
+            ..Report::default()
+        }
     }
 
     /// The whole page: settings, sizes, metrics, plots, domain sections.
@@ -208,7 +215,11 @@ impl Report {
                     100.0 * n as f64 / total.max(1) as f64
                 );
                 if !self.cluster_names.is_empty() {
-                    let _ = write!(t, "<td>{}</td>", escape(self.cluster_names.get(c).map_or("", String::as_str)));
+                    let _ = write!(
+                        t,
+                        "<td>{}</td>",
+                        escape(self.cluster_names.get(c).map_or("", String::as_str))
+                    );
                 }
                 t.push_str("</tr>");
             }
@@ -217,11 +228,32 @@ impl Report {
             section(&mut body, "Cluster sizes", &t);
         }
         if let Some(kc) = &self.k_curve {
-            let svg = k_curve_svg("Elbow: inertia by k", "inertia", &kc.ks, &kc.inertia, kc.chosen)?;
-            section(&mut body, "Elbow", &figure(&svg, Some("Within-cluster sum of squares for each k; the circle marks the k used.")));
+            let svg = k_curve_svg(
+                "Elbow: inertia by k",
+                "inertia",
+                &kc.ks,
+                &kc.inertia,
+                kc.chosen,
+            )?;
+            section(
+                &mut body,
+                "Elbow",
+                &figure(
+                    &svg,
+                    Some("Within-cluster sum of squares for each k; the circle marks the k used."),
+                ),
+            );
             if let Some(sil) = &kc.silhouette {
-                let svg = k_curve_svg("Mean silhouette by k", "silhouette", &kc.ks, sil, kc.chosen)?;
-                section(&mut body, "Silhouette by k", &figure(&svg, Some("Higher is better: tighter, better separated clusters.")));
+                let svg =
+                    k_curve_svg("Mean silhouette by k", "silhouette", &kc.ks, sil, kc.chosen)?;
+                section(
+                    &mut body,
+                    "Silhouette by k",
+                    &figure(
+                        &svg,
+                        Some("Higher is better: tighter, better separated clusters."),
+                    ),
+                );
             }
         }
         if let Some(s) = &self.silhouette {
@@ -273,7 +305,9 @@ impl Report {
 
 /// Wraps a body in the page skeleton with the inline style sheet.
 fn page(title: &str, intro: Option<&str>, body: &str) -> String {
-    let intro = intro.map(|i| format!("<p>{}</p>", escape(i))).unwrap_or_default();
+    let intro = intro
+        .map(|i| format!("<p>{}</p>", escape(i)))
+        .unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>{t}</title><style>{STYLE}</style></head>\

@@ -39,9 +39,13 @@ mod pca;
 mod plots;
 
 pub use error::{ReportError, Result};
-pub use html::{escape, index_page, Body, IndexEntry, KCurve, Report, Scatter, Section, Silhouette};
+pub use html::{
+    escape, index_page, Body, IndexEntry, KCurve, Report, Scatter, Section, Silhouette,
+};
 pub use pca::{pca_2d, Projection};
-pub use plots::{cluster_color, k_curve_svg, scatter_svg, silhouette_svg, sizes_svg, MAX_SCATTER_POINTS};
+pub use plots::{
+    cluster_color, k_curve_svg, scatter_svg, silhouette_svg, sizes_svg, MAX_SCATTER_POINTS,
+};
 
 #[cfg(test)]
 mod tests {
@@ -49,7 +53,9 @@ mod tests {
     use ndarray::Array2;
 
     fn full_report() -> Report {
-        let x = Array2::from_shape_fn((60, 3), |(i, j)| ((i % 3) * 10) as f32 + ((i * 7 + j * 3) % 5) as f32 * 0.3);
+        let x = Array2::from_shape_fn((60, 3), |(i, j)| {
+            ((i % 3) * 10) as f32 + ((i * 7 + j * 3) % 5) as f32 * 0.3
+        });
         let labels: Vec<u32> = (0..60).map(|i| (i % 3) as u32).collect();
         let mut r = Report::new("fit <iris> & \"friends\"");
         r.intro = Some("k-means on a small table".into());
@@ -63,7 +69,10 @@ mod tests {
             silhouette: Some(vec![0.6, 0.9, 0.5, 0.4]),
             chosen: Some(3),
         });
-        r.silhouette = Some(Silhouette { values: (0..60).map(|i| 0.5 + (i % 7) as f64 * 0.05 - 0.2).collect(), labels: labels.clone() });
+        r.silhouette = Some(Silhouette {
+            values: (0..60).map(|i| 0.5 + (i % 7) as f64 * 0.05 - 0.2).collect(),
+            labels: labels.clone(),
+        });
         r.scatter = Some(Scatter::pca(kmkit_core::Data::Dense(x.view()), &labels).unwrap());
         r.sections = vec![
             Section { title: "palette".into(), body: Body::Svg("<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\" fill=\"red\"/></svg>".into()), caption: Some("a swatch".into()) },
@@ -76,36 +85,78 @@ mod tests {
     #[test]
     fn report_is_well_formed_and_self_contained() {
         let html = full_report().render().unwrap();
-        let doc = roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() })
-            .unwrap_or_else(|e| panic!("not well-formed: {e}"));
-        let svgs = doc.descendants().filter(|n| n.tag_name().name() == "svg").count();
+        let doc = roxmltree::Document::parse_with_options(
+            &html,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("not well-formed: {e}"));
+        let svgs = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "svg")
+            .count();
         // sizes, elbow, silhouette-by-k, silhouette, scatter, palette.
         assert_eq!(svgs, 6);
         assert!(doc.descendants().any(|n| n.tag_name().name() == "img"
-            && n.attribute("src").is_some_and(|s| s.starts_with("data:image/png;base64,iVBORw"))));
+            && n.attribute("src")
+                .is_some_and(|s| s.starts_with("data:image/png;base64,iVBORw"))));
         for bad in ["<script", "http://", "https://", "@import", "url("] {
             let outside_ns = html.replace("http://www.w3.org/", "");
             assert!(!outside_ns.contains(bad), "found {bad}");
         }
-        let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap().text().unwrap();
+        let title = doc
+            .descendants()
+            .find(|n| n.has_tag_name("title"))
+            .unwrap()
+            .text()
+            .unwrap();
         assert_eq!(title, "fit <iris> & \"friends\"");
         // Every scatter point is drawn, in three colours.
-        let circles = doc.descendants().filter(|n| n.has_tag_name("circle")).count();
+        let circles = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("circle"))
+            .count();
         assert!(circles >= 60, "{circles}");
     }
 
     #[test]
     fn mismatched_inputs_are_errors() {
         let mut r = full_report();
-        r.silhouette = Some(Silhouette { values: vec![0.1], labels: vec![0, 1] });
+        r.silhouette = Some(Silhouette {
+            values: vec![0.1],
+            labels: vec![0, 1],
+        });
         assert!(matches!(r.render(), Err(ReportError::Mismatch(_))));
-        assert!(Scatter::pca(kmkit_core::Data::Dense(Array2::<f32>::zeros((3, 2)).view()), &[0]).is_err());
+        assert!(Scatter::pca(
+            kmkit_core::Data::Dense(Array2::<f32>::zeros((3, 2)).view()),
+            &[0]
+        )
+        .is_err());
     }
 
     #[test]
     fn index_page_links_reports() {
-        let html = index_page("tour", None, &[IndexEntry { name: "iris".into(), href: "iris/report.html".into(), description: "tables".into() }]);
-        let doc = roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() }).unwrap();
-        assert!(doc.descendants().any(|n| n.attribute("href") == Some("iris/report.html")));
+        let html = index_page(
+            "tour",
+            None,
+            &[IndexEntry {
+                name: "iris".into(),
+                href: "iris/report.html".into(),
+                description: "tables".into(),
+            }],
+        );
+        let doc = roxmltree::Document::parse_with_options(
+            &html,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(doc
+            .descendants()
+            .any(|n| n.attribute("href") == Some("iris/report.html")));
     }
 }

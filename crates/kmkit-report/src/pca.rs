@@ -31,19 +31,36 @@ const TOL: f64 = 1e-10;
 pub fn pca_2d(data: Data) -> Result<Projection> {
     let (n, d) = (data.n_rows(), data.n_cols());
     if n == 0 || d == 0 {
-        return Err(ReportError::Empty("PCA needs at least one row and one column".into()));
+        return Err(ReportError::Empty(
+            "PCA needs at least one row and one column".into(),
+        ));
     }
     let mean = column_means(&data);
     let total_var: f64 = column_variances(&data, &mean).iter().sum();
     let op = Centered { data, mean: &mean };
     let v1 = power(&op, None);
-    let v2 = if d > 1 { power(&op, Some(&v1)) } else { vec![0.0; d] };
+    let v2 = if d > 1 {
+        power(&op, Some(&v1))
+    } else {
+        vec![0.0; d]
+    };
     let s1 = op.mul(&v1);
     let s2 = op.mul(&v2);
     let var = |s: &[f64]| s.iter().map(|x| x * x).sum::<f64>() / n as f64;
-    let explained = if total_var > 0.0 { [var(&s1) / total_var, var(&s2) / total_var] } else { [0.0, 0.0] };
-    let points = Array2::from_shape_fn((n, 2), |(i, c)| if c == 0 { s1[i] as f32 } else { s2[i] as f32 });
-    Ok(Projection { points, explained, components: [v1, v2] })
+    let explained = if total_var > 0.0 {
+        [var(&s1) / total_var, var(&s2) / total_var]
+    } else {
+        [0.0, 0.0]
+    };
+    let points = Array2::from_shape_fn(
+        (n, 2),
+        |(i, c)| if c == 0 { s1[i] as f32 } else { s2[i] as f32 },
+    );
+    Ok(Projection {
+        points,
+        explained,
+        components: [v1, v2],
+    })
 }
 
 /// `Xc = X − 1μᵀ`, applied without materialising it.
@@ -57,11 +74,19 @@ impl Centered<'_, '_> {
     fn mul(&self, v: &[f64]) -> Vec<f64> {
         let shift: f64 = self.mean.iter().zip(v).map(|(m, x)| m * x).sum();
         match self.data {
-            Data::Dense(x) => x.rows().into_iter().map(|r| r.iter().zip(v).map(|(&a, b)| a as f64 * b).sum::<f64>() - shift).collect(),
+            Data::Dense(x) => x
+                .rows()
+                .into_iter()
+                .map(|r| r.iter().zip(v).map(|(&a, b)| a as f64 * b).sum::<f64>() - shift)
+                .collect(),
             Data::Sparse(x) => (0..x.n_rows())
                 .map(|i| {
                     let (idx, val) = x.row(i);
-                    idx.iter().zip(val).map(|(&j, &a)| a as f64 * v[j as usize]).sum::<f64>() - shift
+                    idx.iter()
+                        .zip(val)
+                        .map(|(&j, &a)| a as f64 * v[j as usize])
+                        .sum::<f64>()
+                        - shift
                 })
                 .collect(),
         }
@@ -73,18 +98,24 @@ impl Centered<'_, '_> {
         match self.data {
             Data::Dense(x) => {
                 for (r, &ui) in x.rows().into_iter().zip(u) {
-                    r.iter().zip(out.iter_mut()).for_each(|(&a, o)| *o += a as f64 * ui);
+                    r.iter()
+                        .zip(out.iter_mut())
+                        .for_each(|(&a, o)| *o += a as f64 * ui);
                 }
             }
             Data::Sparse(x) => {
                 for (i, &ui) in u.iter().enumerate() {
                     let (idx, val) = x.row(i);
-                    idx.iter().zip(val).for_each(|(&j, &a)| out[j as usize] += a as f64 * ui);
+                    idx.iter()
+                        .zip(val)
+                        .for_each(|(&j, &a)| out[j as usize] += a as f64 * ui);
                 }
             }
         }
         let total: f64 = u.iter().sum();
-        out.iter_mut().zip(self.mean).for_each(|(o, m)| *o -= m * total);
+        out.iter_mut()
+            .zip(self.mean)
+            .for_each(|(o, m)| *o -= m * total);
         out
     }
 }
@@ -109,7 +140,9 @@ fn orthogonalize(v: &mut [f64], against: Option<&[f64]>) {
 fn power(op: &Centered, against: Option<&[f64]>) -> Vec<f64> {
     let d = op.mean.len();
     // A fixed, irregular start so it is unlikely to be orthogonal to the answer.
-    let mut v: Vec<f64> = (0..d).map(|j| 1.0 + ((j * 7919) % 101) as f64 / 101.0).collect();
+    let mut v: Vec<f64> = (0..d)
+        .map(|j| 1.0 + ((j * 7919) % 101) as f64 / 101.0)
+        .collect();
     orthogonalize(&mut v, against);
     if normalize(&mut v) == 0.0 {
         return vec![0.0; d];
@@ -121,13 +154,20 @@ fn power(op: &Centered, against: Option<&[f64]>) -> Vec<f64> {
             // No variance left in this direction: any orthogonal unit vector will do.
             break;
         }
-        let change: f64 = w.iter().zip(&v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let change: f64 = w
+            .iter()
+            .zip(&v)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
         v = w;
         if change < TOL {
             break;
         }
     }
-    let big = v.iter().copied().fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+    let big = v
+        .iter()
+        .copied()
+        .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
     if big < 0.0 {
         v.iter_mut().for_each(|x| *x = -*x);
     }
@@ -138,10 +178,16 @@ fn column_means(data: &Data) -> Vec<f64> {
     let (n, d) = (data.n_rows(), data.n_cols());
     let mut m = vec![0.0; d];
     match data {
-        Data::Dense(x) => x.rows().into_iter().for_each(|r| r.iter().zip(m.iter_mut()).for_each(|(&a, o)| *o += a as f64)),
+        Data::Dense(x) => x.rows().into_iter().for_each(|r| {
+            r.iter()
+                .zip(m.iter_mut())
+                .for_each(|(&a, o)| *o += a as f64)
+        }),
         Data::Sparse(x) => (0..n).for_each(|i| {
             let (idx, val) = x.row(i);
-            idx.iter().zip(val).for_each(|(&j, &a)| m[j as usize] += a as f64);
+            idx.iter()
+                .zip(val)
+                .for_each(|(&j, &a)| m[j as usize] += a as f64);
         }),
     }
     m.iter_mut().for_each(|v| *v /= n as f64);
@@ -153,15 +199,22 @@ fn column_variances(data: &Data, mean: &[f64]) -> Vec<f64> {
     let mut sq = vec![0.0; d];
     match data {
         Data::Dense(x) => x.rows().into_iter().for_each(|r| {
-            r.iter().zip(sq.iter_mut()).zip(mean).for_each(|((&a, o), m)| *o += (a as f64 - m).powi(2))
+            r.iter()
+                .zip(sq.iter_mut())
+                .zip(mean)
+                .for_each(|((&a, o), m)| *o += (a as f64 - m).powi(2))
         }),
         Data::Sparse(x) => {
             // Σ(x−m)² = Σx² − n·m² over all n rows (zeros included).
             (0..n).for_each(|i| {
                 let (idx, val) = x.row(i);
-                idx.iter().zip(val).for_each(|(&j, &a)| sq[j as usize] += (a as f64).powi(2));
+                idx.iter()
+                    .zip(val)
+                    .for_each(|(&j, &a)| sq[j as usize] += (a as f64).powi(2));
             });
-            sq.iter_mut().zip(mean).for_each(|(s, m)| *s -= n as f64 * m * m);
+            sq.iter_mut()
+                .zip(mean)
+                .for_each(|(s, m)| *s -= n as f64 * m * m);
         }
     }
     sq.iter().map(|s| s.max(0.0) / n as f64).collect()
@@ -190,11 +243,27 @@ mod tests {
     fn recovers_known_axes() {
         let x = cloud();
         let p = pca_2d(Data::Dense(x.view())).unwrap();
-        assert!((p.components[0][0] - 0.6).abs() < 1e-6 && (p.components[0][1] - 0.8).abs() < 1e-6, "{:?}", p.components);
-        assert!((p.components[1][0].abs() - 0.8).abs() < 1e-6, "{:?}", p.components);
+        assert!(
+            (p.components[0][0] - 0.6).abs() < 1e-6 && (p.components[0][1] - 0.8).abs() < 1e-6,
+            "{:?}",
+            p.components
+        );
+        assert!(
+            (p.components[1][0].abs() - 0.8).abs() < 1e-6,
+            "{:?}",
+            p.components
+        );
         // Var along the axes: mean(a²) = 100·2.5 = 250, mean(b²) = 5 → ratios 250/255, 5/255.
-        assert!((p.explained[0] - 250.0 / 255.0).abs() < 1e-6, "{:?}", p.explained);
-        assert!((p.explained[1] - 5.0 / 255.0).abs() < 1e-6, "{:?}", p.explained);
+        assert!(
+            (p.explained[0] - 250.0 / 255.0).abs() < 1e-6,
+            "{:?}",
+            p.explained
+        );
+        assert!(
+            (p.explained[1] - 5.0 / 255.0).abs() < 1e-6,
+            "{:?}",
+            p.explained
+        );
         // Scores are centred.
         assert!(p.points.column(0).sum().abs() < 1e-3);
     }
@@ -216,7 +285,10 @@ mod tests {
         let p = pca_2d(Data::Dense(one_col.view())).unwrap();
         assert!((p.explained[0] - 1.0).abs() < 1e-9);
         let constant = Array2::from_elem((3, 2), 1.0f32);
-        assert_eq!(pca_2d(Data::Dense(constant.view())).unwrap().explained, [0.0, 0.0]);
+        assert_eq!(
+            pca_2d(Data::Dense(constant.view())).unwrap().explained,
+            [0.0, 0.0]
+        );
         let empty = Array2::<f32>::zeros((0, 2));
         assert!(pca_2d(Data::Dense(empty.view())).is_err());
     }

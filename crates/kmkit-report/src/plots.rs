@@ -36,7 +36,10 @@ pub fn cluster_color(c: usize) -> RGBColor {
 }
 
 /// Runs `draw` on a fresh SVG canvas and returns the SVG text.
-fn svg(plot: &'static str, draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>) -> Result<String> {
+fn svg(
+    plot: &'static str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+) -> Result<String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (W, H)).into_drawing_area();
@@ -78,7 +81,10 @@ pub fn sizes_svg(sizes: &[usize]) -> Result<String> {
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(sizes.iter().enumerate().map(|(c, &s)| {
-                Rectangle::new([(c as f64 - 0.4, 0.0), (c as f64 + 0.4, s as f64)], cluster_color(c).filled())
+                Rectangle::new(
+                    [(c as f64 - 0.4, 0.0), (c as f64 + 0.4, s as f64)],
+                    cluster_color(c).filled(),
+                )
             }))
             .map_err(|e| e.to_string())?;
         Ok(())
@@ -87,13 +93,34 @@ pub fn sizes_svg(sizes: &[usize]) -> Result<String> {
 
 /// A score per k (inertia for the elbow, or the mean silhouette), with the
 /// chosen k marked.
-pub fn k_curve_svg(title: &str, y_desc: &str, ks: &[usize], values: &[f64], chosen: Option<usize>) -> Result<String> {
+pub fn k_curve_svg(
+    title: &str,
+    y_desc: &str,
+    ks: &[usize],
+    values: &[f64],
+    chosen: Option<usize>,
+) -> Result<String> {
     if ks.is_empty() || ks.len() != values.len() {
-        return Err(ReportError::Mismatch(format!("{} values of k but {} scores", ks.len(), values.len())));
+        return Err(ReportError::Mismatch(format!(
+            "{} values of k but {} scores",
+            ks.len(),
+            values.len()
+        )));
     }
-    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let (k0, k1) = (*ks.first().expect("non-empty") as f64, *ks.last().expect("non-empty") as f64);
-    let pts: Vec<(f64, f64)> = ks.iter().zip(values).map(|(&k, &v)| (k as f64, v)).collect();
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let (k0, k1) = (
+        *ks.first().expect("non-empty") as f64,
+        *ks.last().expect("non-empty") as f64,
+    );
+    let pts: Vec<(f64, f64)> = ks
+        .iter()
+        .zip(values)
+        .map(|(&k, &v)| (k as f64, v))
+        .collect();
     let title = title.to_string();
     let y_desc = y_desc.to_string();
     svg("k curve", |root| {
@@ -114,15 +141,26 @@ pub fn k_curve_svg(title: &str, y_desc: &str, ks: &[usize], values: &[f64], chos
             .draw()
             .map_err(|e| e.to_string())?;
         let blue = cluster_color(0);
-        chart.draw_series(LineSeries::new(pts.iter().copied(), blue.stroke_width(2))).map_err(|e| e.to_string())?;
-        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, blue.filled()))).map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), blue.stroke_width(2)))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 4, blue.filled())))
+            .map_err(|e| e.to_string())?;
         if let Some(p) = chosen.and_then(|k| pts.iter().find(|p| p.0 == k as f64)) {
             let red = cluster_color(3);
-            chart.draw_series(std::iter::once(Circle::new(*p, 8, red.stroke_width(2)))).map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(Circle::new(*p, 8, red.stroke_width(2))))
+                .map_err(|e| e.to_string())?;
             chart
                 .draw_series(std::iter::once(
                     // Offset in pixels so the label does not cover the marker.
-                    EmptyElement::at(*p) + Text::new(format!("k = {}", p.0), (10, -20), ("sans-serif", 14).into_font().color(&red)),
+                    EmptyElement::at(*p)
+                        + Text::new(
+                            format!("k = {}", p.0),
+                            (10, -20),
+                            ("sans-serif", 14).into_font().color(&red),
+                        ),
                 ))
                 .map_err(|e| e.to_string())?;
         }
@@ -135,12 +173,21 @@ pub fn k_curve_svg(title: &str, y_desc: &str, ks: &[usize], values: &[f64], chos
 /// mean as a dashed line.
 pub fn silhouette_svg(values: &[f64], labels: &[u32]) -> Result<String> {
     if values.is_empty() || values.len() != labels.len() {
-        return Err(ReportError::Mismatch(format!("{} silhouette values for {} labels", values.len(), labels.len())));
+        return Err(ReportError::Mismatch(format!(
+            "{} silhouette values for {} labels",
+            values.len(),
+            labels.len()
+        )));
     }
     let k = labels.iter().copied().max().expect("non-empty") as usize + 1;
     let mut groups: Vec<Vec<f64>> = vec![Vec::new(); k];
-    values.iter().zip(labels).for_each(|(&v, &l)| groups[l as usize].push(v));
-    groups.iter_mut().for_each(|g| g.sort_by(|a, b| b.total_cmp(a)));
+    values
+        .iter()
+        .zip(labels)
+        .for_each(|(&v, &l)| groups[l as usize].push(v));
+    groups
+        .iter_mut()
+        .for_each(|g| g.sort_by(|a, b| b.total_cmp(a)));
     let gap = (values.len() as f64 / 40.0).max(2.0);
     let height = values.len() as f64 + gap * (k as f64 + 1.0);
     let mean = values.iter().sum::<f64>() / values.len() as f64;
@@ -148,7 +195,10 @@ pub fn silhouette_svg(values: &[f64], labels: &[u32]) -> Result<String> {
     svg("silhouette", |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
-            .caption(format!("Silhouette per sample (mean {mean:.3})"), ("sans-serif", 18))
+            .caption(
+                format!("Silhouette per sample (mean {mean:.3})"),
+                ("sans-serif", 18),
+            )
             .x_label_area_size(36)
             .y_label_area_size(40)
             .build_cartesian_2d((lo - 0.05)..1.0f64, 0f64..height)
@@ -174,7 +224,12 @@ pub fn silhouette_svg(values: &[f64], labels: &[u32]) -> Result<String> {
             }
             poly.push((0.0, y0 + g.len() as f64));
             let color = cluster_color(c);
-            chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.85).filled()))).map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    poly,
+                    color.mix(0.85).filled(),
+                )))
+                .map_err(|e| e.to_string())?;
             chart
                 .draw_series(std::iter::once(Text::new(
                     c.to_string(),
@@ -186,7 +241,12 @@ pub fn silhouette_svg(values: &[f64], labels: &[u32]) -> Result<String> {
         }
         let red = cluster_color(3);
         chart
-            .draw_series(DashedLineSeries::new(vec![(mean, 0.0), (mean, height)], 6, 4, red.stroke_width(2)))
+            .draw_series(DashedLineSeries::new(
+                vec![(mean, 0.0), (mean, height)],
+                6,
+                4,
+                red.stroke_width(2),
+            ))
             .map_err(|e| e.to_string())?;
         Ok(())
     })
@@ -196,7 +256,12 @@ pub fn silhouette_svg(values: &[f64], labels: &[u32]) -> Result<String> {
 pub const MAX_SCATTER_POINTS: usize = 4000;
 
 /// 2-D scatter coloured by cluster (e.g. a PCA projection).
-pub fn scatter_svg(points: ArrayView2<f32>, labels: &[u32], x_desc: &str, y_desc: &str) -> Result<String> {
+pub fn scatter_svg(
+    points: ArrayView2<f32>,
+    labels: &[u32],
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<String> {
     if points.nrows() == 0 || points.ncols() != 2 || points.nrows() != labels.len() {
         return Err(ReportError::Mismatch(format!(
             "scatter needs n × 2 points and n labels, got {:?} and {}",
@@ -207,7 +272,11 @@ pub fn scatter_svg(points: ArrayView2<f32>, labels: &[u32], x_desc: &str, y_desc
     let step = points.nrows().div_ceil(MAX_SCATTER_POINTS);
     let range = |c: usize| {
         let col = points.column(c);
-        let (lo, hi) = col.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v as f64), b.max(v as f64)));
+        let (lo, hi) = col
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v as f64), b.max(v as f64))
+            });
         padded(lo, hi)
     };
     let k = labels.iter().copied().max().expect("non-empty") as usize + 1;
@@ -215,7 +284,10 @@ pub fn scatter_svg(points: ArrayView2<f32>, labels: &[u32], x_desc: &str, y_desc
     svg("scatter", |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
-            .caption("Rows projected on two principal components", ("sans-serif", 18))
+            .caption(
+                "Rows projected on two principal components",
+                ("sans-serif", 18),
+            )
             .x_label_area_size(36)
             .y_label_area_size(56)
             .build_cartesian_2d(range(0), range(1))
@@ -233,10 +305,18 @@ pub fn scatter_svg(points: ArrayView2<f32>, labels: &[u32], x_desc: &str, y_desc
             let pts = (0..points.nrows())
                 .step_by(step)
                 .filter(|&i| labels[i] as usize == c)
-                .map(|i| Circle::new((points[[i, 0]] as f64, points[[i, 1]] as f64), 3, color.mix(0.75).filled()));
+                .map(|i| {
+                    Circle::new(
+                        (points[[i, 0]] as f64, points[[i, 1]] as f64),
+                        3,
+                        color.mix(0.75).filled(),
+                    )
+                });
             let series = chart.draw_series(pts).map_err(|e| e.to_string())?;
             if k <= 12 {
-                series.label(format!("cluster {c}")).legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+                series
+                    .label(format!("cluster {c}"))
+                    .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
             }
         }
         if k <= 12 {

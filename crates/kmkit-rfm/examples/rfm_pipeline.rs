@@ -15,7 +15,10 @@ use kmkit_rfm::{read_transactions, rfm_table, score, segments, RfmModel, Transac
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let path = PathBuf::from(args.next().unwrap_or_else(|| "datasets/customers/CDNOW_master.txt.gz".into()));
+    let path = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| "datasets/customers/CDNOW_master.txt.gz".into()),
+    );
     let runs: usize = args.next().map_or(Ok(7), |s| s.parse())?;
     let format = TransactionFormat::cdnow_master();
     let mut times = Vec::new();
@@ -26,7 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let table = rfm_table(&tx, None)?;
         let scores = score(&table)?;
         let segs = segments(&scores);
-        let (model, labels) = RfmModel::fit(&table, &scores, &KMeans::params(4).n_init(10).seed(0))?;
+        let (model, labels) =
+            RfmModel::fit(&table, &scores, &KMeans::params(4).n_init(10).seed(0))?;
         times.push(t0.elapsed().as_secs_f64());
         if std::env::var_os("RFM_STEPS").is_some() {
             let t = Instant::now();
@@ -40,7 +44,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let d = t.elapsed();
             KMeans::params(4).n_init(10).seed(0).fit(&f)?;
             let e = t.elapsed();
-            eprintln!("read {a:?} rfm {:?} score {:?} transform {:?} kmeans {:?}", b - a, c - b, d - c, e - d);
+            eprintln!(
+                "read {a:?} rfm {:?} score {:?} transform {:?} kmeans {:?}",
+                b - a,
+                c - b,
+                d - c,
+                e - d
+            );
         }
         summary = format!(
             "\"customers\": {}, \"segments\": {}, \"inertia\": {:.6}, \"labels\": {}",

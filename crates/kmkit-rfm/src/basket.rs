@@ -45,7 +45,11 @@ pub struct BasketConfig {
 
 impl Default for BasketConfig {
     fn default() -> Self {
-        BasketConfig { rows: BasketRows::Customer, weight: BasketWeight::Binary, min_rows_per_product: 2 }
+        BasketConfig {
+            rows: BasketRows::Customer,
+            weight: BasketWeight::Binary,
+            min_rows_per_product: 2,
+        }
     }
 }
 
@@ -72,7 +76,10 @@ pub struct BasketFeatures {
 impl BasketVocabulary {
     /// Builds the vocabulary (products meeting `min_rows_per_product`, in
     /// order of first appearance) and the matrix of `tx`.
-    pub fn fit(tx: &Transactions, config: &BasketConfig) -> Result<(BasketVocabulary, BasketFeatures)> {
+    pub fn fit(
+        tx: &Transactions,
+        config: &BasketConfig,
+    ) -> Result<(BasketVocabulary, BasketFeatures)> {
         if tx.products.is_empty() {
             return Err(RfmError::NoProducts);
         }
@@ -105,7 +112,10 @@ impl BasketVocabulary {
                 expected: "a value low enough to keep at least one product",
             });
         }
-        let vocab = BasketVocabulary { config: config.clone(), products };
+        let vocab = BasketVocabulary {
+            config: config.clone(),
+            products,
+        };
         let features = vocab.transform(tx)?;
         Ok((vocab, features))
     }
@@ -115,9 +125,18 @@ impl BasketVocabulary {
         if tx.products.is_empty() {
             return Err(RfmError::NoProducts);
         }
-        let column: HashMap<&str, u32> = self.products.iter().enumerate().map(|(j, p)| (p.id.as_str(), j as u32)).collect();
+        let column: HashMap<&str, u32> = self
+            .products
+            .iter()
+            .enumerate()
+            .map(|(j, p)| (p.id.as_str(), j as u32))
+            .collect();
         // Product index in `tx` → column here.
-        let map: Vec<Option<u32>> = tx.products.iter().map(|p| column.get(p.id.as_str()).copied()).collect();
+        let map: Vec<Option<u32>> = tx
+            .products
+            .iter()
+            .map(|p| column.get(p.id.as_str()).copied())
+            .collect();
         let (ids, n_rows) = match self.config.rows {
             BasketRows::Customer => (&tx.customer_ids, tx.customer_ids.len()),
             BasketRows::Invoice => (&tx.invoice_ids, tx.invoice_ids.len()),
@@ -133,7 +152,8 @@ impl BasketVocabulary {
             }
         }
         let mut indptr = vec![0usize];
-        let (mut indices, mut values, mut row_ids, mut empty_rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut indices, mut values, mut row_ids, mut empty_rows) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (r, mut cells) in per_row.into_iter().enumerate() {
             if cells.is_empty() {
                 empty_rows.push(ids[r].clone());
@@ -146,7 +166,9 @@ impl BasketVocabulary {
             row_ids.push(ids[r].clone());
         }
         if row_ids.is_empty() {
-            return Err(RfmError::NoTransactions("no basket has a product of the vocabulary".into()));
+            return Err(RfmError::NoTransactions(
+                "no basket has a product of the vocabulary".into(),
+            ));
         }
         let csr = Csr::new(row_ids.len(), self.products.len(), indptr, indices, values)?;
         let features = Features {
@@ -155,11 +177,18 @@ impl BasketVocabulary {
             feature_names: self.products.iter().map(|p| p.id.clone()).collect(),
             weights: None,
         };
-        Ok(BasketFeatures { features, empty_rows })
+        Ok(BasketFeatures {
+            features,
+            empty_rows,
+        })
     }
 
     /// The `n` products with the largest weight in each centroid, largest first.
-    pub fn top_products(&self, centroids: ArrayView2<f32>, n: usize) -> Result<Vec<Vec<(Product, f32)>>> {
+    pub fn top_products(
+        &self,
+        centroids: ArrayView2<f32>,
+        n: usize,
+    ) -> Result<Vec<Vec<(Product, f32)>>> {
         if centroids.ncols() != self.products.len() {
             return Err(RfmError::ShapeMismatch(format!(
                 "centroids have {} columns, the vocabulary {} products",
@@ -174,7 +203,11 @@ impl BasketVocabulary {
                 let mut order: Vec<usize> = (0..row.len()).filter(|&j| row[j] > 0.0).collect();
                 // Ties broken by column, so the list is deterministic.
                 order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-                order.into_iter().take(n).map(|j| (self.products[j].clone(), row[j])).collect()
+                order
+                    .into_iter()
+                    .take(n)
+                    .map(|j| (self.products[j].clone(), row[j]))
+                    .collect()
             })
             .collect())
     }
@@ -204,7 +237,8 @@ mod tests {
     use crate::format::TransactionFormat;
     use crate::read::parse_transactions;
 
-    const LINES: &str = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+    const LINES: &str =
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
 1,A,apple,2,2011-01-01 10:00,1.0,10,UK
 1,B,bread,1,2011-01-01 10:00,2.0,10,UK
 2,A,apple,3,2011-01-02 10:00,1.0,10,UK
@@ -215,30 +249,60 @@ mod tests {
 
     #[test]
     fn customer_and_invoice_rows() {
-        let tx = parse_transactions(LINES.as_bytes(), &TransactionFormat::online_retail_lines()).unwrap();
-        let config = BasketConfig { min_rows_per_product: 1, weight: BasketWeight::Quantity, ..BasketConfig::default() };
+        let tx = parse_transactions(LINES.as_bytes(), &TransactionFormat::online_retail_lines())
+            .unwrap();
+        let config = BasketConfig {
+            min_rows_per_product: 1,
+            weight: BasketWeight::Quantity,
+            ..BasketConfig::default()
+        };
         let (vocab, b) = BasketVocabulary::fit(&tx, &config).unwrap();
-        let Matrix::Sparse(m) = &b.features.data else { panic!("sparse") };
+        let Matrix::Sparse(m) = &b.features.data else {
+            panic!("sparse")
+        };
         assert_eq!(b.features.row_ids, vec!["10", "11", "12"]);
         assert_eq!(m.to_dense().row(0).to_vec(), vec![5.0, 1.0, 0.0]);
-        let inv = BasketConfig { rows: BasketRows::Invoice, weight: BasketWeight::Binary, min_rows_per_product: 2 };
+        let inv = BasketConfig {
+            rows: BasketRows::Invoice,
+            weight: BasketWeight::Binary,
+            min_rows_per_product: 2,
+        };
         let (v2, b2) = BasketVocabulary::fit(&tx, &inv).unwrap();
         assert_eq!(v2.products.len(), 3);
         assert_eq!(b2.features.n_rows(), 4);
-        let top = vocab.top_products(ndarray::array![[0.1f32, 0.9, 0.0]].view(), 5).unwrap();
+        let top = vocab
+            .top_products(ndarray::array![[0.1f32, 0.9, 0.0]].view(), 5)
+            .unwrap();
         assert_eq!(top[0][0].0.description, "bread");
         assert_eq!(top[0].len(), 2);
     }
 
     #[test]
     fn min_support_filters_products_and_reports_empty_rows() {
-        let tx = parse_transactions(LINES.as_bytes(), &TransactionFormat::online_retail_lines()).unwrap();
-        let config = BasketConfig { min_rows_per_product: 2, ..BasketConfig::default() };
+        let tx = parse_transactions(LINES.as_bytes(), &TransactionFormat::online_retail_lines())
+            .unwrap();
+        let config = BasketConfig {
+            min_rows_per_product: 2,
+            ..BasketConfig::default()
+        };
         let (vocab, b) = BasketVocabulary::fit(&tx, &config).unwrap();
         // A: customer 10 only; B: 10, 11; C: 11, 12.
-        assert_eq!(vocab.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec!["B", "C"]);
+        assert_eq!(
+            vocab
+                .products
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["B", "C"]
+        );
         assert!(b.empty_rows.is_empty());
-        let config = BasketConfig { min_rows_per_product: 99, ..BasketConfig::default() };
-        assert!(matches!(BasketVocabulary::fit(&tx, &config), Err(RfmError::InvalidParam { .. })));
+        let config = BasketConfig {
+            min_rows_per_product: 99,
+            ..BasketConfig::default()
+        };
+        assert!(matches!(
+            BasketVocabulary::fit(&tx, &config),
+            Err(RfmError::InvalidParam { .. })
+        ));
     }
 }

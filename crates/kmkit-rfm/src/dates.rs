@@ -18,18 +18,26 @@ impl DateParser {
     pub(crate) fn new(format: &DateFormat) -> Result<Self> {
         if let DateFormat::Explicit(f) = format {
             let items: Vec<_> = chrono::format::StrftimeItems::new(f).collect();
-            if f.trim().is_empty() || items.iter().any(|i| matches!(i, chrono::format::Item::Error)) {
+            if f.trim().is_empty()
+                || items
+                    .iter()
+                    .any(|i| matches!(i, chrono::format::Item::Error))
+            {
                 return Err(RfmError::BadDateFormat(f.clone()));
             }
         }
-        Ok(DateParser { format: format.clone() })
+        Ok(DateParser {
+            format: format.clone(),
+        })
     }
 
     /// The value as a date-time (midnight when it has no time), or `None`.
     pub(crate) fn parse(&self, s: &str) -> Option<NaiveDateTime> {
         let s = s.trim();
         match &self.format {
-            DateFormat::Auto => parse_ymd8(s).or_else(|| parse_iso(s)).or_else(|| parse_mdy(s)),
+            DateFormat::Auto => parse_ymd8(s)
+                .or_else(|| parse_iso(s))
+                .or_else(|| parse_mdy(s)),
             DateFormat::Iso => parse_iso(s),
             DateFormat::Ymd => parse_ymd8(s),
             DateFormat::Mdy => parse_mdy(s),
@@ -93,7 +101,9 @@ fn parse_mdy(s: &str) -> Option<NaiveDateTime> {
 
 /// `H:MM[:SS[.fraction]]`; `None` input means midnight.
 fn parse_time(t: Option<&str>) -> Option<NaiveTime> {
-    let Some(t) = t else { return Some(NaiveTime::MIN) };
+    let Some(t) = t else {
+        return Some(NaiveTime::MIN);
+    };
     let t = t.strip_suffix('Z').unwrap_or(t);
     let mut parts = t.split(':');
     let h = digits(parts.next()?)?;
@@ -122,7 +132,10 @@ mod tests {
     use super::*;
 
     fn dt(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_opt(h, mi, 0)
+            .unwrap()
     }
 
     #[test]
@@ -139,7 +152,15 @@ mod tests {
     #[test]
     fn rejects_impossible_dates_and_garbage() {
         let p = DateParser::new(&DateFormat::Auto).unwrap();
-        for bad in ["", "19971301", "2010-02-30", "13/1/2010", "yesterday", "2010-12-01 25:00", "-1"] {
+        for bad in [
+            "",
+            "19971301",
+            "2010-02-30",
+            "13/1/2010",
+            "yesterday",
+            "2010-12-01 25:00",
+            "-1",
+        ] {
             assert_eq!(p.parse(bad), None, "{bad}");
         }
     }
@@ -159,6 +180,9 @@ mod tests {
         assert_eq!(p.parse("01/12/2010 08:26"), Some(dt(2010, 12, 1, 8, 26)));
         let d = DateParser::new(&DateFormat::Explicit("%d.%m.%Y".into())).unwrap();
         assert_eq!(d.parse("13.01.2011"), Some(dt(2011, 1, 13, 0, 0)));
-        assert!(matches!(DateParser::new(&DateFormat::Explicit("%Q".into())), Err(RfmError::BadDateFormat(_))));
+        assert!(matches!(
+            DateParser::new(&DateFormat::Explicit("%Q".into())),
+            Err(RfmError::BadDateFormat(_))
+        ));
     }
 }

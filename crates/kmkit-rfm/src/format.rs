@@ -178,7 +178,10 @@ impl TransactionFormat {
             ..TransactionFormat::new(
                 "CustomerID",
                 "InvoiceDate",
-                AmountSpec::QuantityTimesPrice { quantity: "Quantity".into(), price: "UnitPrice".into() },
+                AmountSpec::QuantityTimesPrice {
+                    quantity: "Quantity".into(),
+                    price: "UnitPrice".into(),
+                },
             )
         }
     }
@@ -190,7 +193,11 @@ impl TransactionFormat {
             delimiter: Delimiter::Comma,
             header: Header::Yes,
             invoice: Some("InvoiceNo".into()),
-            ..TransactionFormat::new("CustomerID", "InvoiceDate", AmountSpec::Amount("Amount".into()))
+            ..TransactionFormat::new(
+                "CustomerID",
+                "InvoiceDate",
+                AmountSpec::Amount("Amount".into()),
+            )
         }
     }
 
@@ -202,22 +209,35 @@ impl TransactionFormat {
             delimiter: Delimiter::Whitespace,
             header: Header::Yes,
             date_format: DateFormat::Ymd,
-            cleaning: CleaningRules { amount: AmountRule::DropNegative, ..CleaningRules::default() },
-            ..TransactionFormat::new("customer_id", "date", AmountSpec::Amount("dollar_value".into()))
+            cleaning: CleaningRules {
+                amount: AmountRule::DropNegative,
+                ..CleaningRules::default()
+            },
+            ..TransactionFormat::new(
+                "customer_id",
+                "date",
+                AmountSpec::Amount("dollar_value".into()),
+            )
         }
     }
 
     /// CDNOW 1/10 sample: no header; `customer_id sample_index date
     /// number_of_cds dollar_value`.
     pub fn cdnow_sample() -> Self {
-        TransactionFormat { header: Header::No, ..TransactionFormat::cdnow_by_index() }
+        TransactionFormat {
+            header: Header::No,
+            ..TransactionFormat::cdnow_by_index()
+        }
     }
 
     fn cdnow_by_index() -> Self {
         TransactionFormat {
             delimiter: Delimiter::Whitespace,
             date_format: DateFormat::Ymd,
-            cleaning: CleaningRules { amount: AmountRule::DropNegative, ..CleaningRules::default() },
+            cleaning: CleaningRules {
+                amount: AmountRule::DropNegative,
+                ..CleaningRules::default()
+            },
             ..TransactionFormat::new(0, 2, AmountSpec::Amount(4.into()))
         }
     }

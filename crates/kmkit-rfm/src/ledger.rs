@@ -116,13 +116,27 @@ impl Ledger {
     }
     /// One line: "N rows read, K kept, D dropped (…)".
     pub fn summary(&self) -> String {
-        let reasons: Vec<String> = self.dropped.iter().map(|(r, n)| format!("{n} {}", r.describe())).collect();
-        let mut s = format!("{} rows read, {} kept, {} dropped", self.rows_read, self.kept, self.dropped_total());
+        let reasons: Vec<String> = self
+            .dropped
+            .iter()
+            .map(|(r, n)| format!("{n} {}", r.describe()))
+            .collect();
+        let mut s = format!(
+            "{} rows read, {} kept, {} dropped",
+            self.rows_read,
+            self.kept,
+            self.dropped_total()
+        );
         if !reasons.is_empty() {
             s.push_str(&format!(": {}", reasons.join(", ")));
         }
         if let Some(e) = self.examples.first() {
-            s.push_str(&format!("; e.g. line {}: {} {:?}", e.line, e.reason.describe(), e.value));
+            s.push_str(&format!(
+                "; e.g. line {}: {} {:?}",
+                e.line,
+                e.reason.describe(),
+                e.value
+            ));
         }
         s
     }
@@ -131,7 +145,11 @@ impl Ledger {
         *self.dropped.entry(reason).or_insert(0) += 1;
         if self.examples.iter().filter(|e| e.reason == reason).count() < EXAMPLES_PER_REASON {
             let value: String = value.chars().take(80).collect();
-            self.examples.push(LedgerExample { line, reason, value });
+            self.examples.push(LedgerExample {
+                line,
+                reason,
+                value,
+            });
         }
     }
 
@@ -152,10 +170,20 @@ impl fmt::Display for Ledger {
             writeln!(f, "  of which {:<35} {:>9}", r.describe(), n)?;
         }
         if self.empty_lines > 0 {
-            writeln!(f, "  {:<44} {:>9}", "empty lines skipped (not rows)", self.empty_lines)?;
+            writeln!(
+                f,
+                "  {:<44} {:>9}",
+                "empty lines skipped (not rows)", self.empty_lines
+            )?;
         }
         for e in &self.examples {
-            writeln!(f, "  e.g. line {}: {}: {:?}", e.line, e.reason.describe(), e.value)?;
+            writeln!(
+                f,
+                "  e.g. line {}: {}: {:?}",
+                e.line,
+                e.reason.describe(),
+                e.value
+            )?;
         }
         Ok(())
     }

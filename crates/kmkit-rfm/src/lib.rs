@@ -55,7 +55,9 @@ mod transform;
 
 pub use basket::{BasketConfig, BasketFeatures, BasketRows, BasketVocabulary, BasketWeight};
 pub use error::{Result, RfmError};
-pub use format::{AmountRule, AmountSpec, CleaningRules, Column, DateFormat, Delimiter, Header, TransactionFormat};
+pub use format::{
+    AmountRule, AmountSpec, CleaningRules, Column, DateFormat, Delimiter, Header, TransactionFormat,
+};
 pub use ledger::{ChangeReason, DropReason, Ledger, LedgerExample};
 pub use model::{profiles, ClusterProfile, Prediction, RfmModel, RFM_MODEL_VERSION};
 pub use read::{parse_transactions, read_transactions, Product, Transaction, Transactions};

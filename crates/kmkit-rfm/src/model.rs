@@ -65,7 +65,11 @@ pub struct Prediction {
 impl RfmModel {
     /// Fits log1p + scaling and k-means (`params`) on `table`, and names the
     /// clusters. Returns the model and the cluster of every customer.
-    pub fn fit(table: &RfmTable, scores: &Scores, params: &KMeansParams) -> Result<(RfmModel, Vec<u32>)> {
+    pub fn fit(
+        table: &RfmTable,
+        scores: &Scores,
+        params: &KMeansParams,
+    ) -> Result<(RfmModel, Vec<u32>)> {
         let (transform, features) = RfmTransform::fit_transform(table, true)?;
         let kmeans = params.fit(&features)?;
         let labels = kmeans.labels().to_vec();
@@ -90,8 +94,15 @@ impl RfmModel {
             .iter()
             .map(|c| self.scorer.score(c.recency_days, c.frequency, c.monetary))
             .collect();
-        let segments = scores.iter().map(|&(r, f, _)| Segment::from_rf(r, f)).collect();
-        Ok(Prediction { scores, segments, clusters })
+        let segments = scores
+            .iter()
+            .map(|&(r, f, _)| Segment::from_rf(r, f))
+            .collect();
+        Ok(Prediction {
+            scores,
+            segments,
+            clusters,
+        })
     }
 
     /// The model as JSON.
@@ -101,7 +112,8 @@ impl RfmModel {
 
     /// A model from [`RfmModel::to_json`] output.
     pub fn from_json(text: &str) -> Result<RfmModel> {
-        let m: RfmModel = serde_json::from_str(text).map_err(|e| RfmError::Model(format!("not a kmkit RFM model: {e}")))?;
+        let m: RfmModel = serde_json::from_str(text)
+            .map_err(|e| RfmError::Model(format!("not a kmkit RFM model: {e}")))?;
         if m.format_version != RFM_MODEL_VERSION {
             return Err(RfmError::Model(format!(
                 "format version {} is not supported (this build reads {RFM_MODEL_VERSION})",
@@ -111,7 +123,10 @@ impl RfmModel {
         // Re-validate the embedded k-means model the way the core does.
         let kmeans = Model::from_json(&m.kmeans.to_json())?;
         if kmeans.centroids.ncols() != 3 {
-            return Err(RfmError::Model(format!("expected 3 features, the model has {}", kmeans.centroids.ncols())));
+            return Err(RfmError::Model(format!(
+                "expected 3 features, the model has {}",
+                kmeans.centroids.ncols()
+            )));
         }
         Ok(m)
     }
@@ -131,15 +146,19 @@ pub fn profiles(
         let [r, f, m] = transform.inverse([row[0], row[1], row[2]]);
         let (rs, fs, ms) = scorer.score(r, f, m);
         let segment = Segment::from_rf(rs, fs);
-        let summary = summaries.iter().find(|s| s.name == c.to_string()).cloned().unwrap_or(GroupSummary {
-            name: c.to_string(),
-            customers: 0,
-            share: 0.0,
-            mean_recency: f64::NAN,
-            mean_frequency: f64::NAN,
-            mean_monetary: f64::NAN,
-            revenue_share: 0.0,
-        });
+        let summary = summaries
+            .iter()
+            .find(|s| s.name == c.to_string())
+            .cloned()
+            .unwrap_or(GroupSummary {
+                name: c.to_string(),
+                customers: 0,
+                share: 0.0,
+                mean_recency: f64::NAN,
+                mean_frequency: f64::NAN,
+                mean_monetary: f64::NAN,
+                revenue_share: 0.0,
+            });
         let tier = match ms {
             4..=5 => "high value",
             3 => "mid value",

@@ -58,7 +58,10 @@ pub struct Transactions {
 
 /// Reads a transaction file (plain or gzip-compressed, detected by content).
 pub fn read_transactions(path: &Path, format: &TransactionFormat) -> Result<Transactions> {
-    let bytes = std::fs::read(path).map_err(|source| RfmError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| RfmError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     parse_transactions(&bytes, format).map_err(|e| match e {
         RfmError::Encoding(m) => RfmError::Encoding(format!("{}: {m}", path.display())),
         other => other,
@@ -77,10 +80,13 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<String> {
         let mut s = String::new();
         flate2::read::MultiGzDecoder::new(bytes)
             .read_to_string(&mut s)
-            .map_err(|e| RfmError::Encoding(format!("not valid gzip-compressed UTF-8 text ({e})")))?;
+            .map_err(|e| {
+                RfmError::Encoding(format!("not valid gzip-compressed UTF-8 text ({e})"))
+            })?;
         s
     } else {
-        String::from_utf8(bytes.to_vec()).map_err(|e| RfmError::Encoding(format!("not UTF-8 text ({e})")))?
+        String::from_utf8(bytes.to_vec())
+            .map_err(|e| RfmError::Encoding(format!("not UTF-8 text ({e})")))?
     };
     if text.starts_with('\u{feff}') {
         text.drain(..3);
@@ -105,7 +111,10 @@ struct Positions {
 
 fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
     let parser = DateParser::new(&format.date_format)?;
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(RfmError::Empty)?;
+    let first_line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .ok_or(RfmError::Empty)?;
     let delimiter = match format.delimiter {
         Delimiter::Auto if first_line.contains('\t') => Delimiter::Tab,
         Delimiter::Auto if first_line.contains(',') => Delimiter::Comma,
@@ -122,9 +131,12 @@ fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
         let is_header = match format.header {
             Header::Yes => true,
             Header::No => false,
-            Header::Auto => has_named_column(format) || date_field_is_not_a_date(format, fields, &parser),
+            Header::Auto => {
+                has_named_column(format) || date_field_is_not_a_date(format, fields, &parser)
+            }
         };
-        let names: Option<Vec<String>> = is_header.then(|| fields.iter().map(|f| f.trim().to_string()).collect());
+        let names: Option<Vec<String>> =
+            is_header.then(|| fields.iter().map(|f| f.trim().to_string()).collect());
         let positions = resolve(format, names.as_deref(), fields.len())?;
         let mut b = Builder::new(format, positions, parser.clone());
         if !is_header {
@@ -148,7 +160,11 @@ fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
             }
         }
         Delimiter::Comma | Delimiter::Tab | Delimiter::Auto => {
-            let sep = if delimiter == Delimiter::Tab { b'\t' } else { b',' };
+            let sep = if delimiter == Delimiter::Tab {
+                b'\t'
+            } else {
+                b','
+            };
             let mut rdr = csv::ReaderBuilder::new()
                 .delimiter(sep)
                 .has_headers(false)
@@ -167,7 +183,10 @@ fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
                 }
             }
             // The csv reader skips empty lines; count them so none vanish unseen.
-            empty_lines = text.split('\n').filter(|l| l.trim_end_matches('\r').is_empty()).count();
+            empty_lines = text
+                .split('\n')
+                .filter(|l| l.trim_end_matches('\r').is_empty())
+                .count();
             if text.ends_with('\n') {
                 empty_lines -= 1;
             }
@@ -191,18 +210,32 @@ fn has_named_column(format: &TransactionFormat) -> bool {
         AmountSpec::Amount(c) => cols.push(c),
         AmountSpec::QuantityTimesPrice { quantity, price } => cols.extend([quantity, price]),
     }
-    cols.extend(format.invoice.iter().chain(&format.product).chain(&format.description));
+    cols.extend(
+        format
+            .invoice
+            .iter()
+            .chain(&format.product)
+            .chain(&format.description),
+    );
     cols.iter().any(|c| matches!(c, Column::Name(_)))
 }
 
-fn date_field_is_not_a_date(format: &TransactionFormat, fields: &[&str], parser: &DateParser) -> bool {
+fn date_field_is_not_a_date(
+    format: &TransactionFormat,
+    fields: &[&str],
+    parser: &DateParser,
+) -> bool {
     match &format.date {
         Column::Index(i) => fields.get(*i).is_none_or(|f| parser.parse(f).is_none()),
         Column::Name(_) => true,
     }
 }
 
-fn resolve(format: &TransactionFormat, names: Option<&[String]>, width: usize) -> Result<Positions> {
+fn resolve(
+    format: &TransactionFormat,
+    names: Option<&[String]>,
+    width: usize,
+) -> Result<Positions> {
     let find = |c: &Column| -> Result<usize> {
         match (c, names) {
             (Column::Index(i), _) => {
@@ -212,17 +245,24 @@ fn resolve(format: &TransactionFormat, names: Option<&[String]>, width: usize) -
                     Ok(*i)
                 }
             }
-            (Column::Name(n), Some(names)) => names.iter().position(|h| h == n).ok_or_else(|| RfmError::MissingColumn {
-                name: n.clone(),
-                available: names.join(", "),
-            }),
+            (Column::Name(n), Some(names)) => {
+                names
+                    .iter()
+                    .position(|h| h == n)
+                    .ok_or_else(|| RfmError::MissingColumn {
+                        name: n.clone(),
+                        available: names.join(", "),
+                    })
+            }
             (Column::Name(n), None) => Err(RfmError::NoHeader(n.clone())),
         }
     };
     let opt = |c: &Option<Column>| c.as_ref().map(find).transpose();
     let (amount, quantity, price) = match &format.amount {
         AmountSpec::Amount(c) => (Some(find(c)?), None, None),
-        AmountSpec::QuantityTimesPrice { quantity, price } => (None, Some(find(quantity)?), Some(find(price)?)),
+        AmountSpec::QuantityTimesPrice { quantity, price } => {
+            (None, Some(find(quantity)?), Some(find(price)?))
+        }
     };
     let mut p = Positions {
         customer: find(&format.customer)?,
@@ -236,11 +276,19 @@ fn resolve(format: &TransactionFormat, names: Option<&[String]>, width: usize) -
         description: opt(&format.description).ok().flatten(),
         width: 0,
     };
-    p.width = [Some(p.customer), Some(p.date), p.amount, p.quantity, p.price, p.invoice, p.product]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0)
+    p.width = [
+        Some(p.customer),
+        Some(p.date),
+        p.amount,
+        p.quantity,
+        p.price,
+        p.invoice,
+        p.product,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(0)
         + 1;
     Ok(p)
 }
@@ -300,10 +348,16 @@ impl<'f> Builder<'f> {
                 return Err((DropReason::CancelledInvoice, inv.to_string()));
             }
         }
-        let time = self.parser.parse(f[p.date]).ok_or_else(|| (DropReason::BadDate, f[p.date].to_string()))?;
+        let time = self
+            .parser
+            .parse(f[p.date])
+            .ok_or_else(|| (DropReason::BadDate, f[p.date].to_string()))?;
         let number = |i: usize| -> std::result::Result<f64, (DropReason, String)> {
             let s = f[i].trim();
-            s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| (DropReason::BadAmount, s.to_string()))
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| (DropReason::BadAmount, s.to_string()))
         };
         let (amount, quantity) = match (p.amount, p.quantity, p.price) {
             (Some(a), _, _) => (number(a)?, 1.0),
@@ -342,7 +396,10 @@ impl<'f> Builder<'f> {
             let n = self.products.len() as u32;
             let idx = *self.products.entry(id.to_string()).or_insert(n);
             if idx == n {
-                self.out.products.push(Product { id: id.to_string(), description: String::new() });
+                self.out.products.push(Product {
+                    id: id.to_string(),
+                    description: String::new(),
+                });
             }
             if let Some(d) = p.description {
                 let prod = &mut self.out.products[idx as usize];
@@ -352,7 +409,14 @@ impl<'f> Builder<'f> {
             }
             idx
         });
-        self.out.rows.push(Transaction { customer, time, amount, quantity, invoice, product });
+        self.out.rows.push(Transaction {
+            customer,
+            time,
+            amount,
+            quantity,
+            invoice,
+            product,
+        });
         Ok(())
     }
 
@@ -362,7 +426,10 @@ impl<'f> Builder<'f> {
 }
 
 fn is_missing(s: &str) -> bool {
-    s.is_empty() || ["nan", "na", "null", "none"].iter().any(|m| s.eq_ignore_ascii_case(m))
+    s.is_empty()
+        || ["nan", "na", "null", "none"]
+            .iter()
+            .any(|m| s.eq_ignore_ascii_case(m))
 }
 
 /// `17850.0` → `17850` (ids exported through a float column); others as is.
@@ -392,7 +459,8 @@ mod tests {
         TransactionFormat::online_retail_lines()
     }
 
-    const HEADER: &str = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+    const HEADER: &str =
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
 
     #[test]
     fn every_reason_is_counted_once() {
@@ -427,7 +495,14 @@ C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
         assert_eq!(t.customer_ids, vec!["17850", "14527"]);
         assert!((t.rows[0].amount - 6.0 * 2.55).abs() < 1e-12);
         assert_eq!(t.products[0].description, "HEART, WHITE");
-        assert_eq!(l.examples.iter().find(|e| e.reason == DropReason::BadDate).unwrap().line, 5);
+        assert_eq!(
+            l.examples
+                .iter()
+                .find(|e| e.reason == DropReason::BadDate)
+                .unwrap()
+                .line,
+            5
+        );
     }
 
     #[test]
@@ -460,10 +535,19 @@ C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse_transactions(b"\n\n", &f), Err(RfmError::Empty)));
-        assert!(matches!(parse_transactions(&[0xff, 0xfe, 0x00], &f), Err(RfmError::Encoding(_))));
+        assert!(matches!(
+            parse_transactions(b"\n\n", &f),
+            Err(RfmError::Empty)
+        ));
+        assert!(matches!(
+            parse_transactions(&[0xff, 0xfe, 0x00], &f),
+            Err(RfmError::Encoding(_))
+        ));
         let g = TransactionFormat::new(0, 7, AmountSpec::Amount(2.into()));
-        assert!(matches!(parse_transactions(b"a,20110101,3\n", &g), Err(RfmError::ColumnOutOfRange { index: 7, width: 3 })));
+        assert!(matches!(
+            parse_transactions(b"a,20110101,3\n", &g),
+            Err(RfmError::ColumnOutOfRange { index: 7, width: 3 })
+        ));
     }
 
     #[test]

@@ -58,19 +58,29 @@ impl RfmTable {
     }
     /// The customer with this id.
     pub fn get(&self, customer: &str) -> Option<&CustomerRfm> {
-        let i = self.customers.binary_search_by(|c| c.customer.as_str().cmp(customer)).ok()?;
+        let i = self
+            .customers
+            .binary_search_by(|c| c.customer.as_str().cmp(customer))
+            .ok()?;
         Some(&self.customers[i])
     }
 }
 
 /// The default snapshot: the day after the last transaction.
 pub fn default_snapshot(tx: &Transactions) -> Result<NaiveDate> {
-    let last = tx.rows.iter().map(|t| t.time).max().ok_or_else(|| RfmError::NoTransactions(tx.ledger.summary()))?;
-    last.date().succ_opt().ok_or_else(|| RfmError::InvalidParam {
-        name: "snapshot",
-        value: last.to_string(),
-        expected: "a last transaction before the end of chrono's calendar",
-    })
+    let last = tx
+        .rows
+        .iter()
+        .map(|t| t.time)
+        .max()
+        .ok_or_else(|| RfmError::NoTransactions(tx.ledger.summary()))?;
+    last.date()
+        .succ_opt()
+        .ok_or_else(|| RfmError::InvalidParam {
+            name: "snapshot",
+            value: last.to_string(),
+            expected: "a last transaction before the end of chrono's calendar",
+        })
 }
 
 /// Computes RFM per customer at `snapshot` (default: the day after the last
@@ -120,7 +130,11 @@ pub fn rfm_table(tx: &Transactions, snapshot: Option<NaiveDate>) -> Result<RfmTa
     let mut customers: Vec<CustomerRfm> = (0..n)
         .filter(|&c| rows[c] > 0)
         .map(|c| {
-            let frequency = if tx.has_invoices { invoices[c] as f64 } else { rows[c] as f64 };
+            let frequency = if tx.has_invoices {
+                invoices[c] as f64
+            } else {
+                rows[c] as f64
+            };
             CustomerRfm {
                 customer: tx.customer_ids[c].clone(),
                 recency_days: (cut_s - last[c]).div_euclid(DAY) as f64,
@@ -139,7 +153,11 @@ pub fn rfm_table(tx: &Transactions, snapshot: Option<NaiveDate>) -> Result<RfmTa
             "all {excluded} transactions are on or after the snapshot {snapshot}; choose a later snapshot"
         )));
     }
-    Ok(RfmTable { snapshot, customers, excluded_after_snapshot: excluded })
+    Ok(RfmTable {
+        snapshot,
+        customers,
+        excluded_after_snapshot: excluded,
+    })
 }
 
 #[cfg(test)]
@@ -162,7 +180,10 @@ mod tests {
         let r = rfm_table(&t, None).unwrap();
         assert_eq!(r.snapshot, NaiveDate::from_ymd_opt(2011, 1, 6).unwrap());
         let x = r.get("x").unwrap();
-        assert_eq!((x.recency_days, x.frequency, x.monetary, x.tenure_days), (3.0, 2.0, 16.0, 4.0));
+        assert_eq!(
+            (x.recency_days, x.frequency, x.monetary, x.tenure_days),
+            (3.0, 2.0, 16.0, 4.0)
+        );
         assert_eq!(x.avg_order_value, 8.0);
         let y = r.get("y").unwrap();
         assert_eq!((y.recency_days, y.frequency), (1.0, 1.0));
@@ -176,12 +197,18 @@ mod tests {
         let t = tx("c,d,a\nx,2011-01-01,1\ny,2011-02-01,2\n", false);
         let r = rfm_table(&t, NaiveDate::from_ymd_opt(2011, 1, 10)).unwrap();
         assert_eq!((r.len(), r.excluded_after_snapshot), (1, 1));
-        assert!(matches!(rfm_table(&t, NaiveDate::from_ymd_opt(2010, 1, 1)), Err(RfmError::NoTransactions(_))));
+        assert!(matches!(
+            rfm_table(&t, NaiveDate::from_ymd_opt(2010, 1, 1)),
+            Err(RfmError::NoTransactions(_))
+        ));
     }
 
     #[test]
     fn shared_invoice_counts_once_per_customer() {
-        let t = tx("c,d,a,i\nx,2011-01-01,1,9\ny,2011-01-01,1,9\ny,2011-01-01,1,9\n", true);
+        let t = tx(
+            "c,d,a,i\nx,2011-01-01,1,9\ny,2011-01-01,1,9\ny,2011-01-01,1,9\n",
+            true,
+        );
         let r = rfm_table(&t, None).unwrap();
         assert_eq!(r.get("x").unwrap().frequency, 1.0);
         assert_eq!(r.get("y").unwrap().frequency, 1.0);

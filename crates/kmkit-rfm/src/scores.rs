@@ -57,7 +57,11 @@ pub struct QuintileScorer {
 impl QuintileScorer {
     /// Scores one customer's R, F, M.
     pub fn score(&self, recency: f64, frequency: f64, monetary: f64) -> (u8, u8, u8) {
-        (6 - bin(&self.recency, recency), bin(&self.frequency, frequency), bin(&self.monetary, monetary))
+        (
+            6 - bin(&self.recency, recency),
+            bin(&self.frequency, frequency),
+            bin(&self.monetary, monetary),
+        )
     }
 }
 
@@ -68,7 +72,9 @@ fn bin(upper: &[f64; 4], v: f64) -> u8 {
 /// Scores the customers of `table`.
 pub fn score(table: &RfmTable) -> Result<Scores> {
     if table.is_empty() {
-        return Err(RfmError::NoTransactions("the RFM table has no customers".into()));
+        return Err(RfmError::NoTransactions(
+            "the RFM table has no customers".into(),
+        ));
     }
     let mut ranked_first = Vec::new();
     let mut column = |name: &str, values: Vec<f64>, force_rank: bool| -> (Vec<u8>, [f64; 4]) {
@@ -91,7 +97,11 @@ pub fn score(table: &RfmTable) -> Result<Scores> {
         f,
         m,
         ranked_first,
-        scorer: QuintileScorer { recency: r_t, frequency: f_t, monetary: m_t },
+        scorer: QuintileScorer {
+            recency: r_t,
+            frequency: f_t,
+            monetary: m_t,
+        },
     })
 }
 
@@ -109,7 +119,11 @@ fn qcut5(x: &[f64]) -> Option<Vec<u8>> {
         return None;
     }
     // pd.cut(right=True, include_lowest=True): bin = #edges < v, at least 1.
-    Some(x.iter().map(|&v| edges.partition_point(|&e| e < v).max(1) as u8).collect())
+    Some(
+        x.iter()
+            .map(|&v| edges.partition_point(|&e| e < v).max(1) as u8)
+            .collect(),
+    )
 }
 
 /// numpy's default ("linear") quantile of sorted data, with its lerp.
@@ -166,7 +180,10 @@ mod tests {
         let x: Vec<f64> = (1..=10).map(f64::from).collect();
         assert_eq!(qcut5(&x).unwrap(), vec![1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
         // pd.qcut(pd.Series([1., 2, 3, 4, 5, 6]), 5, labels=False) + 1 → [1,1,2,3,4,5]
-        assert_eq!(qcut5(&[1., 2., 3., 4., 5., 6.]).unwrap(), vec![1, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            qcut5(&[1., 2., 3., 4., 5., 6.]).unwrap(),
+            vec![1, 1, 2, 3, 4, 5]
+        );
         // Colliding edges: pandas raises.
         assert_eq!(qcut5(&[1., 1., 1., 1., 2.]), None);
     }

@@ -103,7 +103,12 @@ impl Segment {
 
 /// Segment of every customer.
 pub fn segments(scores: &Scores) -> Vec<Segment> {
-    scores.r.iter().zip(&scores.f).map(|(&r, &f)| Segment::from_rf(r, f)).collect()
+    scores
+        .r
+        .iter()
+        .zip(&scores.f)
+        .map(|(&r, &f)| Segment::from_rf(r, f))
+        .collect()
 }
 
 /// One row of the segment table.
@@ -127,7 +132,11 @@ pub struct GroupSummary {
 
 /// Customers, share, mean R/F/M and revenue share per group, for any
 /// grouping (RF segments, clusters), in order of group key.
-pub fn summarize<K: Ord + Copy>(table: &RfmTable, groups: &[K], name: impl Fn(K) -> String) -> Vec<GroupSummary> {
+pub fn summarize<K: Ord + Copy>(
+    table: &RfmTable,
+    groups: &[K],
+    name: impl Fn(K) -> String,
+) -> Vec<GroupSummary> {
     let total_revenue: f64 = table.customers.iter().map(|c| c.monetary).sum();
     let n = table.len() as f64;
     let mut acc: BTreeMap<K, (usize, f64, f64, f64)> = BTreeMap::new();
@@ -148,7 +157,11 @@ pub fn summarize<K: Ord + Copy>(table: &RfmTable, groups: &[K], name: impl Fn(K)
                 mean_recency: r / k,
                 mean_frequency: f / k,
                 mean_monetary: m / k,
-                revenue_share: if total_revenue != 0.0 { m / total_revenue } else { 0.0 },
+                revenue_share: if total_revenue != 0.0 {
+                    m / total_revenue
+                } else {
+                    0.0
+                },
             }
         })
         .collect()
@@ -196,7 +209,11 @@ mod tests {
         };
         for r in 1..=5 {
             for f in 1..=5 {
-                let hits: Vec<&str> = map.iter().filter(|(p, _)| matches(p, r, f)).map(|(_, n)| *n).collect();
+                let hits: Vec<&str> = map
+                    .iter()
+                    .filter(|(p, _)| matches(p, r, f))
+                    .map(|(_, n)| *n)
+                    .collect();
                 assert_eq!(hits.len(), 1, "RF {r}{f}");
                 assert_eq!(Segment::from_rf(r, f).name(), hits[0], "RF {r}{f}");
             }

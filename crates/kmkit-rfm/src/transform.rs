@@ -29,7 +29,9 @@ impl RfmTransform {
         let x = raw(table, log1p)?;
         let n = x.len() as f64;
         if x.is_empty() {
-            return Err(RfmError::NoTransactions("the RFM table has no customers".into()));
+            return Err(RfmError::NoTransactions(
+                "the RFM table has no customers".into(),
+            ));
         }
         let mut mean = [0.0; 3];
         let mut scale = [0.0; 3];
@@ -37,7 +39,11 @@ impl RfmTransform {
             mean[j] = x.iter().map(|r| r[j]).sum::<f64>() / n;
             let var = x.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n;
             // StandardScaler's rule: a (near-)zero variance leaves the column unscaled.
-            scale[j] = if var.sqrt() > 10.0 * f64::EPSILON * mean[j].abs().max(1.0) { var.sqrt() } else { 1.0 };
+            scale[j] = if var.sqrt() > 10.0 * f64::EPSILON * mean[j].abs().max(1.0) {
+                var.sqrt()
+            } else {
+                1.0
+            };
         }
         Ok(RfmTransform { log1p, mean, scale })
     }
@@ -46,7 +52,9 @@ impl RfmTransform {
     /// recency, frequency, monetary.
     pub fn transform(&self, table: &RfmTable) -> Result<Features> {
         let x = raw(table, self.log1p)?;
-        let data = Array2::from_shape_fn((x.len(), 3), |(i, j)| ((x[i][j] - self.mean[j]) / self.scale[j]) as f32);
+        let data = Array2::from_shape_fn((x.len(), 3), |(i, j)| {
+            ((x[i][j] - self.mean[j]) / self.scale[j]) as f32
+        });
         Ok(Features {
             data: kmkit_core::Matrix::Dense(data),
             row_ids: table.customers.iter().map(|c| c.customer.clone()).collect(),
@@ -87,7 +95,11 @@ fn raw(table: &RfmTable, log1p: bool) -> Result<Vec<[f64; 3]>> {
             let mut out = [0.0; 3];
             for j in 0..3 {
                 if v[j].is_nan() || v[j] <= -1.0 {
-                    return Err(RfmError::NegativeValue { customer: c.customer.clone(), column: FEATURE_NAMES[j], value: v[j] });
+                    return Err(RfmError::NegativeValue {
+                        customer: c.customer.clone(),
+                        column: FEATURE_NAMES[j],
+                        value: v[j],
+                    });
                 }
                 out[j] = v[j].ln_1p();
             }

@@ -29,9 +29,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mfcc = Mfcc::new(settings)?;
     let clips = load_clips(&find_wavs(&dirs)?, None)?;
-    let frames = clips.par_iter().map(|c| mfcc.compute(&c.audio, &c.id)).collect::<Result<Vec<_>, _>>()?;
+    let frames = clips
+        .par_iter()
+        .map(|c| mfcc.compute(&c.audio, &c.id))
+        .collect::<Result<Vec<_>, _>>()?;
     let n_frames: usize = frames.iter().map(|f| f.nrows()).sum();
-    let total: f64 = frames.iter().flat_map(|f| f.iter()).map(|&v| v as f64).sum();
+    let total: f64 = frames
+        .iter()
+        .flat_map(|f| f.iter())
+        .map(|&v| v as f64)
+        .sum();
     println!("files {} frames {} sum {:.1}", clips.len(), n_frames, total);
     Ok(())
 }

@@ -25,7 +25,10 @@ pub struct Audio {
 impl Audio {
     /// Audio from samples already in memory.
     pub fn new(samples: Vec<f32>, sample_rate: u32) -> Self {
-        Audio { samples, sample_rate }
+        Audio {
+            samples,
+            sample_rate,
+        }
     }
 
     /// Duration in seconds.
@@ -50,7 +53,11 @@ impl Audio {
             return Err(SpeechError::Empty { id: id.to_string() });
         }
         if let Some(index) = self.samples.iter().position(|v| !v.is_finite()) {
-            return Err(SpeechError::NonFinite { id: id.to_string(), index, value: self.samples[index].to_string() });
+            return Err(SpeechError::NonFinite {
+                id: id.to_string(),
+                index,
+                value: self.samples[index].to_string(),
+            });
         }
         Ok(())
     }
@@ -66,7 +73,10 @@ impl Audio {
             });
         }
         if target_rate == self.sample_rate || self.samples.is_empty() {
-            return Ok(Audio { samples: self.samples.clone(), sample_rate: target_rate });
+            return Ok(Audio {
+                samples: self.samples.clone(),
+                sample_rate: target_rate,
+            });
         }
         let fail = |reason: String| SpeechError::Resample {
             id: id.to_string(),
@@ -74,12 +84,24 @@ impl Audio {
             to: target_rate,
             reason,
         };
-        let mut resampler = Fft::<f32>::new(self.sample_rate as usize, target_rate as usize, 1024, 1, FixedSync::Input)
-            .map_err(|e| fail(e.to_string()))?;
+        let mut resampler = Fft::<f32>::new(
+            self.sample_rate as usize,
+            target_rate as usize,
+            1024,
+            1,
+            FixedSync::Input,
+        )
+        .map_err(|e| fail(e.to_string()))?;
         let n = self.samples.len();
-        let input = InterleavedSlice::new(&self.samples[..], 1, n).map_err(|e| fail(e.to_string()))?;
-        let out = resampler.process_all(&input, n, None).map_err(|e| fail(e.to_string()))?;
-        Ok(Audio { samples: out.take_data(), sample_rate: target_rate })
+        let input =
+            InterleavedSlice::new(&self.samples[..], 1, n).map_err(|e| fail(e.to_string()))?;
+        let out = resampler
+            .process_all(&input, n, None)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Audio {
+            samples: out.take_data(),
+            sample_rate: target_rate,
+        })
     }
 }
 
@@ -92,29 +114,46 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
         // Failing to open or being refused is an I/O problem; running out of
         // bytes mid-header or mid-data (hound says "Other" or UnexpectedEof) means a damaged file.
         hound::Error::IoError(source)
-            if !matches!(source.kind(), std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Other) =>
+            if !matches!(
+                source.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Other
+            ) =>
         {
-            SpeechError::Io { path: path.to_path_buf(), source }
+            SpeechError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         }
-        hound::Error::IoError(source) => {
-            SpeechError::BadWav { path: path.to_path_buf(), reason: format!("the file ends early or is damaged: {source}") }
-        }
-        hound::Error::Unsupported => {
-            SpeechError::Unsupported { path: path.to_path_buf(), what: "a feature hound does not decode".into() }
-        }
-        other => SpeechError::BadWav { path: path.to_path_buf(), reason: other.to_string() },
+        hound::Error::IoError(source) => SpeechError::BadWav {
+            path: path.to_path_buf(),
+            reason: format!("the file ends early or is damaged: {source}"),
+        },
+        hound::Error::Unsupported => SpeechError::Unsupported {
+            path: path.to_path_buf(),
+            what: "a feature hound does not decode".into(),
+        },
+        other => SpeechError::BadWav {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
     };
     // Read the whole file once; hound parses the header from memory and the
     // common encodings are then decoded straight from the data chunk's bytes
     // (hound's per-sample iterator is the slow part of reading many short files).
-    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut cursor = std::io::Cursor::new(&bytes[..]);
     let reader = match hound::WavReader::new(&mut cursor) {
         Ok(r) => r,
         // hound calls some valid-but-unsupported encodings malformed; name them.
         Err(e) => {
             return Err(match unsupported_encoding(&bytes) {
-                Some(what) => SpeechError::Unsupported { path: path.to_path_buf(), what },
+                Some(what) => SpeechError::Unsupported {
+                    path: path.to_path_buf(),
+                    what,
+                },
                 None => bad(e),
             })
         }
@@ -122,10 +161,16 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
     let spec = reader.spec();
     let channels = spec.channels as usize;
     if channels == 0 {
-        return Err(SpeechError::BadWav { path: path.to_path_buf(), reason: "the header declares 0 channels".into() });
+        return Err(SpeechError::BadWav {
+            path: path.to_path_buf(),
+            reason: "the header declares 0 channels".into(),
+        });
     }
     if spec.sample_rate == 0 {
-        return Err(SpeechError::BadWav { path: path.to_path_buf(), reason: "the header declares a 0 Hz sample rate".into() });
+        return Err(SpeechError::BadWav {
+            path: path.to_path_buf(),
+            reason: "the header declares a 0 Hz sample rate".into(),
+        });
     }
     let n_values = reader.len() as usize;
     let supported = matches!(
@@ -133,15 +178,29 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
         (hound::SampleFormat::Int, 8 | 16 | 24 | 32) | (hound::SampleFormat::Float, 32)
     );
     if !supported {
-        let kind = if spec.sample_format == hound::SampleFormat::Float { "float" } else { "integer" };
-        return Err(SpeechError::Unsupported { path: path.to_path_buf(), what: format!("{}-bit {kind}", spec.bits_per_sample) });
+        let kind = if spec.sample_format == hound::SampleFormat::Float {
+            "float"
+        } else {
+            "integer"
+        };
+        return Err(SpeechError::Unsupported {
+            path: path.to_path_buf(),
+            what: format!("{}-bit {kind}", spec.bits_per_sample),
+        });
     }
-    let interleaved = match decode_data_chunk(&bytes, reader.into_inner().position() as usize, n_values, spec) {
+    let interleaved = match decode_data_chunk(
+        &bytes,
+        reader.into_inner().position() as usize,
+        n_values,
+        spec,
+    ) {
         Some(Ok(values)) => values,
         Some(Err(available)) => {
             return Err(SpeechError::BadWav {
                 path: path.to_path_buf(),
-                reason: format!("the file ends early (truncated): {available} of {n_values} samples present"),
+                reason: format!(
+                    "the file ends early (truncated): {available} of {n_values} samples present"
+                ),
             })
         }
         None => decode_with_hound(&bytes, spec).map_err(bad)?,
@@ -149,16 +208,25 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
     if interleaved.len() % channels != 0 {
         return Err(SpeechError::BadWav {
             path: path.to_path_buf(),
-            reason: format!("{} samples do not fill whole frames of {channels} channels", interleaved.len()),
+            reason: format!(
+                "{} samples do not fill whole frames of {channels} channels",
+                interleaved.len()
+            ),
         });
     }
     let samples = if channels == 1 {
         interleaved
     } else {
         // librosa's to_mono: the mean over channels.
-        interleaved.chunks_exact(channels).map(|f| (f.iter().map(|&v| v as f64).sum::<f64>() / channels as f64) as f32).collect()
+        interleaved
+            .chunks_exact(channels)
+            .map(|f| (f.iter().map(|&v| v as f64).sum::<f64>() / channels as f64) as f32)
+            .collect()
     };
-    Ok(Audio { samples, sample_rate: spec.sample_rate })
+    Ok(Audio {
+        samples,
+        sample_rate: spec.sample_rate,
+    })
 }
 
 /// soundfile's scaling of integer PCM: divide by 2^(bits-1).
@@ -170,7 +238,12 @@ fn int_scale(bits: u16) -> f64 {
 /// containers exactly (8/16/24/32-bit integer, 32-bit float). `None` means
 /// "not such a layout, let hound decode it"; `Some(Err(n))` means the file
 /// holds only `n` of the samples its header announces.
-fn decode_data_chunk(bytes: &[u8], start: usize, n_values: usize, spec: hound::WavSpec) -> Option<Result<Vec<f32>, usize>> {
+fn decode_data_chunk(
+    bytes: &[u8],
+    start: usize,
+    n_values: usize,
+    spec: hound::WavSpec,
+) -> Option<Result<Vec<f32>, usize>> {
     // hound stops right after the data chunk header: "data" and its byte length.
     let header = bytes.get(start.checked_sub(8)?..start)?;
     if &header[..4] != b"data" {
@@ -179,7 +252,11 @@ fn decode_data_chunk(bytes: &[u8], start: usize, n_values: usize, spec: hound::W
     let data_len = u32::from_le_bytes(header[4..8].try_into().ok()?) as usize;
     let width = (spec.bits_per_sample / 8) as usize;
     if n_values == 0 || data_len / n_values != width || !spec.bits_per_sample.is_multiple_of(8) {
-        return if n_values == 0 { Some(Ok(Vec::new())) } else { None };
+        return if n_values == 0 {
+            Some(Ok(Vec::new()))
+        } else {
+            None
+        };
     }
     let data = &bytes[start..];
     let available = data.len() / width;
@@ -189,15 +266,27 @@ fn decode_data_chunk(bytes: &[u8], start: usize, n_values: usize, spec: hound::W
     let data = &data[..n_values * width];
     let scale = int_scale(spec.bits_per_sample);
     let values = match (spec.sample_format, width) {
-        (hound::SampleFormat::Float, 4) => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        (hound::SampleFormat::Float, 4) => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
         // 8-bit WAV is unsigned, centred on 128.
-        (hound::SampleFormat::Int, 1) => data.iter().map(|&b| ((b as i32 - 128) as f64 * scale) as f32).collect(),
-        (hound::SampleFormat::Int, 2) => data.chunks_exact(2).map(|b| (i16::from_le_bytes([b[0], b[1]]) as f64 * scale) as f32).collect(),
+        (hound::SampleFormat::Int, 1) => data
+            .iter()
+            .map(|&b| ((b as i32 - 128) as f64 * scale) as f32)
+            .collect(),
+        (hound::SampleFormat::Int, 2) => data
+            .chunks_exact(2)
+            .map(|b| (i16::from_le_bytes([b[0], b[1]]) as f64 * scale) as f32)
+            .collect(),
         (hound::SampleFormat::Int, 3) => data
             .chunks_exact(3)
             .map(|b| ((i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f64 * scale) as f32)
             .collect(),
-        (hound::SampleFormat::Int, 4) => data.chunks_exact(4).map(|b| (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 * scale) as f32).collect(),
+        (hound::SampleFormat::Int, 4) => data
+            .chunks_exact(4)
+            .map(|b| (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 * scale) as f32)
+            .collect(),
         _ => return None,
     };
     Some(Ok(values))
@@ -237,7 +326,10 @@ fn decode_with_hound(bytes: &[u8], spec: hound::WavSpec) -> Result<Vec<f32>, hou
     match spec.sample_format {
         hound::SampleFormat::Int => {
             let scale = int_scale(spec.bits_per_sample);
-            reader.into_samples::<i32>().map(|s| s.map(|v| (v as f64 * scale) as f32)).collect()
+            reader
+                .into_samples::<i32>()
+                .map(|s| s.map(|v| (v as f64 * scale) as f32))
+                .collect()
         }
         hound::SampleFormat::Float => reader.into_samples::<f32>().collect(),
     }
@@ -247,7 +339,9 @@ fn decode_with_hound(bytes: &[u8], spec: hound::WavSpec) -> Result<Vec<f32>, hou
 pub fn load(path: &Path, target_rate: Option<u32>) -> Result<Audio> {
     let audio = read_wav(path)?;
     match target_rate {
-        Some(rate) if rate != audio.sample_rate => audio.resample(rate, &path.display().to_string()),
+        Some(rate) if rate != audio.sample_rate => {
+            audio.resample(rate, &path.display().to_string())
+        }
         _ => Ok(audio),
     }
 }
@@ -257,7 +351,11 @@ mod tests {
     use super::*;
 
     fn tone(freq: f64, sr: u32, n: usize) -> Vec<f32> {
-        (0..n).map(|i| (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / sr as f64).sin()) as f32).collect()
+        (0..n)
+            .map(|i| {
+                (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / sr as f64).sin()) as f32
+            })
+            .collect()
     }
 
     #[test]
@@ -268,10 +366,16 @@ mod tests {
         assert_eq!(b.samples.len(), 8000);
         // Away from the edges the output is the 8 kHz tone (rubato's delay is trimmed).
         let want = tone(440.0, 8000, 8000);
-        let err = b.samples[500..7500].iter().zip(&want[500..7500]).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        let err = b.samples[500..7500]
+            .iter()
+            .zip(&want[500..7500])
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
         assert!(err < 0.01, "max deviation {err}");
         // A 6 kHz tone is above the new Nyquist (4 kHz) and is filtered out.
-        let high = Audio::new(tone(6000.0, 16000, 16000), 16000).resample(8000, "high").unwrap();
+        let high = Audio::new(tone(6000.0, 16000, 16000), 16000)
+            .resample(8000, "high")
+            .unwrap();
         let rms = (high.samples[500..7500].iter().map(|v| v * v).sum::<f32>() / 7000.0).sqrt();
         assert!(rms < 0.01, "aliased energy {rms}");
         assert!(a.resample(0, "tone").is_err());

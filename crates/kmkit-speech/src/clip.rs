@@ -27,7 +27,12 @@ impl Clip {
     /// A clip from audio in memory.
     pub fn new(id: impl Into<String>, audio: Audio) -> Self {
         let id = id.into();
-        Clip { source: PathBuf::from(&id), id, offset: 0, audio }
+        Clip {
+            source: PathBuf::from(&id),
+            id,
+            offset: 0,
+            audio,
+        }
     }
     /// Start time in the source file, in seconds.
     pub fn start_seconds(&self) -> f64 {
@@ -44,7 +49,10 @@ impl Clip {
 pub fn find_wavs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|source| SpeechError::Io { path: p.clone(), source })?;
+        let meta = std::fs::metadata(p).map_err(|source| SpeechError::Io {
+            path: p.clone(),
+            source,
+        })?;
         if meta.is_dir() {
             let mut found = Vec::new();
             walk(p, &mut found)?;
@@ -58,12 +66,23 @@ pub fn find_wavs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| SpeechError::Io { path: dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| SpeechError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     for entry in entries {
-        let path = entry.map_err(|source| SpeechError::Io { path: dir.to_path_buf(), source })?.path();
+        let path = entry
+            .map_err(|source| SpeechError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+        {
             out.push(path);
         }
     }
@@ -77,8 +96,16 @@ pub fn load_clips(paths: &[PathBuf], target_rate: Option<u32>) -> Result<Vec<Cli
         .par_iter()
         .map(|path| {
             let audio = load(path, target_rate)?;
-            let id = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-            Ok(Clip { id, source: path.clone(), offset: 0, audio })
+            let id = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Ok(Clip {
+                id,
+                source: path.clone(),
+                offset: 0,
+                audio,
+            })
         })
         .collect()
 }
@@ -106,12 +133,18 @@ pub fn split_clips(clips: &[Clip], settings: &VadSettings) -> Result<SplitClips>
                     id: format!("{}#{n}", clip.id),
                     source: clip.source.clone(),
                     offset: clip.offset + s.start,
-                    audio: Audio::new(clip.audio.samples[s.start..s.end].to_vec(), clip.audio.sample_rate),
+                    audio: Audio::new(
+                        clip.audio.samples[s.start..s.end].to_vec(),
+                        clip.audio.sample_rate,
+                    ),
                 })
                 .collect())
         })
         .collect::<Result<_>>()?;
-    let mut out = SplitClips { segments: Vec::new(), silent: Vec::new() };
+    let mut out = SplitClips {
+        segments: Vec::new(),
+        silent: Vec::new(),
+    };
     for (clip, segs) in clips.iter().zip(per_clip) {
         if segs.is_empty() {
             out.silent.push(clip.id.clone());

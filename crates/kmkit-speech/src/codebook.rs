@@ -30,7 +30,15 @@ impl Default for CodebookSettings {
     /// The `speech` preset without mean normalisation (the clip's mean
     /// spectrum carries the speaker's voice), 16 codewords, 1 k-means run, seed 0.
     fn default() -> Self {
-        CodebookSettings { mfcc: MfccSettings { cmvn: Cmvn::None, ..MfccSettings::speech() }, size: 16, n_init: 1, seed: 0 }
+        CodebookSettings {
+            mfcc: MfccSettings {
+                cmvn: Cmvn::None,
+                ..MfccSettings::speech()
+            },
+            size: 16,
+            n_init: 1,
+            seed: 0,
+        }
     }
 }
 
@@ -58,16 +66,29 @@ impl CodebookSettings {
     /// Trains a codebook per speaker from `clips` labelled by `speakers` (one label per clip).
     pub fn train(&self, clips: &[Clip], speakers: &[String]) -> Result<Codebooks> {
         if clips.len() != speakers.len() {
-            return Err(SpeechError::BadInput(format!("{} clips but {} speaker labels", clips.len(), speakers.len())));
+            return Err(SpeechError::BadInput(format!(
+                "{} clips but {} speaker labels",
+                clips.len(),
+                speakers.len()
+            )));
         }
         if clips.is_empty() {
-            return Err(SpeechError::BadInput("no training clips: give labelled WAV files".into()));
+            return Err(SpeechError::BadInput(
+                "no training clips: give labelled WAV files".into(),
+            ));
         }
         if self.size == 0 {
-            return Err(SpeechError::InvalidSetting { name: "size", value: "0".into(), expected: "at least 1 codeword".into() });
+            return Err(SpeechError::InvalidSetting {
+                name: "size",
+                value: "0".into(),
+                expected: "at least 1 codeword".into(),
+            });
         }
         let mfcc = Mfcc::new(self.mfcc.clone())?;
-        let frames: Vec<Array2<f32>> = clips.par_iter().map(|c| mfcc.compute(&c.audio, &c.id)).collect::<Result<_>>()?;
+        let frames: Vec<Array2<f32>> = clips
+            .par_iter()
+            .map(|c| mfcc.compute(&c.audio, &c.id))
+            .collect::<Result<_>>()?;
         let mut names: Vec<String> = speakers.to_vec();
         names.sort();
         names.dedup();
@@ -86,7 +107,11 @@ impl CodebookSettings {
                 Ok(KMeans::params(self.size).seed(self.seed).n_init(self.n_init).fit(&x)?)
             })
             .collect::<Result<_>>()?;
-        Ok(Codebooks { settings: self.clone(), speakers: names, models })
+        Ok(Codebooks {
+            settings: self.clone(),
+            speakers: names,
+            models,
+        })
     }
 }
 
@@ -110,7 +135,10 @@ impl Codebooks {
     /// The speaker of `clip`: least average distortion.
     pub fn identify(&self, clip: &Clip) -> Result<Identification> {
         let distortions = self.distortions(clip)?;
-        Ok(Identification { speaker: argmin(&distortions), distortions })
+        Ok(Identification {
+            speaker: argmin(&distortions),
+            distortions,
+        })
     }
 
     /// [`Codebooks::identify`] for many clips, in parallel.
@@ -120,7 +148,10 @@ impl Codebooks {
             .par_iter()
             .map(|c| {
                 let distortions = self.distortions_of(&mfcc.compute(&c.audio, &c.id)?)?;
-                Ok(Identification { speaker: argmin(&distortions), distortions })
+                Ok(Identification {
+                    speaker: argmin(&distortions),
+                    distortions,
+                })
             })
             .collect()
     }
@@ -132,9 +163,12 @@ impl Codebooks {
 
     /// Codebooks written by [`Codebooks::to_json`].
     pub fn from_json(text: &str) -> Result<Self> {
-        let books: Codebooks = serde_json::from_str(text).map_err(|e| SpeechError::BadState(e.to_string()))?;
+        let books: Codebooks =
+            serde_json::from_str(text).map_err(|e| SpeechError::BadState(e.to_string()))?;
         if books.speakers.len() != books.models.len() || books.speakers.is_empty() {
-            return Err(SpeechError::BadState("one codebook per speaker expected".into()));
+            return Err(SpeechError::BadState(
+                "one codebook per speaker expected".into(),
+            ));
         }
         Mfcc::new(books.settings.mfcc.clone())?;
         Ok(books)
@@ -142,13 +176,20 @@ impl Codebooks {
 }
 
 fn argmin(v: &[f64]) -> usize {
-    v.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+    v.iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
 }
 
 /// Fraction of positions where `pred` equals `truth`.
 pub fn accuracy<T: PartialEq>(truth: &[T], pred: &[T]) -> Result<f64> {
     if truth.len() != pred.len() || truth.is_empty() {
-        return Err(SpeechError::BadInput(format!("accuracy needs two equally long, non-empty label lists ({} vs {})", truth.len(), pred.len())));
+        return Err(SpeechError::BadInput(format!(
+            "accuracy needs two equally long, non-empty label lists ({} vs {})",
+            truth.len(),
+            pred.len()
+        )));
     }
     Ok(truth.iter().zip(pred).filter(|(a, b)| a == b).count() as f64 / truth.len() as f64)
 }

@@ -11,7 +11,13 @@ use ndarray::{Array2, ArrayView2};
 pub fn delta(x: ArrayView2<f32>, width: usize, order: usize) -> Array2<f32> {
     let (n_frames, n_cols) = x.dim();
     let mut out = Array2::<f32>::zeros((n_frames, n_cols));
-    let width = if n_frames >= width { width } else if n_frames % 2 == 1 { n_frames } else { n_frames.saturating_sub(1) };
+    let width = if n_frames >= width {
+        width
+    } else if n_frames % 2 == 1 {
+        n_frames
+    } else {
+        n_frames.saturating_sub(1)
+    };
     if width < 3 || order == 0 {
         return out;
     }
@@ -52,7 +58,9 @@ fn savgol_weights(width: usize, order: usize) -> Vec<f64> {
     }
     // Gauss–Jordan with partial pivoting on a tiny, well-conditioned system.
     for col in 0..p {
-        let pivot = (col..p).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap_or(col);
+        let pivot = (col..p)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap_or(col);
         a.swap(col, pivot);
         let d = a[col][col];
         a[col].iter_mut().for_each(|v| *v /= d);
@@ -60,13 +68,23 @@ fn savgol_weights(width: usize, order: usize) -> Vec<f64> {
             if r != col {
                 let f = a[r][col];
                 let pivot_row = a[col].clone();
-                a[r].iter_mut().zip(&pivot_row).for_each(|(v, pv)| *v -= f * pv);
+                a[r].iter_mut()
+                    .zip(&pivot_row)
+                    .for_each(|(v, pv)| *v -= f * pv);
             }
         }
     }
     let z: Vec<f64> = a.iter().map(|row| row[p]).collect();
     let factorial: f64 = (1..=order).map(|i| i as f64).product();
-    xs.iter().map(|&x| factorial * z.iter().enumerate().map(|(k, zk)| zk * x.powi(k as i32)).sum::<f64>()).collect()
+    xs.iter()
+        .map(|&x| {
+            factorial
+                * z.iter()
+                    .enumerate()
+                    .map(|(k, zk)| zk * x.powi(k as i32))
+                    .sum::<f64>()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -86,7 +104,13 @@ mod tests {
     #[test]
     fn deltas_of_polynomials_are_exact_everywhere_including_edges() {
         let n = 20;
-        let x = Array2::from_shape_fn((n, 2), |(t, c)| if c == 0 { 3.0 * t as f32 - 5.0 } else { (t * t) as f32 });
+        let x = Array2::from_shape_fn((n, 2), |(t, c)| {
+            if c == 0 {
+                3.0 * t as f32 - 5.0
+            } else {
+                (t * t) as f32
+            }
+        });
         let d1 = delta(x.view(), 9, 1);
         let d2 = delta(x.view(), 9, 2);
         for t in 0..n {
@@ -102,7 +126,9 @@ mod tests {
     #[test]
     fn short_clips_shrink_the_window_or_get_zeros() {
         let x = Array2::from_shape_fn((5, 1), |(t, _)| 2.0 * t as f32);
-        assert!(delta(x.view(), 9, 1).iter().all(|&v| (v - 2.0).abs() < 1e-5));
+        assert!(delta(x.view(), 9, 1)
+            .iter()
+            .all(|&v| (v - 2.0).abs() < 1e-5));
         let x = Array2::from_shape_fn((2, 1), |(t, _)| t as f32);
         assert!(delta(x.view(), 9, 1).iter().all(|&v| v == 0.0));
         let x = Array2::<f32>::zeros((0, 3));

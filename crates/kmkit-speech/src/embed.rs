@@ -72,7 +72,11 @@ pub fn frame_statistics(frames: ArrayView2<f32>, with_std: bool) -> Vec<f32> {
     let (n, d) = frames.dim();
     let mut out = Vec::with_capacity(d * (1 + usize::from(with_std)));
     let nf = n.max(1) as f64;
-    let means: Vec<f64> = frames.columns().into_iter().map(|c| c.iter().map(|&v| v as f64).sum::<f64>() / nf).collect();
+    let means: Vec<f64> = frames
+        .columns()
+        .into_iter()
+        .map(|c| c.iter().map(|&v| v as f64).sum::<f64>() / nf)
+        .collect();
     out.extend(means.iter().map(|&m| m as f32));
     if with_std {
         for (c, m) in frames.columns().into_iter().zip(&means) {
@@ -93,15 +97,32 @@ impl EmbeddingSettings {
             let n = raw.nrows() as f64;
             for (j, col) in raw.columns().into_iter().enumerate() {
                 mean[j] = col.iter().map(|&v| v as f64).sum::<f64>() / n;
-                let sd = (col.iter().map(|&v| (v as f64 - mean[j]).powi(2)).sum::<f64>() / n).sqrt();
+                let sd = (col
+                    .iter()
+                    .map(|&v| (v as f64 - mean[j]).powi(2))
+                    .sum::<f64>()
+                    / n)
+                    .sqrt();
                 // StandardScaler's rule: a constant column is centred, not scaled.
                 scale[j] = if sd > 0.0 { sd } else { 1.0 };
             }
         }
-        let prefixes: &[&str] = if self.std { &["mean_", "std_"] } else { &["mean_"] };
+        let prefixes: &[&str] = if self.std {
+            &["mean_", "std_"]
+        } else {
+            &["mean_"]
+        };
         let names = self.mfcc.feature_names();
-        let feature_names = prefixes.iter().flat_map(|p| names.iter().map(move |n| format!("{p}{n}"))).collect();
-        let fitted = FittedEmbedding { settings: self.clone(), mean, scale, feature_names };
+        let feature_names = prefixes
+            .iter()
+            .flat_map(|p| names.iter().map(move |n| format!("{p}{n}")))
+            .collect();
+        let fitted = FittedEmbedding {
+            settings: self.clone(),
+            mean,
+            scale,
+            feature_names,
+        };
         let features = fitted.finish(raw, clips);
         Ok((fitted, features))
     }
@@ -119,7 +140,11 @@ impl FittedEmbedding {
     /// `feature_names`; for per-cluster MFCC pictures and descriptions.
     pub fn inverse_transform(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         if x.ncols() != self.mean.len() {
-            return Err(SpeechError::BadInput(format!("{} columns given, the embedding has {}", x.ncols(), self.mean.len())));
+            return Err(SpeechError::BadInput(format!(
+                "{} columns given, the embedding has {}",
+                x.ncols(),
+                self.mean.len()
+            )));
         }
         let mut out = x.to_owned();
         for mut row in out.rows_mut() {
@@ -137,10 +162,16 @@ impl FittedEmbedding {
 
     /// State written by [`FittedEmbedding::to_json`].
     pub fn from_json(text: &str) -> Result<Self> {
-        let fitted: FittedEmbedding = serde_json::from_str(text).map_err(|e| SpeechError::BadState(e.to_string()))?;
+        let fitted: FittedEmbedding =
+            serde_json::from_str(text).map_err(|e| SpeechError::BadState(e.to_string()))?;
         let d = fitted.feature_names.len();
-        if fitted.mean.len() != d || fitted.scale.len() != d || fitted.scale.iter().any(|&s| !(s > 0.0 && s.is_finite())) {
-            return Err(SpeechError::BadState("mean/scale do not match the feature names, or a scale is not positive".into()));
+        if fitted.mean.len() != d
+            || fitted.scale.len() != d
+            || fitted.scale.iter().any(|&s| !(s > 0.0 && s.is_finite()))
+        {
+            return Err(SpeechError::BadState(
+                "mean/scale do not match the feature names, or a scale is not positive".into(),
+            ));
         }
         Mfcc::new(fitted.settings.mfcc.clone())?;
         Ok(fitted)
@@ -162,21 +193,26 @@ impl FittedEmbedding {
 /// Unstandardised statistics of every clip, computed in parallel.
 fn raw_embeddings(settings: &EmbeddingSettings, clips: &[Clip]) -> Result<Array2<f32>> {
     if clips.is_empty() {
-        return Err(SpeechError::BadInput("no clips to embed: give at least one WAV file".into()));
+        return Err(SpeechError::BadInput(
+            "no clips to embed: give at least one WAV file".into(),
+        ));
     }
     let mfcc = Mfcc::new(settings.mfcc.clone())?;
     let rows: Vec<Vec<f32>> = clips
         .par_iter()
         .map(|clip| {
             let frames = match settings.target_rate {
-                Some(rate) if rate != clip.audio.sample_rate => mfcc.compute(&clip.audio.resample(rate, &clip.id)?, &clip.id)?,
+                Some(rate) if rate != clip.audio.sample_rate => {
+                    mfcc.compute(&clip.audio.resample(rate, &clip.id)?, &clip.id)?
+                }
                 _ => mfcc.compute(&clip.audio, &clip.id)?,
             };
             Ok(frame_statistics(frames.view(), settings.std))
         })
         .collect::<Result<_>>()?;
     let d = rows[0].len();
-    Ok(Array2::from_shape_vec((rows.len(), d), rows.concat()).expect("every clip gives d statistics"))
+    Ok(Array2::from_shape_vec((rows.len(), d), rows.concat())
+        .expect("every clip gives d statistics"))
 }
 
 #[cfg(test)]
@@ -185,15 +221,29 @@ mod tests {
     use crate::audio::Audio;
 
     fn tone(freq: f32, sr: u32) -> Audio {
-        Audio::new((0..sr / 2).map(|i| (i as f32 * freq / sr as f32 * std::f32::consts::TAU).sin() * 0.3).collect(), sr)
+        Audio::new(
+            (0..sr / 2)
+                .map(|i| (i as f32 * freq / sr as f32 * std::f32::consts::TAU).sin() * 0.3)
+                .collect(),
+            sr,
+        )
     }
 
     #[test]
     fn statistics_standardisation_and_target_rate() {
-        let clips: Vec<Clip> = [300.0, 700.0, 1500.0].iter().enumerate().map(|(i, &f)| Clip::new(format!("c{i}"), tone(f, 8000))).collect();
-        let settings = EmbeddingSettings { target_rate: Some(8000), ..EmbeddingSettings::default() };
+        let clips: Vec<Clip> = [300.0, 700.0, 1500.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| Clip::new(format!("c{i}"), tone(f, 8000)))
+            .collect();
+        let settings = EmbeddingSettings {
+            target_rate: Some(8000),
+            ..EmbeddingSettings::default()
+        };
         let (fitted, x) = settings.fit(&clips).unwrap();
-        let kmkit_core::Matrix::Dense(a) = &x.data else { panic!("dense") };
+        let kmkit_core::Matrix::Dense(a) = &x.data else {
+            panic!("dense")
+        };
         for col in a.columns() {
             assert!(col.mean().unwrap().abs() < 1e-5);
         }
@@ -201,16 +251,37 @@ mod tests {
         assert_eq!(x.feature_names[0], "mean_mfcc0");
         assert_eq!(x.feature_names[20], "std_mfcc0");
         // The same tone at 16 kHz is resampled to 8 kHz and lands near its 8 kHz twin.
-        let y = fitted.transform(&[Clip::new("hi", tone(700.0, 16000))]).unwrap();
-        let kmkit_core::Matrix::Dense(b) = &y.data else { panic!("dense") };
-        let dist = |r: usize| a.row(r).iter().zip(b.row(0)).map(|(p, q)| (p - q).powi(2)).sum::<f32>();
-        assert!(dist(1) < dist(0) && dist(1) < dist(2), "{} {} {}", dist(0), dist(1), dist(2));
+        let y = fitted
+            .transform(&[Clip::new("hi", tone(700.0, 16000))])
+            .unwrap();
+        let kmkit_core::Matrix::Dense(b) = &y.data else {
+            panic!("dense")
+        };
+        let dist = |r: usize| {
+            a.row(r)
+                .iter()
+                .zip(b.row(0))
+                .map(|(p, q)| (p - q).powi(2))
+                .sum::<f32>()
+        };
+        assert!(
+            dist(1) < dist(0) && dist(1) < dist(2),
+            "{} {} {}",
+            dist(0),
+            dist(1),
+            dist(2)
+        );
         assert!(matches!(settings.fit(&[]), Err(SpeechError::BadInput(_))));
         // Un-standardising gives back each clip's raw statistics.
         let raw = raw_embeddings(&settings, &clips).unwrap();
         let back = fitted.inverse_transform(a.view()).unwrap();
-        assert!(back.iter().zip(raw.iter()).all(|(p, q)| (p - q).abs() <= 1e-3 * q.abs().max(1.0)));
-        assert!(fitted.inverse_transform(a.slice(ndarray::s![.., ..3])).is_err());
+        assert!(back
+            .iter()
+            .zip(raw.iter())
+            .all(|(p, q)| (p - q).abs() <= 1e-3 * q.abs().max(1.0)));
+        assert!(fitted
+            .inverse_transform(a.slice(ndarray::s![.., ..3]))
+            .is_err());
         let stats = frame_statistics(ndarray::array![[1.0f32, 2.0], [3.0, 2.0]].view(), true);
         assert_eq!(stats, vec![2.0, 2.0, 1.0, 0.0]);
     }

@@ -57,6 +57,8 @@ pub use embed::{frame_statistics, EmbeddingSettings, FittedEmbedding};
 pub use error::{Result, SpeechError};
 pub use mel::{hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz};
 pub use mfcc::{preemphasis, Mfcc};
-pub use settings::{Cmvn, Framing, Geometry, Length, LogScale, MelNorm, MelScale, MfccSettings, Spectrum, Window};
+pub use settings::{
+    Cmvn, Framing, Geometry, Length, LogScale, MelNorm, MelScale, MfccSettings, Spectrum, Window,
+};
 pub use vad::{split, Segment, VadSettings};
 pub use window::window;

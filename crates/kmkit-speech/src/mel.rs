@@ -26,7 +26,9 @@ pub fn hz_to_mel(hz: f64, scale: MelScale) -> f64 {
 pub fn mel_to_hz(mel: f64, scale: MelScale) -> f64 {
     match scale {
         MelScale::Htk => 700.0 * (10f64.powf(mel / 2595.0) - 1.0),
-        MelScale::Slaney if mel >= MIN_LOG_MEL => MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp(),
+        MelScale::Slaney if mel >= MIN_LOG_MEL => {
+            MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp()
+        }
         MelScale::Slaney => F_SP * mel,
     }
 }
@@ -35,7 +37,10 @@ pub fn mel_to_hz(mel: f64, scale: MelScale) -> f64 {
 /// (`librosa.mel_frequencies`).
 pub fn mel_frequencies(n: usize, fmin: f64, fmax: f64, scale: MelScale) -> Vec<f64> {
     let (lo, hi) = (hz_to_mel(fmin, scale), hz_to_mel(fmax, scale));
-    linspace(lo, hi, n).into_iter().map(|m| mel_to_hz(m, scale)).collect()
+    linspace(lo, hi, n)
+        .into_iter()
+        .map(|m| mel_to_hz(m, scale))
+        .collect()
 }
 
 /// numpy's `linspace` (endpoint included, the last value exact).
@@ -45,7 +50,9 @@ fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         1 => vec![lo],
         _ => {
             let step = (hi - lo) / (n - 1) as f64;
-            (0..n).map(|i| if i == n - 1 { hi } else { lo + i as f64 * step }).collect()
+            (0..n)
+                .map(|i| if i == n - 1 { hi } else { lo + i as f64 * step })
+                .collect()
         }
     }
 }
@@ -62,7 +69,9 @@ pub fn mel_filterbank(
 ) -> Array2<f32> {
     let n_bins = 1 + n_fft / 2;
     // rfftfreq: bin k sits at k · sr / n_fft.
-    let fft_freqs: Vec<f64> = (0..n_bins).map(|k| k as f64 * sample_rate as f64 / n_fft as f64).collect();
+    let fft_freqs: Vec<f64> = (0..n_bins)
+        .map(|k| k as f64 * sample_rate as f64 / n_fft as f64)
+        .collect();
     let edges = mel_frequencies(n_mels + 2, fmin, fmax, scale);
     let mut weights = Array2::<f32>::zeros((n_mels, n_bins));
     for m in 0..n_mels {
@@ -89,7 +98,10 @@ mod tests {
     fn scales_round_trip_and_slaney_is_linear_below_1khz() {
         for scale in [MelScale::Slaney, MelScale::Htk] {
             for hz in [0.0, 100.0, 999.0, 1000.0, 4000.0, 11025.0] {
-                assert!((mel_to_hz(hz_to_mel(hz, scale), scale) - hz).abs() < 1e-9, "{scale:?} {hz}");
+                assert!(
+                    (mel_to_hz(hz_to_mel(hz, scale), scale) - hz).abs() < 1e-9,
+                    "{scale:?} {hz}"
+                );
             }
         }
         assert!((hz_to_mel(500.0, MelScale::Slaney) - 7.5).abs() < 1e-12);

@@ -24,7 +24,9 @@ pub struct Mfcc {
 
 impl std::fmt::Debug for Mfcc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mfcc").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("Mfcc")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -48,7 +50,10 @@ impl Mfcc {
     /// Checks `settings` and builds the transform.
     pub fn new(settings: MfccSettings) -> Result<Self> {
         settings.resolve(CHECK_RATE)?;
-        Ok(Mfcc { settings, plans: RwLock::new(HashMap::new()) })
+        Ok(Mfcc {
+            settings,
+            plans: RwLock::new(HashMap::new()),
+        })
     }
 
     /// The settings this transform applies.
@@ -60,7 +65,15 @@ impl Mfcc {
     pub fn mel_filterbank(&self, sample_rate: u32) -> Result<Array2<f32>> {
         let g = self.settings.resolve(sample_rate)?;
         let s = &self.settings;
-        Ok(mel_filterbank(sample_rate, g.n_fft, s.n_mels, s.fmin, g.fmax, s.mel_scale, s.mel_norm))
+        Ok(mel_filterbank(
+            sample_rate,
+            g.n_fft,
+            s.n_mels,
+            s.fmin,
+            g.fmax,
+            s.mel_scale,
+            s.mel_norm,
+        ))
     }
 
     /// Number of frames a clip of `n_samples` samples at `sample_rate` gives.
@@ -79,7 +92,11 @@ impl Mfcc {
         let n = audio.samples.len();
         let n_frames = frame_count(s.framing, &g, n);
         if n_frames == 0 {
-            return Err(SpeechError::TooShort { id: id.to_string(), n_samples: n, needed: g.win_length });
+            return Err(SpeechError::TooShort {
+                id: id.to_string(),
+                n_samples: n,
+                needed: g.win_length,
+            });
         }
         let emphasised;
         let y: &[f32] = if s.preemphasis > 0.0 {
@@ -108,16 +125,32 @@ impl Mfcc {
             let q0 = (-start).clamp(0, g.win_length as isize) as usize;
             let q1 = (n as isize - start).clamp(q0 as isize, g.win_length as isize) as usize;
             let s0 = (start + q0 as isize) as usize;
-            for ((b, &w), &v) in buf[slot0 + q0..slot0 + q1].iter_mut().zip(&plan.window[q0..q1]).zip(&y[s0..s0 + (q1 - q0)]) {
+            for ((b, &w), &v) in buf[slot0 + q0..slot0 + q1]
+                .iter_mut()
+                .zip(&plan.window[q0..q1])
+                .zip(&y[s0..s0 + (q1 - q0)])
+            {
                 *b = v * w;
             }
-            plan.fft.process_with_scratch(&mut buf, &mut spec, &mut scratch).map_err(|e| SpeechError::BadInput(e.to_string()))?;
+            plan.fft
+                .process_with_scratch(&mut buf, &mut spec, &mut scratch)
+                .map_err(|e| SpeechError::BadInput(e.to_string()))?;
             match s.spectrum {
-                Spectrum::Power => power.iter_mut().zip(&spec).for_each(|(p, c)| *p = c.re * c.re + c.im * c.im),
-                Spectrum::Magnitude => power.iter_mut().zip(&spec).for_each(|(p, c)| *p = (c.re * c.re + c.im * c.im).sqrt()),
+                Spectrum::Power => power
+                    .iter_mut()
+                    .zip(&spec)
+                    .for_each(|(p, c)| *p = c.re * c.re + c.im * c.im),
+                Spectrum::Magnitude => power
+                    .iter_mut()
+                    .zip(&spec)
+                    .for_each(|(p, c)| *p = (c.re * c.re + c.im * c.im).sqrt()),
             }
             for (o, (first, weights)) in out.iter_mut().zip(&plan.mel_rows) {
-                *o = weights.iter().zip(&power[*first..]).map(|(w, p)| w * p).sum();
+                *o = weights
+                    .iter()
+                    .zip(&power[*first..])
+                    .map(|(w, p)| w * p)
+                    .sum();
             }
         }
 
@@ -141,7 +174,11 @@ impl Mfcc {
         for (mel_row, mut out) in mel.rows().into_iter().zip(cep.rows_mut()) {
             let m = mel_row.as_slice().expect("row-major");
             for (i, o) in out.iter_mut().enumerate() {
-                *o = plan.dct[i * n_mels..(i + 1) * n_mels].iter().zip(m).map(|(d, v)| d * v).sum();
+                *o = plan.dct[i * n_mels..(i + 1) * n_mels]
+                    .iter()
+                    .zip(m)
+                    .map(|(d, v)| d * v)
+                    .sum();
             }
         }
 
@@ -162,14 +199,25 @@ impl Mfcc {
             return Ok(p.clone());
         }
         let plan = Arc::new(self.build_plan(sample_rate)?);
-        self.plans.write().map_err(|_| poisoned())?.insert(sample_rate, plan.clone());
+        self.plans
+            .write()
+            .map_err(|_| poisoned())?
+            .insert(sample_rate, plan.clone());
         Ok(plan)
     }
 
     fn build_plan(&self, sample_rate: u32) -> Result<Plan> {
         let s = &self.settings;
         let geom = s.resolve(sample_rate)?;
-        let bank = mel_filterbank(sample_rate, geom.n_fft, s.n_mels, s.fmin, geom.fmax, s.mel_scale, s.mel_norm);
+        let bank = mel_filterbank(
+            sample_rate,
+            geom.n_fft,
+            s.n_mels,
+            s.fmin,
+            geom.fmax,
+            s.mel_scale,
+            s.mel_norm,
+        );
         let mel_rows = bank
             .rows()
             .into_iter()
@@ -222,7 +270,11 @@ fn dct_matrix(n_out: usize, n_in: usize, lifter: f32) -> Vec<f32> {
     let n = n_in as f64;
     let mut m = Vec::with_capacity(n_out * n_in);
     for k in 0..n_out {
-        let scale = if k == 0 { (1.0 / n).sqrt() } else { (2.0 / n).sqrt() };
+        let scale = if k == 0 {
+            (1.0 / n).sqrt()
+        } else {
+            (2.0 / n).sqrt()
+        };
         let lift = if lifter > 0.0 {
             let l = lifter as f64;
             1.0 + (l / 2.0) * (std::f64::consts::PI * (k + 1) as f64 / l).sin()
@@ -247,7 +299,11 @@ fn cmvn(x: &mut Array2<f32>, mode: Cmvn) {
         let mean = col.iter().map(|&v| v as f64).sum::<f64>() / n;
         let sd = (col.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
         // A constant coefficient (e.g. a silent clip) is centred but not scaled.
-        let scale = if mode == Cmvn::MeanVariance && sd > 0.0 { 1.0 / sd } else { 1.0 };
+        let scale = if mode == Cmvn::MeanVariance && sd > 0.0 {
+            1.0 / sd
+        } else {
+            1.0
+        };
         col.mapv_inplace(|v| ((v as f64 - mean) * scale) as f32);
     }
 }
@@ -258,7 +314,12 @@ mod tests {
     use crate::settings::Length;
 
     fn tone(freq: f32, sr: u32, n: usize) -> Audio {
-        Audio::new((0..n).map(|i| (2.0 * std::f32::consts::PI * freq * i as f32 / sr as f32).sin() * 0.5).collect(), sr)
+        Audio::new(
+            (0..n)
+                .map(|i| (2.0 * std::f32::consts::PI * freq * i as f32 / sr as f32).sin() * 0.5)
+                .collect(),
+            sr,
+        )
     }
 
     #[test]
@@ -286,12 +347,25 @@ mod tests {
 
     #[test]
     fn silence_one_sample_and_clipping_give_finite_features() {
-        for settings in [MfccSettings::librosa(), MfccSettings { deltas: 2, ..MfccSettings::speech() }] {
+        for settings in [
+            MfccSettings::librosa(),
+            MfccSettings {
+                deltas: 2,
+                ..MfccSettings::speech()
+            },
+        ] {
             let m = Mfcc::new(settings).unwrap();
             for audio in [
                 Audio::new(vec![0.0; 4000], 8000),
                 Audio::new(vec![1.0; 4000], 8000),
-                Audio::new(tone(440.0, 8000, 4000).samples.iter().map(|v| (v * 10.0).clamp(-1.0, 1.0)).collect(), 8000),
+                Audio::new(
+                    tone(440.0, 8000, 4000)
+                        .samples
+                        .iter()
+                        .map(|v| (v * 10.0).clamp(-1.0, 1.0))
+                        .collect(),
+                    8000,
+                ),
             ] {
                 let x = m.compute(&audio, "clip").unwrap();
                 assert!(x.iter().all(|v| v.is_finite()));
@@ -302,14 +376,28 @@ mod tests {
         assert_eq!(one.dim(), (1, 20));
         assert!(one.iter().all(|v| v.is_finite()));
         let sp = Mfcc::new(MfccSettings::speech()).unwrap();
-        assert!(matches!(sp.compute(&Audio::new(vec![0.25], 8000), "one"), Err(SpeechError::TooShort { .. })));
-        assert!(matches!(lib.compute(&Audio::new(vec![], 8000), "none"), Err(SpeechError::Empty { .. })));
-        assert!(matches!(lib.compute(&Audio::new(vec![f32::NAN], 8000), "nan"), Err(SpeechError::NonFinite { .. })));
+        assert!(matches!(
+            sp.compute(&Audio::new(vec![0.25], 8000), "one"),
+            Err(SpeechError::TooShort { .. })
+        ));
+        assert!(matches!(
+            lib.compute(&Audio::new(vec![], 8000), "none"),
+            Err(SpeechError::Empty { .. })
+        ));
+        assert!(matches!(
+            lib.compute(&Audio::new(vec![f32::NAN], 8000), "nan"),
+            Err(SpeechError::NonFinite { .. })
+        ));
     }
 
     #[test]
     fn cmvn_centres_each_coefficient_and_deltas_are_appended() {
-        let m = Mfcc::new(MfccSettings { deltas: 2, cmvn: Cmvn::MeanVariance, ..MfccSettings::speech() }).unwrap();
+        let m = Mfcc::new(MfccSettings {
+            deltas: 2,
+            cmvn: Cmvn::MeanVariance,
+            ..MfccSettings::speech()
+        })
+        .unwrap();
         let x = m.compute(&tone(300.0, 16000, 16000), "tone").unwrap();
         assert_eq!(x.ncols(), 39);
         for c in 0..13 {
@@ -322,17 +410,42 @@ mod tests {
     #[test]
     fn bad_settings_are_rejected_with_the_field_name() {
         let cases = [
-            MfccSettings { n_mfcc: 200, ..MfccSettings::librosa() },
-            MfccSettings { hop_length: Length::Samples(0), ..MfccSettings::librosa() },
-            MfccSettings { win_length: Some(Length::Samples(4096)), ..MfccSettings::librosa() },
-            MfccSettings { deltas: 1, delta_width: 4, ..MfccSettings::librosa() },
-            MfccSettings { preemphasis: 1.5, ..MfccSettings::librosa() },
+            MfccSettings {
+                n_mfcc: 200,
+                ..MfccSettings::librosa()
+            },
+            MfccSettings {
+                hop_length: Length::Samples(0),
+                ..MfccSettings::librosa()
+            },
+            MfccSettings {
+                win_length: Some(Length::Samples(4096)),
+                ..MfccSettings::librosa()
+            },
+            MfccSettings {
+                deltas: 1,
+                delta_width: 4,
+                ..MfccSettings::librosa()
+            },
+            MfccSettings {
+                preemphasis: 1.5,
+                ..MfccSettings::librosa()
+            },
         ];
         for s in cases {
-            assert!(matches!(Mfcc::new(s), Err(SpeechError::InvalidSetting { .. })));
+            assert!(matches!(
+                Mfcc::new(s),
+                Err(SpeechError::InvalidSetting { .. })
+            ));
         }
-        let m = Mfcc::new(MfccSettings { fmax: Some(6000.0), ..MfccSettings::librosa() }).unwrap();
-        let err = m.compute(&Audio::new(vec![0.1; 100], 8000), "c").unwrap_err();
+        let m = Mfcc::new(MfccSettings {
+            fmax: Some(6000.0),
+            ..MfccSettings::librosa()
+        })
+        .unwrap();
+        let err = m
+            .compute(&Audio::new(vec![0.1; 100], 8000), "c")
+            .unwrap_err();
         assert!(err.to_string().contains("fmax"), "{err}");
     }
 }

@@ -196,7 +196,10 @@ impl MfccSettings {
             fmax: None,
             mel_scale: MelScale::Slaney,
             mel_norm: MelNorm::Slaney,
-            log: LogScale::Db { amin: 1e-10, top_db: Some(80.0) },
+            log: LogScale::Db {
+                amin: 1e-10,
+                top_db: Some(80.0),
+            },
             n_mfcc: 20,
             lifter: 0.0,
             cmvn: Cmvn::None,
@@ -225,7 +228,9 @@ impl MfccSettings {
             fmax: None,
             mel_scale: MelScale::Htk,
             mel_norm: MelNorm::None,
-            log: LogScale::Ln { floor: f32::EPSILON },
+            log: LogScale::Ln {
+                floor: f32::EPSILON,
+            },
             n_mfcc: 13,
             lifter: 22.0,
             cmvn: Cmvn::Mean,
@@ -252,7 +257,11 @@ impl MfccSettings {
     /// returns the frame geometry.
     pub fn resolve(&self, sample_rate: u32) -> Result<Geometry> {
         let invalid = |name: &'static str, value: String, expected: &str| {
-            Err(SpeechError::InvalidSetting { name, value, expected: expected.to_string() })
+            Err(SpeechError::InvalidSetting {
+                name,
+                value,
+                expected: expected.to_string(),
+            })
         };
         if sample_rate == 0 {
             return invalid("sample_rate", "0".into(), "a positive sample rate");
@@ -260,7 +269,9 @@ impl MfccSettings {
         let win = match (self.win_length, self.n_fft) {
             (Some(w), _) => w.samples(sample_rate),
             (None, Some(n)) => n,
-            (None, None) => return invalid("win_length", "None".into(), "give win_length or n_fft"),
+            (None, None) => {
+                return invalid("win_length", "None".into(), "give win_length or n_fft")
+            }
         };
         let n_fft = self.n_fft.unwrap_or_else(|| win.next_power_of_two());
         let hop = self.hop_length.samples(sample_rate);
@@ -268,10 +279,18 @@ impl MfccSettings {
             return invalid("n_fft", n_fft.to_string(), "at least 2");
         }
         if win == 0 || win > n_fft {
-            return invalid("win_length", format!("{win} samples at {sample_rate} Hz"), &format!("between 1 and n_fft = {n_fft}"));
+            return invalid(
+                "win_length",
+                format!("{win} samples at {sample_rate} Hz"),
+                &format!("between 1 and n_fft = {n_fft}"),
+            );
         }
         if hop == 0 {
-            return invalid("hop_length", format!("{:?} at {sample_rate} Hz", self.hop_length), "at least one sample");
+            return invalid(
+                "hop_length",
+                format!("{:?} at {sample_rate} Hz", self.hop_length),
+                "at least one sample",
+            );
         }
         if !(0.0..1.0).contains(&self.preemphasis) {
             return invalid("preemphasis", self.preemphasis.to_string(), "in [0, 1)");
@@ -280,15 +299,27 @@ impl MfccSettings {
             return invalid("n_mels", "0".into(), "at least 1");
         }
         if self.n_mfcc == 0 || self.n_mfcc > self.n_mels {
-            return invalid("n_mfcc", self.n_mfcc.to_string(), &format!("between 1 and n_mels = {}", self.n_mels));
+            return invalid(
+                "n_mfcc",
+                self.n_mfcc.to_string(),
+                &format!("between 1 and n_mels = {}", self.n_mels),
+            );
         }
         let nyquist = sample_rate as f64 / 2.0;
         let fmax = self.fmax.unwrap_or(nyquist);
         if !(self.fmin >= 0.0 && self.fmin < fmax) {
-            return invalid("fmin", self.fmin.to_string(), &format!("≥ 0 and below fmax = {fmax}"));
+            return invalid(
+                "fmin",
+                self.fmin.to_string(),
+                &format!("≥ 0 and below fmax = {fmax}"),
+            );
         }
         if !(fmax.is_finite() && fmax <= nyquist) {
-            return invalid("fmax", fmax.to_string(), &format!("at most the Nyquist frequency {nyquist} Hz"));
+            return invalid(
+                "fmax",
+                fmax.to_string(),
+                &format!("at most the Nyquist frequency {nyquist} Hz"),
+            );
         }
         match self.log {
             LogScale::Db { amin, top_db } => {
@@ -312,9 +343,19 @@ impl MfccSettings {
             return invalid("deltas", self.deltas.to_string(), "0, 1 or 2");
         }
         if self.deltas > 0 && (self.delta_width < 3 || self.delta_width.is_multiple_of(2)) {
-            return invalid("delta_width", self.delta_width.to_string(), "an odd number ≥ 3");
+            return invalid(
+                "delta_width",
+                self.delta_width.to_string(),
+                "an odd number ≥ 3",
+            );
         }
-        Ok(Geometry { sample_rate, n_fft, win_length: win, hop_length: hop, fmax })
+        Ok(Geometry {
+            sample_rate,
+            n_fft,
+            win_length: win,
+            hop_length: hop,
+            fmax,
+        })
     }
 }
 

@@ -27,7 +27,13 @@ pub struct VadSettings {
 
 impl Default for VadSettings {
     fn default() -> Self {
-        VadSettings { top_db: 60.0, frame_length: 2048, hop_length: 512, min_segment: 0.0, min_gap: 0.0 }
+        VadSettings {
+            top_db: 60.0,
+            frame_length: 2048,
+            hop_length: 512,
+            min_segment: 0.0,
+            min_gap: 0.0,
+        }
     }
 }
 
@@ -58,7 +64,10 @@ pub fn split(audio: &Audio, settings: &VadSettings, id: &str) -> Result<Vec<Segm
         .map(|t| {
             let lo = (t * hop).saturating_sub(pad);
             let hi = (t * hop + fl).saturating_sub(pad).min(n);
-            let energy: f64 = y[lo.min(hi)..hi].iter().map(|&v| (v as f64) * (v as f64)).sum();
+            let energy: f64 = y[lo.min(hi)..hi]
+                .iter()
+                .map(|&v| (v as f64) * (v as f64))
+                .sum();
             (energy / fl as f64).sqrt()
         })
         .collect();
@@ -68,7 +77,10 @@ pub fn split(audio: &Audio, settings: &VadSettings, id: &str) -> Result<Vec<Segm
     }
     // amplitude_to_db(rms, ref=max): 10·log10(max(1e-10, rms²) / max(1e-10, peak²)).
     let peak_db = 10.0 * (peak * peak).max(1e-10).log10();
-    let voiced: Vec<bool> = rms.iter().map(|r| 10.0 * (r * r).max(1e-10).log10() - peak_db > -settings.top_db as f64).collect();
+    let voiced: Vec<bool> = rms
+        .iter()
+        .map(|r| 10.0 * (r * r).max(1e-10).log10() - peak_db > -settings.top_db as f64)
+        .collect();
 
     let mut segments: Vec<Segment> = Vec::new();
     let mut t = 0;
@@ -78,7 +90,10 @@ pub fn split(audio: &Audio, settings: &VadSettings, id: &str) -> Result<Vec<Segm
             while t < n_frames && voiced[t] {
                 t += 1;
             }
-            segments.push(Segment { start: (start * hop).min(n), end: (t * hop).min(n) });
+            segments.push(Segment {
+                start: (start * hop).min(n),
+                end: (t * hop).min(n),
+            });
         } else {
             t += 1;
         }
@@ -99,13 +114,21 @@ pub fn split(audio: &Audio, settings: &VadSettings, id: &str) -> Result<Vec<Segm
 
 fn check(s: &VadSettings) -> Result<()> {
     let invalid = |name, value: String, expected: &str| {
-        Err(SpeechError::InvalidSetting { name, value, expected: expected.to_string() })
+        Err(SpeechError::InvalidSetting {
+            name,
+            value,
+            expected: expected.to_string(),
+        })
     };
     if !(s.top_db > 0.0 && s.top_db.is_finite()) {
         return invalid("top_db", s.top_db.to_string(), "a positive number of dB");
     }
     if s.frame_length == 0 || s.hop_length == 0 {
-        return invalid("frame_length/hop_length", format!("{}/{}", s.frame_length, s.hop_length), "positive sample counts");
+        return invalid(
+            "frame_length/hop_length",
+            format!("{}/{}", s.frame_length, s.hop_length),
+            "positive sample counts",
+        );
     }
     if !(s.min_segment >= 0.0 && s.min_segment.is_finite()) {
         return invalid("min_segment", s.min_segment.to_string(), "seconds ≥ 0");
@@ -133,26 +156,64 @@ mod tests {
 
     #[test]
     fn finds_speech_and_honours_min_gap_and_min_segment() {
-        let fine = VadSettings { frame_length: 256, hop_length: 64, ..VadSettings::default() };
+        let fine = VadSettings {
+            frame_length: 256,
+            hop_length: 64,
+            ..VadSettings::default()
+        };
         let segs = split(&bursts(), &fine, "b").unwrap();
         assert_eq!(segs.len(), 2, "{segs:?}");
         // Boundaries within a frame of the truth (4000..12000, 12800..16800).
-        assert!(segs[0].start.abs_diff(4000) <= 256 && segs[0].end.abs_diff(12000) <= 256, "{segs:?}");
-        assert!(segs[1].start.abs_diff(12800) <= 256 && segs[1].end.abs_diff(16800) <= 256, "{segs:?}");
-        let bridged = split(&bursts(), &VadSettings { min_gap: 0.2, ..fine.clone() }, "b").unwrap();
+        assert!(
+            segs[0].start.abs_diff(4000) <= 256 && segs[0].end.abs_diff(12000) <= 256,
+            "{segs:?}"
+        );
+        assert!(
+            segs[1].start.abs_diff(12800) <= 256 && segs[1].end.abs_diff(16800) <= 256,
+            "{segs:?}"
+        );
+        let bridged = split(
+            &bursts(),
+            &VadSettings {
+                min_gap: 0.2,
+                ..fine.clone()
+            },
+            "b",
+        )
+        .unwrap();
         assert_eq!(bridged.len(), 1);
-        let long_only = split(&bursts(), &VadSettings { min_segment: 0.7, ..fine }, "b").unwrap();
+        let long_only = split(
+            &bursts(),
+            &VadSettings {
+                min_segment: 0.7,
+                ..fine
+            },
+            "b",
+        )
+        .unwrap();
         assert_eq!(long_only.len(), 1);
         assert!(long_only[0].end <= 12256);
     }
 
     #[test]
     fn silence_has_no_segments_and_bad_settings_are_errors() {
-        assert!(split(&Audio::new(vec![0.0; 10_000], 8000), &VadSettings::default(), "s").unwrap().is_empty());
+        assert!(split(
+            &Audio::new(vec![0.0; 10_000], 8000),
+            &VadSettings::default(),
+            "s"
+        )
+        .unwrap()
+        .is_empty());
         assert!(split(&Audio::new(vec![], 8000), &VadSettings::default(), "e").is_err());
         let one = split(&Audio::new(vec![0.5], 8000), &VadSettings::default(), "o").unwrap();
         assert_eq!(one, vec![Segment { start: 0, end: 1 }]);
-        let bad = VadSettings { hop_length: 0, ..VadSettings::default() };
-        assert!(matches!(split(&bursts(), &bad, "b"), Err(SpeechError::InvalidSetting { .. })));
+        let bad = VadSettings {
+            hop_length: 0,
+            ..VadSettings::default()
+        };
+        assert!(matches!(
+            split(&bursts(), &bad, "b"),
+            Err(SpeechError::InvalidSetting { .. })
+        ));
     }
 }

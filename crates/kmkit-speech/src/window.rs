@@ -19,7 +19,9 @@ pub fn window(kind: Window, n: usize) -> Vec<f32> {
         Window::Rectangular => return vec![1.0; n],
     };
     let denom = if periodic { n } else { n - 1 } as f64;
-    (0..n).map(|i| f(2.0 * PI * i as f64 / denom) as f32).collect()
+    (0..n)
+        .map(|i| f(2.0 * PI * i as f64 / denom) as f32)
+        .collect()
 }
 
 #[cfg(test)]
@@ -39,7 +41,11 @@ mod tests {
 
     #[test]
     fn symmetric_windows_are_symmetric_and_hamming_ends_at_0_08() {
-        for kind in [Window::HannSymmetric, Window::HammingSymmetric, Window::Povey] {
+        for kind in [
+            Window::HannSymmetric,
+            Window::HammingSymmetric,
+            Window::Povey,
+        ] {
             let w = window(kind, 11);
             for i in 0..11 {
                 assert!((w[i] - w[10 - i]).abs() < 1e-7, "{kind:?}");

@@ -30,7 +30,12 @@ pub struct AnalyzerConfig {
 impl Default for AnalyzerConfig {
     /// scikit-learn's defaults: lowercase, no stop words, no stemming, unigrams.
     fn default() -> Self {
-        AnalyzerConfig { lowercase: true, stop_words: StopWords::none(), stemmer: None, ngram_range: (1, 1) }
+        AnalyzerConfig {
+            lowercase: true,
+            stop_words: StopWords::none(),
+            stemmer: None,
+            ngram_range: (1, 1),
+        }
     }
 }
 
@@ -51,11 +56,17 @@ impl AnalyzerConfig {
     /// Builds the token pipeline.
     pub fn build(&self) -> Result<Analyzer> {
         self.check()?;
-        let word = if self.lowercase { WordTokenizer::new() } else { WordTokenizer::keep_case() };
+        let word = if self.lowercase {
+            WordTokenizer::new()
+        } else {
+            WordTokenizer::keep_case()
+        };
         let stop = self.stop_words.filter().transform(word);
         let stem = OptionalStem(self.stemmer.map(StemFilter::new)).transform(stop);
         let (min_n, max_n) = self.ngram_range;
-        Ok(Analyzer { chain: NgramFilter::new(min_n, max_n).transform(stem) })
+        Ok(Analyzer {
+            chain: NgramFilter::new(min_n, max_n).transform(stem),
+        })
     }
 }
 
@@ -166,7 +177,10 @@ mod tests {
             ..AnalyzerConfig::default()
         };
         let mut a = config.build().unwrap();
-        assert_eq!(a.terms("Running the Queries"), ["run", "queri", "run queri"]);
+        assert_eq!(
+            a.terms("Running the Queries"),
+            ["run", "queri", "run queri"]
+        );
         assert_eq!(a.terms(""), Vec::<String>::new());
         assert_eq!(a.terms("the and of"), Vec::<String>::new());
     }
@@ -174,7 +188,12 @@ mod tests {
     #[test]
     fn bad_ngram_range_is_an_error() {
         for range in [(0, 1), (2, 1)] {
-            let err = AnalyzerConfig { ngram_range: range, ..AnalyzerConfig::default() }.build().unwrap_err();
+            let err = AnalyzerConfig {
+                ngram_range: range,
+                ..AnalyzerConfig::default()
+            }
+            .build()
+            .unwrap_err();
             assert!(err.to_string().contains("ngram_range"), "{err}");
         }
     }

@@ -46,7 +46,9 @@ pub fn read_folder(dir: &Path) -> Result<Corpus> {
     collect_txt(dir, &mut files)?;
     files.sort();
     if files.is_empty() {
-        return Err(TextError::NoDocumentsFound { path: dir.to_path_buf() });
+        return Err(TextError::NoDocumentsFound {
+            path: dir.to_path_buf(),
+        });
     }
     let mut corpus = Corpus::default();
     let mut labels = Vec::with_capacity(files.len());
@@ -56,7 +58,10 @@ pub fn read_folder(dir: &Path) -> Result<Corpus> {
         corpus.n_bad_encoding += usize::from(bad);
         corpus.texts.push(text.into_owned());
         let rel = path.strip_prefix(dir).unwrap_or(&path);
-        let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
         labels.push((parts.len() > 1).then(|| parts[0].clone()));
         corpus.ids.push(parts.join("/"));
     }
@@ -74,7 +79,10 @@ fn collect_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let kind = entry.file_type().map_err(|e| TextError::io(&path, e))?;
         if kind.is_dir() {
             collect_txt(&path, out)?;
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt")) {
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+        {
             out.push(path);
         }
     }
@@ -94,7 +102,9 @@ pub fn read_lines(path: &Path) -> Result<Corpus> {
         corpus.ids.push((i + 1).to_string());
     }
     if corpus.is_empty() {
-        return Err(TextError::NoDocumentsFound { path: path.to_path_buf() });
+        return Err(TextError::NoDocumentsFound {
+            path: path.to_path_buf(),
+        });
     }
     Ok(corpus)
 }
@@ -103,7 +113,9 @@ pub fn read_lines(path: &Path) -> Result<Corpus> {
 /// [`read_lines`]. A trailing empty line is ignored.
 pub fn read_labels(path: &Path) -> Result<Vec<String>> {
     let bytes = read_bytes(path)?;
-    Ok(lines(&bytes).map(|l| decode(l).0.trim().to_string()).collect())
+    Ok(lines(&bytes)
+        .map(|l| decode(l).0.trim().to_string())
+        .collect())
 }
 
 /// Reads the column `text_column` (and `label_column`, if given) of a CSV
@@ -112,35 +124,64 @@ pub fn read_labels(path: &Path) -> Result<Vec<String>> {
 pub fn read_csv(path: &Path, text_column: &str, label_column: Option<&str>) -> Result<Corpus> {
     let bytes = read_bytes(path)?;
     let name = path.to_string_lossy().to_ascii_lowercase();
-    let delimiter = if name.ends_with(".tsv") || name.ends_with(".tsv.gz") { b'\t' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).from_reader(&bytes[..]);
-    let format = |line: usize, e: csv::Error| TextError::Format { path: path.to_path_buf(), line, message: e.to_string() };
-    let header: Vec<String> =
-        reader.byte_headers().map_err(|e| format(1, e))?.iter().map(|h| decode(h).0.trim().to_string()).collect();
+    let delimiter = if name.ends_with(".tsv") || name.ends_with(".tsv.gz") {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .from_reader(&bytes[..]);
+    let format = |line: usize, e: csv::Error| TextError::Format {
+        path: path.to_path_buf(),
+        line,
+        message: e.to_string(),
+    };
+    let header: Vec<String> = reader
+        .byte_headers()
+        .map_err(|e| format(1, e))?
+        .iter()
+        .map(|h| decode(h).0.trim().to_string())
+        .collect();
     let find = |column: &str| {
-        header.iter().position(|h| h == column).ok_or_else(|| TextError::MissingColumn {
-            path: path.to_path_buf(),
-            column: column.to_string(),
-            available: header.join(", "),
-        })
+        header
+            .iter()
+            .position(|h| h == column)
+            .ok_or_else(|| TextError::MissingColumn {
+                path: path.to_path_buf(),
+                column: column.to_string(),
+                available: header.join(", "),
+            })
     };
     let text_at = find(text_column)?;
     let label_at = label_column.map(find).transpose()?;
     let mut corpus = Corpus::default();
     let mut labels = Vec::new();
     for (i, record) in reader.byte_records().enumerate() {
-        let line = record.as_ref().ok().and_then(|r| r.position()).map_or(i + 2, |p| p.line() as usize);
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(i + 2, |p| p.line() as usize);
         let record = record.map_err(|e| format(line, e))?;
         let (text, bad) = decode(record.get(text_at).unwrap_or_default());
         corpus.n_bad_encoding += usize::from(bad);
         corpus.texts.push(text.into_owned());
         corpus.ids.push((i + 1).to_string());
         if let Some(at) = label_at {
-            labels.push(decode(record.get(at).unwrap_or_default()).0.trim().to_string());
+            labels.push(
+                decode(record.get(at).unwrap_or_default())
+                    .0
+                    .trim()
+                    .to_string(),
+            );
         }
     }
     if corpus.is_empty() {
-        return Err(TextError::NoDocumentsFound { path: path.to_path_buf() });
+        return Err(TextError::NoDocumentsFound {
+            path: path.to_path_buf(),
+        });
     }
     corpus.labels = label_at.map(|_| labels);
     Ok(corpus)
@@ -158,8 +199,13 @@ pub fn read_jsonl(path: &Path, text_field: &str, label_field: Option<&str>) -> R
         if text.trim().is_empty() {
             continue;
         }
-        let format = |message: String| TextError::Format { path: path.to_path_buf(), line: i + 1, message };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format(e.to_string()))?;
+        let format = |message: String| TextError::Format {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format(e.to_string()))?;
         let field = |name: &str| match value.get(name) {
             Some(serde_json::Value::String(s)) => Ok(s.clone()),
             Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
@@ -167,7 +213,9 @@ pub fn read_jsonl(path: &Path, text_field: &str, label_field: Option<&str>) -> R
             None => Err(TextError::MissingColumn {
                 path: path.to_path_buf(),
                 column: name.to_string(),
-                available: value.as_object().map_or("no fields".into(), |o| o.keys().cloned().collect::<Vec<_>>().join(", ")),
+                available: value.as_object().map_or("no fields".into(), |o| {
+                    o.keys().cloned().collect::<Vec<_>>().join(", ")
+                }),
             }),
         };
         corpus.texts.push(field(text_field)?);
@@ -178,7 +226,9 @@ pub fn read_jsonl(path: &Path, text_field: &str, label_field: Option<&str>) -> R
         }
     }
     if corpus.is_empty() {
-        return Err(TextError::NoDocumentsFound { path: path.to_path_buf() });
+        return Err(TextError::NoDocumentsFound {
+            path: path.to_path_buf(),
+        });
     }
     corpus.labels = label_field.map(|_| labels);
     Ok(corpus)
@@ -204,9 +254,14 @@ pub fn encode_labels<S: AsRef<str>>(labels: &[S]) -> (Vec<u32>, Vec<String>) {
 /// The whole file, gunzipped when its name ends in `.gz`.
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| TextError::io(path, e))?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(|e| TextError::io(path, e))?;
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| TextError::io(path, e))?;
         Ok(out)
     } else {
         Ok(raw)
@@ -218,7 +273,10 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     let empty = bytes.is_empty();
-    bytes.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).filter(move |_| !empty)
+    bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(move |_| !empty)
 }
 
 /// UTF-8 text (a leading byte-order mark dropped), and whether it had to be
@@ -239,7 +297,8 @@ mod tests {
     struct TempDir(PathBuf);
     impl TempDir {
         fn new(name: &str) -> Self {
-            let dir = std::env::temp_dir().join(format!("kmkit-text-{name}-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("kmkit-text-{name}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             TempDir(dir)
@@ -266,15 +325,24 @@ mod tests {
         d.write("tech/notes.md", b"ignored");
         let c = read_folder(&d.0).unwrap();
         assert_eq!(c.ids, ["sports/b.txt", "sports/deep/a.txt", "tech/c.TXT"]);
-        assert_eq!(c.labels.as_deref(), Some(&["sports".to_string(), "sports".into(), "tech".into()][..]));
+        assert_eq!(
+            c.labels.as_deref(),
+            Some(&["sports".to_string(), "sports".into(), "tech".into()][..])
+        );
         assert_eq!(c.texts[1], "match \u{FFFD}\u{FFFD} report");
         assert_eq!(c.texts[2], "rust");
         assert_eq!(c.n_bad_encoding, 1);
         d.write("top.txt", b"x");
         assert_eq!(read_folder(&d.0).unwrap().labels, None);
         let empty = TempDir::new("empty-folder");
-        assert!(matches!(read_folder(&empty.0), Err(TextError::NoDocumentsFound { .. })));
-        assert!(matches!(read_folder(&empty.0.join("missing")), Err(TextError::Io { .. })));
+        assert!(matches!(
+            read_folder(&empty.0),
+            Err(TextError::NoDocumentsFound { .. })
+        ));
+        assert!(matches!(
+            read_folder(&empty.0.join("missing")),
+            Err(TextError::Io { .. })
+        ));
     }
 
     #[test]
@@ -289,15 +357,24 @@ mod tests {
         gz.write_all(b"a\nb").unwrap();
         let path = d.write("docs.txt.gz", &gz.finish().unwrap());
         assert_eq!(read_lines(&path).unwrap().texts, ["a", "b"]);
-        assert_eq!(read_labels(&d.write("labels.txt", b"1\n2 \n")).unwrap(), ["1", "2"]);
-        assert!(matches!(read_lines(&d.write("empty.txt", b"")), Err(TextError::NoDocumentsFound { .. })));
+        assert_eq!(
+            read_labels(&d.write("labels.txt", b"1\n2 \n")).unwrap(),
+            ["1", "2"]
+        );
+        assert!(matches!(
+            read_lines(&d.write("empty.txt", b"")),
+            Err(TextError::NoDocumentsFound { .. })
+        ));
         assert!(read_lines(&d.write("bad.gz", b"not gzip")).is_err());
     }
 
     #[test]
     fn csv_and_tsv_columns() {
         let d = TempDir::new("csv");
-        let path = d.write("docs.csv", b"id,text,tag\n1,\"Hello, world\",a\n2,caf\xe9,b\n");
+        let path = d.write(
+            "docs.csv",
+            b"id,text,tag\n1,\"Hello, world\",a\n2,caf\xe9,b\n",
+        );
         let c = read_csv(&path, "text", Some("tag")).unwrap();
         assert_eq!(c.texts, ["Hello, world", "caf\u{FFFD}"]);
         assert_eq!(c.labels, Some(vec!["a".into(), "b".into()]));
@@ -314,17 +391,29 @@ mod tests {
     #[test]
     fn jsonl_fields() {
         let d = TempDir::new("jsonl");
-        let path = d.write("docs.jsonl", b"{\"text\": \"one\", \"y\": 3}\n\n{\"text\": \"two \xff\", \"y\": \"b\"}\n");
+        let path = d.write(
+            "docs.jsonl",
+            b"{\"text\": \"one\", \"y\": 3}\n\n{\"text\": \"two \xff\", \"y\": \"b\"}\n",
+        );
         let c = read_jsonl(&path, "text", Some("y")).unwrap();
         assert_eq!(c.texts, ["one", "two \u{FFFD}"]);
         assert_eq!(c.ids, ["1", "3"]);
         assert_eq!(c.labels, Some(vec!["3".into(), "b".into()]));
         assert_eq!(c.n_bad_encoding, 1);
-        assert!(matches!(read_jsonl(&path, "body", None), Err(TextError::MissingColumn { .. })));
+        assert!(matches!(
+            read_jsonl(&path, "body", None),
+            Err(TextError::MissingColumn { .. })
+        ));
         let bad = d.write("bad.jsonl", b"{\"text\": 1}\n{oops\n");
-        assert!(matches!(read_jsonl(&bad, "text", None), Err(TextError::Format { line: 2, .. })));
+        assert!(matches!(
+            read_jsonl(&bad, "text", None),
+            Err(TextError::Format { line: 2, .. })
+        ));
         let wrong = d.write("wrong.jsonl", b"{\"text\": [1]}\n");
-        assert!(matches!(read_jsonl(&wrong, "text", None), Err(TextError::Format { line: 1, .. })));
+        assert!(matches!(
+            read_jsonl(&wrong, "text", None),
+            Err(TextError::Format { line: 1, .. })
+        ));
     }
 
     #[test]

@@ -127,9 +127,20 @@ pub type Result<T, E = TextError> = std::result::Result<T, E>;
 
 impl TextError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        TextError::Io { path: path.into(), source }
+        TextError::Io {
+            path: path.into(),
+            source,
+        }
     }
-    pub(crate) fn param(name: &'static str, value: impl ToString, expected: impl Into<String>) -> Self {
-        TextError::InvalidParam { name, value: value.to_string(), expected: expected.into() }
+    pub(crate) fn param(
+        name: &'static str,
+        value: impl ToString,
+        expected: impl Into<String>,
+    ) -> Self {
+        TextError::InvalidParam {
+            name,
+            value: value.to_string(),
+            expected: expected.into(),
+        }
     }
 }

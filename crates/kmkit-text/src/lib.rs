@@ -55,13 +55,18 @@ mod tfidf;
 mod tokenize;
 mod topics;
 
-pub use analyzer::{Analyzer, AnalyzerChain, AnalyzerConfig, MaybeStem, MaybeStemStream, OptionalStem};
-pub use corpus::{encode_labels, read_csv, read_folder, read_jsonl, read_labels, read_lines, Corpus};
+pub use analyzer::{
+    Analyzer, AnalyzerChain, AnalyzerConfig, MaybeStem, MaybeStemStream, OptionalStem,
+};
+pub use corpus::{
+    encode_labels, read_csv, read_folder, read_jsonl, read_labels, read_lines, Corpus,
+};
 pub use error::{Result, TextError};
 pub use lsa::{FittedLsa, Lsa};
 pub use ngram::{NgramFilter, NgramTokenStream, NgramTokenizer};
 pub use pipeline::{
-    score, Assignment, DocFeatures, Scores, TopicFit, TopicModel, TopicsConfig, LSA_N_INIT, TOPIC_MODEL_FORMAT_VERSION,
+    score, Assignment, DocFeatures, Scores, TopicFit, TopicModel, TopicsConfig, LSA_N_INIT,
+    TOPIC_MODEL_FORMAT_VERSION,
 };
 pub use stem::{Language, StemFilter, StemTokenStream, StemTokenizer};
 pub use stop::{StopWordFilter, StopWordTokenStream, StopWordTokenizer, StopWords};

@@ -38,7 +38,13 @@ pub struct Lsa {
 impl Lsa {
     /// `n_components` dimensions with scikit-learn's defaults and seed 0.
     pub fn new(n_components: usize) -> Self {
-        Lsa { n_components, n_oversamples: 10, n_iter: 5, seed: 0, normalize: true }
+        Lsa {
+            n_components,
+            n_oversamples: 10,
+            n_iter: 5,
+            seed: 0,
+            normalize: true,
+        }
     }
     /// Sets the seed.
     pub fn seed(mut self, seed: u64) -> Self {
@@ -76,7 +82,7 @@ impl Lsa {
             q = if lu_normalizer { lu_basis(&z) } else { z };
         }
         let basis = qr_basis(&mul(x, &q)); // n × size, orthonormal columns
-        // B = Qᵀ X, size × d, computed as (Xᵀ Q)ᵀ.
+                                           // B = Qᵀ X, size × d, computed as (Xᵀ Q)ᵀ.
         let bt = mul(&xt, &basis);
         let b = Mat::from_fn(size, d, |i, j| bt.at(j, i));
         let svd = b.thin_svd().map_err(|e| TextError::Svd(format!("{e:?}")))?;
@@ -98,8 +104,12 @@ impl Lsa {
             }
         }
         let singular_values = (0..k).map(|c| s[c]).collect();
-        let mut fitted =
-            FittedLsa { components, singular_values, explained_variance_ratio: Vec::new(), normalize: self.normalize };
+        let mut fitted = FittedLsa {
+            components,
+            singular_values,
+            explained_variance_ratio: Vec::new(),
+            normalize: self.normalize,
+        };
         let projected = fitted.project(x);
         fitted.explained_variance_ratio = explained_variance_ratio(x, &projected);
         Ok(fitted)
@@ -165,7 +175,9 @@ impl FittedLsa {
     /// [`transform`](Self::transform) as dense [`Features`] named `lsa0…`.
     pub fn features(&self, x: &Csr) -> Result<Features> {
         let mut f = Features::dense(self.transform(x)?);
-        f.feature_names = (0..self.n_components()).map(|c| format!("lsa{c}")).collect();
+        f.feature_names = (0..self.n_components())
+            .map(|c| format!("lsa{c}"))
+            .collect();
         Ok(f)
     }
 
@@ -208,7 +220,11 @@ fn explained_variance_ratio(x: &Csr, projected: &Array2<f64>) -> Vec<f64> {
         sum[j as usize] += v as f64;
         sq[j as usize] += (v as f64) * (v as f64);
     }
-    let total: f64 = sum.iter().zip(&sq).map(|(s, q)| q / n - (s / n).powi(2)).sum();
+    let total: f64 = sum
+        .iter()
+        .zip(&sq)
+        .map(|(s, q)| q / n - (s / n).powi(2))
+        .sum();
     projected
         .columns()
         .into_iter()
@@ -268,14 +284,20 @@ fn mul(a: &Csr, m: &Dense) -> Dense {
             }
         });
     }
-    Dense { rows: a.n_rows(), cols: l, data: out }
+    Dense {
+        rows: a.n_rows(),
+        cols: l,
+        data: out,
+    }
 }
 
 /// The transpose of a CSR matrix, as CSR.
 fn transpose(a: &Csr) -> Csr {
     let (n, d) = (a.n_rows(), a.n_cols());
     let mut counts = vec![0usize; d + 1];
-    a.indices().iter().for_each(|&j| counts[j as usize + 1] += 1);
+    a.indices()
+        .iter()
+        .for_each(|&j| counts[j as usize + 1] += 1);
     for j in 0..d {
         counts[j + 1] += counts[j];
     }
@@ -334,7 +356,9 @@ mod tests {
 
     #[test]
     fn lu_basis_spans_the_input() {
-        let y = Dense::from_fn(7, 3, |i, j| ((i * 3 + j) as f64).sin() + if i == j { 2.0 } else { 0.0 });
+        let y = Dense::from_fn(7, 3, |i, j| {
+            ((i * 3 + j) as f64).sin() + if i == j { 2.0 } else { 0.0 }
+        });
         let lu = y.to_faer().partial_piv_lu();
         let basis = lu_basis(&y);
         // basis · U = y
@@ -342,7 +366,11 @@ mod tests {
         for i in 0..7 {
             for j in 0..3 {
                 let v: f64 = (0..3).map(|k| basis.at(i, k) * u[(k, j)]).sum();
-                assert!((v - y.at(i, j)).abs() < 1e-12, "({i},{j}): {v} vs {}", y.at(i, j));
+                assert!(
+                    (v - y.at(i, j)).abs() < 1e-12,
+                    "({i},{j}): {v} vs {}",
+                    y.at(i, j)
+                );
             }
         }
     }
@@ -376,11 +404,16 @@ mod tests {
     #[test]
     fn singular_values_match_the_exact_svd() {
         let x = sample();
-        let exact = Mat::from_fn(x.n_rows(), x.n_cols(), |i, j| x.to_dense()[[i, j]] as f64).thin_svd().unwrap();
+        let exact = Mat::from_fn(x.n_rows(), x.n_cols(), |i, j| x.to_dense()[[i, j]] as f64)
+            .thin_svd()
+            .unwrap();
         let fitted = Lsa::new(5).fit(&x).unwrap();
         for c in 0..5 {
             let (a, b) = (fitted.singular_values[c], exact.S()[c]);
-            assert!((a - b).abs() < 1e-8 * b.max(1.0), "component {c}: {a} vs {b}");
+            assert!(
+                (a - b).abs() < 1e-8 * b.max(1.0),
+                "component {c}: {a} vs {b}"
+            );
         }
     }
 
@@ -388,7 +421,10 @@ mod tests {
     fn deterministic_across_threads_and_json() {
         let x = sample();
         let run = |threads| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             pool.install(|| Lsa::new(3).seed(9).fit_transform(&x).unwrap())
         };
         let (f1, y1) = run(1);
@@ -404,12 +440,20 @@ mod tests {
         let x = sample();
         assert!(Lsa::new(0).fit(&x).is_err());
         let err = Lsa::new(13).fit(&x).unwrap_err();
-        assert!(err.to_string().contains("min(documents, terms) = 12"), "{err}");
+        assert!(
+            err.to_string().contains("min(documents, terms) = 12"),
+            "{err}"
+        );
         let fitted = Lsa::new(2).fit(&x).unwrap();
         let other = Csr::new(1, 3, vec![0, 0], vec![], vec![]).unwrap();
-        assert!(matches!(fitted.transform(&other), Err(TextError::ShapeMismatch(_))));
+        assert!(matches!(
+            fitted.transform(&other),
+            Err(TextError::ShapeMismatch(_))
+        ));
         assert!(fitted.back_project(ndarray::array![1.0f32].view()).is_err());
-        let back = fitted.back_project(ndarray::array![1.0f32, 0.0].view()).unwrap();
+        let back = fitted
+            .back_project(ndarray::array![1.0f32, 0.0].view())
+            .unwrap();
         assert_eq!(back.len(), 12);
     }
 }

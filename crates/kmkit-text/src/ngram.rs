@@ -22,14 +22,21 @@ impl NgramFilter {
     /// values are clamped into that range.
     pub fn new(min_n: usize, max_n: usize) -> Self {
         let min_n = min_n.max(1);
-        NgramFilter { min_n, max_n: max_n.max(min_n) }
+        NgramFilter {
+            min_n,
+            max_n: max_n.max(min_n),
+        }
     }
 }
 
 impl TokenFilter for NgramFilter {
     type Tokenizer<T: Tokenizer> = NgramTokenizer<T>;
     fn transform<T: Tokenizer>(self, tokenizer: T) -> NgramTokenizer<T> {
-        NgramTokenizer { inner: tokenizer, min_n: self.min_n, max_n: self.max_n }
+        NgramTokenizer {
+            inner: tokenizer,
+            min_n: self.min_n,
+            max_n: self.max_n,
+        }
     }
 }
 
@@ -101,7 +108,11 @@ impl<S: TokenStream> TokenStream for NgramTokenStream<S> {
             if !self.inner.advance() {
                 return false;
             }
-            let recycled = if self.window.len() == self.max_n { self.window.pop_front() } else { None };
+            let recycled = if self.window.len() == self.max_n {
+                self.window.pop_front()
+            } else {
+                None
+            };
             let mut slot = recycled.unwrap_or_default();
             slot.clone_from(self.inner.token());
             self.window.push_back(slot);
@@ -131,7 +142,11 @@ mod tests {
     use crate::tokenize::WordTokenizer;
 
     fn grams(min_n: usize, max_n: usize, text: &str) -> Vec<String> {
-        let mut t = NgramFilter::new(min_n, max_n).transform(StopWords::english().filter().transform(WordTokenizer::new()));
+        let mut t = NgramFilter::new(min_n, max_n).transform(
+            StopWords::english()
+                .filter()
+                .transform(WordTokenizer::new()),
+        );
         let mut s = t.token_stream(text);
         let mut out = Vec::new();
         s.process(&mut |tok| out.push(tok.text.clone()));
@@ -153,8 +168,17 @@ mod tests {
         assert_eq!(
             grams(1, 3, text),
             sorted(&[
-                "spring", "mvc", "hibernate", "session", "factory", "spring mvc", "mvc hibernate",
-                "hibernate session", "session factory", "spring mvc hibernate", "mvc hibernate session",
+                "spring",
+                "mvc",
+                "hibernate",
+                "session",
+                "factory",
+                "spring mvc",
+                "mvc hibernate",
+                "hibernate session",
+                "session factory",
+                "spring mvc hibernate",
+                "mvc hibernate session",
                 "hibernate session factory",
             ])
         );

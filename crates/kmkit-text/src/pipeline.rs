@@ -2,7 +2,9 @@
 //! (TF-IDF, optional LSA), cluster with the core, assign new documents,
 //! describe topics, score against known labels, save and load.
 
-use kmkit_core::{metrics, Csr, Features, KMeans, KMeansParams, Matrix, Metric, Model, MODEL_FORMAT_VERSION};
+use kmkit_core::{
+    metrics, Csr, Features, KMeans, KMeansParams, Matrix, Metric, Model, MODEL_FORMAT_VERSION,
+};
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +38,11 @@ impl TopicsConfig {
     /// stop words, sublinear tf, `min_df=2`, `max_df=0.5`), no LSA, spherical
     /// k-means with the core's defaults.
     pub fn new(k: usize) -> Self {
-        TopicsConfig { tfidf: TfIdf::for_topics(), lsa: None, kmeans: KMeans::params(k).metric(Metric::Cosine) }
+        TopicsConfig {
+            tfidf: TfIdf::for_topics(),
+            lsa: None,
+            kmeans: KMeans::params(k).metric(Metric::Cosine),
+        }
     }
     /// Adds LSA to `n_components` dimensions (seeded like k-means), and
     /// [`LSA_N_INIT`] k-means restarts if `n_init` was not set.
@@ -88,12 +94,27 @@ impl DocFeatures {
             None => (None, features),
             Some(lsa) => {
                 let x = sparse(&features)?;
-                let fitted = if usable.len() == x.n_rows() { lsa.fit(x)? } else { lsa.fit(&x.select_rows(&usable))? };
+                let fitted = if usable.len() == x.n_rows() {
+                    lsa.fit(x)?
+                } else {
+                    lsa.fit(&x.select_rows(&usable))?
+                };
                 let lsa_features = fitted.features(x)?;
-                (Some(fitted), Features { row_ids: features.row_ids, ..lsa_features })
+                (
+                    Some(fitted),
+                    Features {
+                        row_ids: features.row_ids,
+                        ..lsa_features
+                    },
+                )
             }
         };
-        Ok(DocFeatures { tfidf, lsa, features, usable })
+        Ok(DocFeatures {
+            tfidf,
+            lsa,
+            features,
+            usable,
+        })
     }
 
     /// The usable rows only (what k-means is fitted on).
@@ -175,15 +196,33 @@ impl TopicModel {
 
     /// Clusters already featurized documents.
     pub fn fit_features(kmeans: &KMeansParams, doc_features: DocFeatures) -> Result<TopicFit> {
-        let DocFeatures { tfidf, lsa, features, usable } = doc_features;
+        let DocFeatures {
+            tfidf,
+            lsa,
+            features,
+            usable,
+        } = doc_features;
         let k = kmeans.n_clusters;
         if k > usable.len() {
-            return Err(TextError::TooFewDocuments { k, n_usable: usable.len(), n_docs: features.n_rows() });
+            return Err(TextError::TooFewDocuments {
+                k,
+                n_usable: usable.len(),
+                n_docs: features.n_rows(),
+            });
         }
         let model = kmeans.fit(&select_rows(&features, &usable))?;
-        let model = TopicModel { format_version: TOPIC_MODEL_FORMAT_VERSION, tfidf, lsa, kmeans: model };
+        let model = TopicModel {
+            format_version: TOPIC_MODEL_FORMAT_VERSION,
+            tfidf,
+            lsa,
+            kmeans: model,
+        };
         let assignment = model.assign(&features)?;
-        Ok(TopicFit { model, features, assignment })
+        Ok(TopicFit {
+            model,
+            features,
+            assignment,
+        })
     }
 
     /// Number of topics.
@@ -204,11 +243,16 @@ impl TopicModel {
     pub fn assign(&self, features: &Features) -> Result<Assignment> {
         let usable = usable_rows(features);
         let n = features.n_rows();
-        let mut assignment = Assignment { labels: vec![None; n], distances: vec![None; n] };
+        let mut assignment = Assignment {
+            labels: vec![None; n],
+            distances: vec![None; n],
+        };
         if usable.is_empty() {
             return Ok(assignment);
         }
-        let (labels, distances) = self.kmeans.assign((&select_rows(features, &usable)).into())?;
+        let (labels, distances) = self
+            .kmeans
+            .assign((&select_rows(features, &usable)).into())?;
         for ((&i, l), d) in usable.iter().zip(labels).zip(distances) {
             assignment.labels[i] = Some(l);
             assignment.distances[i] = Some(d);
@@ -227,7 +271,11 @@ impl TopicModel {
         let weights = match &self.lsa {
             None => c.mapv(|v| v as f64),
             Some(lsa) => {
-                let rows = c.rows().into_iter().map(|r| lsa.back_project(r)).collect::<Result<Vec<_>>>()?;
+                let rows = c
+                    .rows()
+                    .into_iter()
+                    .map(|r| lsa.back_project(r))
+                    .collect::<Result<Vec<_>>>()?;
                 Array2::from_shape_fn((c.nrows(), lsa.n_terms()), |(i, j)| rows[i][j])
             }
         };
@@ -236,17 +284,31 @@ impl TopicModel {
 
     /// Every topic: size, `n_terms` top terms and the `n_examples` documents
     /// of `assignment` nearest its centroid.
-    pub fn topics(&self, assignment: &Assignment, n_terms: usize, n_examples: usize) -> Result<Vec<Topic>> {
+    pub fn topics(
+        &self,
+        assignment: &Assignment,
+        n_terms: usize,
+        n_examples: usize,
+    ) -> Result<Vec<Topic>> {
         let k = self.n_topics();
         let terms = self.top_terms(n_terms)?;
         let examples = nearest_documents(&assignment.labels, &assignment.distances, k, n_examples)?;
         let mut sizes = vec![0usize; k];
-        assignment.labels.iter().flatten().for_each(|&l| sizes[l as usize] += 1);
+        assignment
+            .labels
+            .iter()
+            .flatten()
+            .for_each(|&l| sizes[l as usize] += 1);
         Ok(terms
             .into_iter()
             .zip(examples)
             .enumerate()
-            .map(|(c, (terms, examples))| Topic { cluster: c as u32, size: sizes[c], terms, examples })
+            .map(|(c, (terms, examples))| Topic {
+                cluster: c as u32,
+                size: sizes[c],
+                terms,
+                examples,
+            })
             .collect())
     }
 
@@ -262,25 +324,31 @@ impl TopicModel {
         struct Version {
             format_version: u32,
         }
-        let v: Version =
-            serde_json::from_str(text).map_err(|e| TextError::Model(format!("not a kmkit topic model: {e}")))?;
+        let v: Version = serde_json::from_str(text)
+            .map_err(|e| TextError::Model(format!("not a kmkit topic model: {e}")))?;
         if v.format_version != TOPIC_MODEL_FORMAT_VERSION {
             return Err(TextError::Model(format!(
                 "format version {} is not supported (this build reads version {TOPIC_MODEL_FORMAT_VERSION})",
                 v.format_version
             )));
         }
-        let m: TopicModel = serde_json::from_str(text).map_err(|e| TextError::Model(format!("malformed topic model: {e}")))?;
+        let m: TopicModel = serde_json::from_str(text)
+            .map_err(|e| TextError::Model(format!("malformed topic model: {e}")))?;
         if m.kmeans.format_version != MODEL_FORMAT_VERSION {
             return Err(TextError::Model(format!(
                 "k-means model format {} is not supported (this build reads {MODEL_FORMAT_VERSION})",
                 m.kmeans.format_version
             )));
         }
-        let width = m.lsa.as_ref().map_or(m.tfidf.n_terms(), FittedLsa::n_components);
+        let width = m
+            .lsa
+            .as_ref()
+            .map_or(m.tfidf.n_terms(), FittedLsa::n_components);
         let (k, d) = m.kmeans.centroids.dim();
         if k == 0 || d != width || m.kmeans.centroids.iter().any(|v| !v.is_finite()) {
-            return Err(TextError::Model(format!("centroids are {k} × {d}; expected k ≥ 1 finite rows of {width}")));
+            return Err(TextError::Model(format!(
+                "centroids are {k} × {d}; expected k ≥ 1 finite rows of {width}"
+            )));
         }
         if let Some(lsa) = &m.lsa {
             if lsa.n_terms() != m.tfidf.n_terms() {
@@ -305,7 +373,12 @@ pub fn score(truth: &[u32], assignment: &Assignment) -> Result<Scores> {
             assignment.labels.len()
         )));
     }
-    let extra = assignment.labels.iter().flatten().max().map_or(0, |&m| m + 1);
+    let extra = assignment
+        .labels
+        .iter()
+        .flatten()
+        .max()
+        .map_or(0, |&m| m + 1);
     let pred = assignment.labels_with_unassigned_as(extra);
     let v = metrics::homogeneity_completeness_v_measure(truth, &pred)?;
     Ok(Scores {
@@ -323,11 +396,17 @@ fn usable_rows(features: &Features) -> Vec<usize> {
     match &features.data {
         Matrix::Sparse(x) => {
             let empty = empty_rows(x);
-            (0..x.n_rows()).filter(|i| empty.binary_search(i).is_err()).collect()
+            (0..x.n_rows())
+                .filter(|i| empty.binary_search(i).is_err())
+                .collect()
         }
-        Matrix::Dense(x) => {
-            x.rows().into_iter().enumerate().filter(|(_, r)| r.iter().any(|&v| v != 0.0)).map(|(i, _)| i).collect()
-        }
+        Matrix::Dense(x) => x
+            .rows()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, r)| r.iter().any(|&v| v != 0.0))
+            .map(|(i, _)| i)
+            .collect(),
     }
 }
 
@@ -344,14 +423,19 @@ fn select_rows(features: &Features, rows: &[usize]) -> Features {
         data,
         row_ids: rows.iter().map(|&i| features.row_ids[i].clone()).collect(),
         feature_names: features.feature_names.clone(),
-        weights: features.weights.as_ref().map(|w| rows.iter().map(|&i| w[i]).collect()),
+        weights: features
+            .weights
+            .as_ref()
+            .map(|w| rows.iter().map(|&i| w[i]).collect()),
     }
 }
 
 fn sparse(features: &Features) -> Result<&Csr> {
     match &features.data {
         Matrix::Sparse(x) => Ok(x),
-        Matrix::Dense(_) => Err(TextError::ShapeMismatch("LSA needs the sparse TF-IDF matrix".into())),
+        Matrix::Dense(_) => Err(TextError::ShapeMismatch(
+            "LSA needs the sparse TF-IDF matrix".into(),
+        )),
     }
 }
 
@@ -374,7 +458,9 @@ mod tests {
     ];
 
     fn config(k: usize) -> TopicsConfig {
-        TopicsConfig::new(k).tfidf(TfIdf::for_topics().min_df(DocFreq::Count(1))).seed(3)
+        TopicsConfig::new(k)
+            .tfidf(TfIdf::for_topics().min_df(DocFreq::Count(1)))
+            .seed(3)
     }
 
     #[test]
@@ -383,7 +469,10 @@ mod tests {
         let labels = &fit.assignment.labels;
         assert_eq!(labels[8], None);
         assert_eq!(labels[9], None);
-        assert!(labels[..4].iter().all(|l| *l == labels[0]) && labels[4..8].iter().all(|l| *l == labels[4]));
+        assert!(
+            labels[..4].iter().all(|l| *l == labels[0])
+                && labels[4..8].iter().all(|l| *l == labels[4])
+        );
         assert_ne!(labels[0], labels[4]);
         assert_eq!(fit.assignment.n_unassigned(), 2);
         let topics = fit.model.topics(&fit.assignment, 3, 2).unwrap();
@@ -396,7 +485,10 @@ mod tests {
         assert_eq!(bread.terms[0].term, "bread");
         let truth = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2];
         let s = score(&truth, &fit.assignment).unwrap();
-        assert!((s.nmi - 1.0).abs() < 1e-12 && (s.ari - 1.0).abs() < 1e-12, "{s:?}");
+        assert!(
+            (s.nmi - 1.0).abs() < 1e-12 && (s.ari - 1.0).abs() < 1e-12,
+            "{s:?}"
+        );
         assert!(score(&truth[..3], &fit.assignment).is_err());
     }
 
@@ -408,14 +500,21 @@ mod tests {
         // Fit labels are not part of the saved k-means model; all else is.
         assert_eq!(back.to_json(), json);
         assert_eq!(back.predict(&DOCS).unwrap(), fit.assignment);
-        let new = back.predict(&["rust crates", "fresh bread", "nothing known here"]).unwrap();
+        let new = back
+            .predict(&["rust crates", "fresh bread", "nothing known here"])
+            .unwrap();
         assert_eq!(new.labels[0], fit.assignment.labels[0]);
         assert_eq!(new.labels[1], fit.assignment.labels[4]);
         assert_eq!(new.labels[2], None);
         let terms = back.top_terms(2).unwrap();
         assert_eq!(terms.len(), 2);
         assert!(json.contains("\"format_version\":1"));
-        let err = TopicModel::from_json(&json.replacen("\"format_version\":1", "\"format_version\":99", 1)).unwrap_err();
+        let err = TopicModel::from_json(&json.replacen(
+            "\"format_version\":1",
+            "\"format_version\":99",
+            1,
+        ))
+        .unwrap_err();
         assert!(err.to_string().contains("version 99"), "{err}");
         assert!(TopicModel::from_json("{}").is_err());
     }
@@ -423,12 +522,28 @@ mod tests {
     #[test]
     fn clear_errors() {
         let err = TopicModel::fit(&config(9), &DOCS).unwrap_err();
-        assert!(matches!(err, TextError::TooFewDocuments { k: 9, n_usable: 8, n_docs: 10 }), "{err}");
+        assert!(
+            matches!(
+                err,
+                TextError::TooFewDocuments {
+                    k: 9,
+                    n_usable: 8,
+                    n_docs: 10
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("lower k"), "{err}");
         let err = TopicModel::fit(&config(2), &["", "the of", "a"]).unwrap_err();
-        assert!(matches!(err, TextError::EmptyVocabulary { n_docs: 3 }), "{err}");
+        assert!(
+            matches!(err, TextError::EmptyVocabulary { n_docs: 3 }),
+            "{err}"
+        );
         let none: [&str; 0] = [];
-        assert!(matches!(TopicModel::fit(&config(2), &none), Err(TextError::NoDocuments)));
+        assert!(matches!(
+            TopicModel::fit(&config(2), &none),
+            Err(TextError::NoDocuments)
+        ));
         let err = TopicModel::fit(&config(0), &DOCS).unwrap_err();
         assert!(matches!(err, TextError::Core(_)), "{err}");
         let fit = TopicModel::fit(&config(2), &DOCS).unwrap();

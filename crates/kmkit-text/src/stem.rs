@@ -23,7 +23,10 @@ impl StemFilter {
 impl TokenFilter for StemFilter {
     type Tokenizer<T: Tokenizer> = StemTokenizer<T>;
     fn transform<T: Tokenizer>(self, tokenizer: T) -> StemTokenizer<T> {
-        StemTokenizer { inner: tokenizer, stemmer: Arc::new(Stemmer::create(self.language)) }
+        StemTokenizer {
+            inner: tokenizer,
+            stemmer: Arc::new(Stemmer::create(self.language)),
+        }
     }
 }
 
@@ -36,14 +39,19 @@ pub struct StemTokenizer<T> {
 
 impl<T: std::fmt::Debug> std::fmt::Debug for StemTokenizer<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StemTokenizer").field("inner", &self.inner).finish_non_exhaustive()
+        f.debug_struct("StemTokenizer")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 
 impl<T: Tokenizer> Tokenizer for StemTokenizer<T> {
     type TokenStream<'a> = StemTokenStream<'a, T::TokenStream<'a>>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        StemTokenStream { inner: self.inner.token_stream(text), stemmer: &self.stemmer }
+        StemTokenStream {
+            inner: self.inner.token_stream(text),
+            stemmer: &self.stemmer,
+        }
     }
 }
 
@@ -55,7 +63,9 @@ pub struct StemTokenStream<'a, S> {
 
 impl<S: std::fmt::Debug> std::fmt::Debug for StemTokenStream<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StemTokenStream").field("inner", &self.inner).finish_non_exhaustive()
+        f.debug_struct("StemTokenStream")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,7 +104,10 @@ mod tests {
 
     #[test]
     fn english_and_german() {
-        assert_eq!(stems(Language::English, "Running queries fruitlessly"), ["run", "queri", "fruitless"]);
+        assert_eq!(
+            stems(Language::English, "Running queries fruitlessly"),
+            ["run", "queri", "fruitless"]
+        );
         assert_eq!(stems(Language::German, "Häuser Katzen"), ["haus", "katz"]);
     }
 }

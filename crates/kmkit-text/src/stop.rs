@@ -31,7 +31,11 @@ impl StopWords {
     }
     /// Words from a list (duplicates removed).
     pub fn from_words<S: AsRef<str>>(words: impl IntoIterator<Item = S>) -> Self {
-        let mut words: Vec<String> = words.into_iter().map(|w| w.as_ref().to_string()).filter(|w| !w.is_empty()).collect();
+        let mut words: Vec<String> = words
+            .into_iter()
+            .map(|w| w.as_ref().to_string())
+            .filter(|w| !w.is_empty())
+            .collect();
         words.sort();
         words.dedup();
         StopWords { words }
@@ -46,7 +50,12 @@ impl StopWords {
     pub fn from_file(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| TextError::io(path, e))?;
         let text = String::from_utf8_lossy(&bytes);
-        Ok(StopWords::from_words(StopWords::parse(&text).words.iter().map(|w| w.to_lowercase())))
+        Ok(StopWords::from_words(
+            StopWords::parse(&text)
+                .words
+                .iter()
+                .map(|w| w.to_lowercase()),
+        ))
     }
     /// The union of two lists.
     pub fn union(&self, other: &StopWords) -> Self {
@@ -66,11 +75,15 @@ impl StopWords {
     }
     /// Whether `word` is a stop word.
     pub fn contains(&self, word: &str) -> bool {
-        self.words.binary_search_by(|w| w.as_str().cmp(word)).is_ok()
+        self.words
+            .binary_search_by(|w| w.as_str().cmp(word))
+            .is_ok()
     }
     /// The token filter for these words.
     pub fn filter(&self) -> StopWordFilter {
-        StopWordFilter { words: Arc::new(self.words.iter().cloned().collect()) }
+        StopWordFilter {
+            words: Arc::new(self.words.iter().cloned().collect()),
+        }
     }
 }
 
@@ -83,7 +96,10 @@ pub struct StopWordFilter {
 impl TokenFilter for StopWordFilter {
     type Tokenizer<T: Tokenizer> = StopWordTokenizer<T>;
     fn transform<T: Tokenizer>(self, tokenizer: T) -> StopWordTokenizer<T> {
-        StopWordTokenizer { inner: tokenizer, words: self.words }
+        StopWordTokenizer {
+            inner: tokenizer,
+            words: self.words,
+        }
     }
 }
 
@@ -97,7 +113,10 @@ pub struct StopWordTokenizer<T> {
 impl<T: Tokenizer> Tokenizer for StopWordTokenizer<T> {
     type TokenStream<'a> = StopWordTokenStream<'a, T::TokenStream<'a>>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        StopWordTokenStream { inner: self.inner.token_stream(text), words: &self.words }
+        StopWordTokenStream {
+            inner: self.inner.token_stream(text),
+            words: &self.words,
+        }
     }
 }
 
@@ -143,7 +162,9 @@ mod tests {
 
     #[test]
     fn filter_drops_stop_words() {
-        let mut t = StopWords::english().filter().transform(WordTokenizer::new());
+        let mut t = StopWords::english()
+            .filter()
+            .transform(WordTokenizer::new());
         let mut s = t.token_stream("How do I get the value of an XML node?");
         let mut out = Vec::new();
         s.process(&mut |tok| out.push(tok.text.clone()));

@@ -33,7 +33,13 @@ impl DocFreq {
     /// Python int or float literal would be read.
     pub fn parse(text: &str) -> Result<DocFreq> {
         let t = text.trim();
-        let bad = || TextError::param("document frequency", t, "a count of documents (2) or a fraction in [0, 1] (0.5)");
+        let bad = || {
+            TextError::param(
+                "document frequency",
+                t,
+                "a count of documents (2) or a fraction in [0, 1] (0.5)",
+            )
+        };
         let df = if t.contains(['.', 'e', 'E']) {
             DocFreq::Fraction(t.parse().map_err(|_| bad())?)
         } else {
@@ -53,10 +59,16 @@ impl DocFreq {
 
     fn check(&self, name: &'static str) -> Result<()> {
         match *self {
-            DocFreq::Count(0) => Err(TextError::param(name, 0, "a count >= 1 or a fraction in [0, 1]")),
-            DocFreq::Fraction(f) if !(0.0..=1.0).contains(&f) => {
-                Err(TextError::param(name, f, "a count >= 1 or a fraction in [0, 1]"))
-            }
+            DocFreq::Count(0) => Err(TextError::param(
+                name,
+                0,
+                "a count >= 1 or a fraction in [0, 1]",
+            )),
+            DocFreq::Fraction(f) if !(0.0..=1.0).contains(&f) => Err(TextError::param(
+                name,
+                f,
+                "a count >= 1 or a fraction in [0, 1]",
+            )),
             _ => Ok(()),
         }
     }
@@ -184,7 +196,11 @@ impl TfIdf {
         self.min_df.check("min_df")?;
         self.max_df.check("max_df")?;
         if self.max_features == Some(0) {
-            return Err(TextError::param("max_features", 0, "at least 1, or none for all terms"));
+            return Err(TextError::param(
+                "max_features",
+                0,
+                "at least 1, or none for all terms",
+            ));
         }
         Ok(())
     }
@@ -197,7 +213,10 @@ impl TfIdf {
     /// Learns the vocabulary and idf of `docs` and returns their TF-IDF rows
     /// as [`Features`] (CSR, row ids `0..n`, the vocabulary as feature names).
     /// Same result as `fit` then `transform`, tokenizing once.
-    pub fn fit_transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<(FittedTfIdf, Features)> {
+    pub fn fit_transform<S: AsRef<str> + Sync>(
+        &self,
+        docs: &[S],
+    ) -> Result<(FittedTfIdf, Features)> {
         let (fitted, counts) = self.fit_counts(docs)?;
         let csr = fitted.weigh(counts)?;
         let features = fitted.features_from(csr);
@@ -227,7 +246,10 @@ impl TfIdf {
             });
         }
         let df = counts.document_frequency();
-        let mut keep: Vec<bool> = df.iter().map(|&d| (d as f64) <= max_count && (d as f64) >= min_count).collect();
+        let mut keep: Vec<bool> = df
+            .iter()
+            .map(|&d| (d as f64) <= max_count && (d as f64) >= min_count)
+            .collect();
         if let Some(limit) = self.max_features {
             if keep.iter().filter(|&&k| k).count() > limit {
                 let tf = counts.term_frequency();
@@ -248,7 +270,12 @@ impl TfIdf {
             });
         }
         let counts = counts.keep_columns(&keep);
-        let vocabulary: Vec<String> = vocabulary.into_iter().zip(&keep).filter(|(_, &k)| k).map(|(t, _)| t).collect();
+        let vocabulary: Vec<String> = vocabulary
+            .into_iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(t, _)| t)
+            .collect();
         let smooth = f64::from(u8::from(self.smooth_idf));
         let idf = counts
             .document_frequency()
@@ -297,27 +324,52 @@ impl PartialEq for FittedTfIdf {
 }
 
 impl FittedTfIdf {
-    fn new(params: TfIdf, vocabulary: Vec<String>, idf: Vec<f64>, n_docs: usize, n_terms_seen: usize) -> Result<Self> {
+    fn new(
+        params: TfIdf,
+        vocabulary: Vec<String>,
+        idf: Vec<f64>,
+        n_docs: usize,
+        n_terms_seen: usize,
+    ) -> Result<Self> {
         params.check()?;
         let bad = |m: String| Err(TextError::Model(m));
         if vocabulary.is_empty() {
             return bad("the vocabulary is empty".into());
         }
         if vocabulary.len() != idf.len() {
-            return bad(format!("{} terms but {} idf values", vocabulary.len(), idf.len()));
+            return bad(format!(
+                "{} terms but {} idf values",
+                vocabulary.len(),
+                idf.len()
+            ));
         }
         if vocabulary.len() > u32::MAX as usize {
             return bad("more terms than u32 column indices".into());
         }
         if let Some(w) = vocabulary.windows(2).find(|w| w[0] >= w[1]) {
-            return bad(format!("the vocabulary is not sorted and unique at {:?}, {:?}", w[0], w[1]));
+            return bad(format!(
+                "the vocabulary is not sorted and unique at {:?}, {:?}",
+                w[0], w[1]
+            ));
         }
         if let Some(v) = idf.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
             return bad(format!("idf value {v} is not a finite positive number"));
         }
-        let index = vocabulary.iter().enumerate().map(|(j, t)| (t.clone(), j as u32)).collect();
+        let index = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(j, t)| (t.clone(), j as u32))
+            .collect();
         let analyzer = params.analyzer.build()?;
-        Ok(FittedTfIdf { params, vocabulary, idf, n_docs, n_terms_seen, index, analyzer })
+        Ok(FittedTfIdf {
+            params,
+            vocabulary,
+            idf,
+            n_docs,
+            n_terms_seen,
+            index,
+            analyzer,
+        })
     }
 
     /// The parameters it was fitted with.
@@ -392,16 +444,30 @@ impl FittedTfIdf {
     /// Term counts → weighted, normalised CSR (all arithmetic in f64 as
     /// scikit-learn, stored as f32).
     fn weigh(&self, counts: Counts) -> Result<Csr> {
-        let Counts { indptr, indices, counts, n_cols } = counts;
+        let Counts {
+            indptr,
+            indices,
+            counts,
+            n_cols,
+        } = counts;
         let mut values = vec![0f32; counts.len()];
         let mut row = Vec::new();
         for r in 0..indptr.len() - 1 {
             let span = indptr[r]..indptr[r + 1];
             row.clear();
-            row.extend(indices[span.clone()].iter().zip(&counts[span.clone()]).map(|(&j, &c)| {
-                let tf = if self.params.sublinear_tf { (c as f64).ln() + 1.0 } else { c as f64 };
-                tf * self.idf[j as usize]
-            }));
+            row.extend(
+                indices[span.clone()]
+                    .iter()
+                    .zip(&counts[span.clone()])
+                    .map(|(&j, &c)| {
+                        let tf = if self.params.sublinear_tf {
+                            (c as f64).ln() + 1.0
+                        } else {
+                            c as f64
+                        };
+                        tf * self.idf[j as usize]
+                    }),
+            );
             let norm = match self.params.norm {
                 Norm::L2 => row.iter().map(|v| v * v).sum::<f64>().sqrt(),
                 Norm::L1 => row.iter().map(|v| v.abs()).sum::<f64>(),
@@ -419,7 +485,9 @@ impl FittedTfIdf {
 /// Rows of documents with no vocabulary term (empty, only stop words, or
 /// only unknown or pruned terms).
 pub fn empty_rows(x: &Csr) -> Vec<usize> {
-    (0..x.n_rows()).filter(|&i| x.row(i).1.iter().all(|&v| v == 0.0)).collect()
+    (0..x.n_rows())
+        .filter(|&i| x.row(i).1.iter().all(|&v| v == 0.0))
+        .collect()
 }
 
 /// Term counts in CSR layout, columns sorted within each row.
@@ -433,7 +501,12 @@ struct Counts {
 
 impl Counts {
     fn new(n_cols: usize) -> Self {
-        Counts { indptr: vec![0], indices: Vec::new(), counts: Vec::new(), n_cols }
+        Counts {
+            indptr: vec![0],
+            indices: Vec::new(),
+            counts: Vec::new(),
+            n_cols,
+        }
     }
 
     /// Appends a row from a list of column ids with repeats (sorted in place).
@@ -465,7 +538,10 @@ impl Counts {
 
     fn term_frequency(&self) -> Vec<u64> {
         let mut tf = vec![0u64; self.n_cols];
-        self.indices.iter().zip(&self.counts).for_each(|(&j, &c)| tf[j as usize] += c as u64);
+        self.indices
+            .iter()
+            .zip(&self.counts)
+            .for_each(|(&j, &c)| tf[j as usize] += c as u64);
         tf
     }
 
@@ -507,7 +583,10 @@ struct ChunkCounts {
 
 /// Tokenizes every document (in parallel chunks) and returns the sorted
 /// vocabulary with the count matrix over it.
-fn count_vocabulary<S: AsRef<str> + Sync>(analyzer: &Analyzer, docs: &[S]) -> (Vec<String>, Counts) {
+fn count_vocabulary<S: AsRef<str> + Sync>(
+    analyzer: &Analyzer,
+    docs: &[S],
+) -> (Vec<String>, Counts) {
     let chunks: Vec<ChunkCounts> = docs
         .par_chunks(CHUNK)
         .map(|chunk| {
@@ -573,7 +652,8 @@ fn count_vocabulary<S: AsRef<str> + Sync>(analyzer: &Analyzer, docs: &[S]) -> (V
             for r in 0..c.indptr.len() - 1 {
                 row.clear();
                 row.extend(
-                    (c.indptr[r]..c.indptr[r + 1]).map(|p| (rank[to_global[c.indices[p] as usize] as usize], c.counts[p])),
+                    (c.indptr[r]..c.indptr[r + 1])
+                        .map(|p| (rank[to_global[c.indices[p] as usize] as usize], c.counts[p])),
                 );
                 row.sort_unstable_by_key(|&(j, _)| j);
                 for &(j, n) in &row {
@@ -586,7 +666,10 @@ fn count_vocabulary<S: AsRef<str> + Sync>(analyzer: &Analyzer, docs: &[S]) -> (V
         })
         .collect();
     let mut vocabulary: Vec<Option<String>> = all_terms.into_iter().map(Some).collect();
-    let vocabulary = order.iter().map(|&g| vocabulary[g as usize].take().unwrap_or_default()).collect();
+    let vocabulary = order
+        .iter()
+        .map(|&g| vocabulary[g as usize].take().unwrap_or_default())
+        .collect();
     (vocabulary, Counts::concat(parts, n_cols))
 }
 
@@ -610,7 +693,10 @@ struct FittedData {
 }
 
 impl Serialize for FittedTfIdf {
-    fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> std::result::Result<Ser::Ok, Ser::Error> {
+    fn serialize<Ser: serde::Serializer>(
+        &self,
+        s: Ser,
+    ) -> std::result::Result<Ser::Ok, Ser::Error> {
         FittedRef {
             params: &self.params,
             n_docs: self.n_docs,
@@ -625,7 +711,8 @@ impl Serialize for FittedTfIdf {
 impl<'de> Deserialize<'de> for FittedTfIdf {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let f = FittedData::deserialize(d)?;
-        FittedTfIdf::new(f.params, f.vocabulary, f.idf, f.n_docs, f.n_terms_seen).map_err(serde::de::Error::custom)
+        FittedTfIdf::new(f.params, f.vocabulary, f.idf, f.n_docs, f.n_terms_seen)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -645,17 +732,27 @@ mod tests {
     fn sklearn_docstring_example() {
         // sklearn.feature_extraction.text.TfidfVectorizer docstring corpus.
         let (fitted, features) = TfIdf::new().fit_transform(&DOCS).unwrap();
-        assert_eq!(fitted.vocabulary(), ["and", "document", "first", "is", "one", "second", "the", "third", "this"]);
+        assert_eq!(
+            fitted.vocabulary(),
+            ["and", "document", "first", "is", "one", "second", "the", "third", "this"]
+        );
         // TfidfVectorizer().fit(DOCS).idf_
-        let idf = [1.91629073, 1.22314355, 1.51082562, 1.0, 1.91629073, 1.91629073, 1.0, 1.91629073, 1.0];
+        let idf = [
+            1.91629073, 1.22314355, 1.51082562, 1.0, 1.91629073, 1.91629073, 1.0, 1.91629073, 1.0,
+        ];
         for (a, b) in fitted.idf().iter().zip(idf) {
             assert!((a - b).abs() < 1e-8, "{a} vs {b}");
         }
-        let Matrix::Sparse(x) = &features.data else { panic!("TF-IDF is sparse") };
+        let Matrix::Sparse(x) = &features.data else {
+            panic!("TF-IDF is sparse")
+        };
         // TfidfVectorizer().fit_transform(DOCS)[1]
         let (idx, val) = x.row(1);
         assert_eq!(idx, [1, 3, 5, 6, 8]);
-        for (a, b) in val.iter().zip([0.6876236, 0.28108867, 0.53864762, 0.28108867, 0.28108867]) {
+        for (a, b) in val
+            .iter()
+            .zip([0.6876236, 0.28108867, 0.53864762, 0.28108867, 0.28108867])
+        {
             assert!((*a as f64 - b).abs() < 1e-7, "{a} vs {b}");
         }
         assert_eq!(&fitted.transform(&DOCS).unwrap(), x);
@@ -663,7 +760,9 @@ mod tests {
 
     #[test]
     fn pruning_by_counts_fractions_and_max_features() {
-        let params = TfIdf::new().min_df(DocFreq::Count(2)).max_df(DocFreq::Fraction(0.75));
+        let params = TfIdf::new()
+            .min_df(DocFreq::Count(2))
+            .max_df(DocFreq::Fraction(0.75));
         let fitted = params.fit(&DOCS).unwrap();
         // df: document 3, first 2, is 4, the 4, this 4 → keep document, first (<= 3 docs, >= 2).
         assert_eq!(fitted.vocabulary(), ["document", "first"]);
@@ -677,7 +776,11 @@ mod tests {
     fn norms_and_sublinear_tf() {
         let docs = ["apple apple apple pear", "pear plum"];
         for norm in [Norm::L1, Norm::None] {
-            let fitted = TfIdf::new().norm(norm).sublinear_tf(true).fit(&docs).unwrap();
+            let fitted = TfIdf::new()
+                .norm(norm)
+                .sublinear_tf(true)
+                .fit(&docs)
+                .unwrap();
             let x = fitted.transform(&docs).unwrap();
             let (_, v) = x.row(0);
             // apple: (1 + ln 3) · idf(apple); idf = ln(3/2) + 1, pear: ln(3/3) + 1 = 1.
@@ -686,7 +789,10 @@ mod tests {
                 Norm::L1 => (apple / (apple + 1.0), 1.0 / (apple + 1.0)),
                 _ => (apple, 1.0),
             };
-            assert!((v[0] as f64 - a).abs() < 1e-6 && (v[1] as f64 - p).abs() < 1e-6, "{norm:?}: {v:?}");
+            assert!(
+                (v[0] as f64 - a).abs() < 1e-6 && (v[1] as f64 - p).abs() < 1e-6,
+                "{norm:?}: {v:?}"
+            );
         }
         let fitted = TfIdf::new().smooth_idf(false).fit(&docs).unwrap();
         assert!((fitted.idf()[0] - (2f64.ln() + 1.0)).abs() < 1e-12);
@@ -695,17 +801,37 @@ mod tests {
     #[test]
     fn errors_not_panics() {
         let none: [&str; 0] = [];
-        assert!(matches!(TfIdf::new().fit(&none), Err(TextError::NoDocuments)));
+        assert!(matches!(
+            TfIdf::new().fit(&none),
+            Err(TextError::NoDocuments)
+        ));
         let only_stop = ["the and of", "", "  !! a"];
         let err = TfIdf::for_topics().fit(&only_stop).unwrap_err();
-        assert!(matches!(err, TextError::EmptyVocabulary { n_docs: 3 }), "{err}");
+        assert!(
+            matches!(err, TextError::EmptyVocabulary { n_docs: 3 }),
+            "{err}"
+        );
         assert!(err.to_string().contains("stop words"), "{err}");
-        let err = TfIdf::new().min_df(DocFreq::Count(5)).fit(&DOCS).unwrap_err();
+        let err = TfIdf::new()
+            .min_df(DocFreq::Count(5))
+            .fit(&DOCS)
+            .unwrap_err();
         assert!(matches!(err, TextError::DocFreqRange { .. }), "{err}");
-        let err = TfIdf::new().min_df(DocFreq::Count(4)).max_df(DocFreq::Count(4)).max_features(None).fit(&["aa bb", "aa", "aa", "bb"]).unwrap_err();
-        assert!(matches!(err, TextError::NoTermsAfterPruning { .. }), "{err}");
+        let err = TfIdf::new()
+            .min_df(DocFreq::Count(4))
+            .max_df(DocFreq::Count(4))
+            .max_features(None)
+            .fit(&["aa bb", "aa", "aa", "bb"])
+            .unwrap_err();
+        assert!(
+            matches!(err, TextError::NoTermsAfterPruning { .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("lower min_df"), "{err}");
-        let err = TfIdf::new().max_df(DocFreq::Fraction(1.5)).fit(&DOCS).unwrap_err();
+        let err = TfIdf::new()
+            .max_df(DocFreq::Fraction(1.5))
+            .fit(&DOCS)
+            .unwrap_err();
         assert!(err.to_string().contains("max_df"), "{err}");
         assert!(TfIdf::new().max_features(Some(0)).fit(&DOCS).is_err());
     }
@@ -713,8 +839,13 @@ mod tests {
     #[test]
     fn empty_documents_give_empty_rows() {
         let docs = ["java code", "", "the", "java"];
-        let (fitted, features) = TfIdf::new().stop_words(StopWords::english()).fit_transform(&docs).unwrap();
-        let Matrix::Sparse(x) = &features.data else { panic!() };
+        let (fitted, features) = TfIdf::new()
+            .stop_words(StopWords::english())
+            .fit_transform(&docs)
+            .unwrap();
+        let Matrix::Sparse(x) = &features.data else {
+            panic!()
+        };
         assert_eq!(empty_rows(x), [1, 2]);
         let unseen = fitted.transform(&["python", "java"]).unwrap();
         assert_eq!(empty_rows(&unseen), [0]);
@@ -733,11 +864,17 @@ mod tests {
 
     #[test]
     fn json_round_trip_repeats_the_transform() {
-        let (fitted, features) = TfIdf::for_topics().min_df(DocFreq::Count(1)).max_df(DocFreq::Fraction(1.0)).fit_transform(&DOCS).unwrap();
+        let (fitted, features) = TfIdf::for_topics()
+            .min_df(DocFreq::Count(1))
+            .max_df(DocFreq::Fraction(1.0))
+            .fit_transform(&DOCS)
+            .unwrap();
         let json = serde_json::to_string(&fitted).unwrap();
         let back: FittedTfIdf = serde_json::from_str(&json).unwrap();
         assert_eq!(back, fitted);
-        let Matrix::Sparse(x) = &features.data else { panic!() };
+        let Matrix::Sparse(x) = &features.data else {
+            panic!()
+        };
         assert_eq!(&back.transform(&DOCS).unwrap(), x);
         // A hand-edited file whose vocabulary is no longer sorted is rejected.
         assert_eq!(back.vocabulary(), ["document", "second"]);

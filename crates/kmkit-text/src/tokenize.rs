@@ -19,7 +19,10 @@ pub fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric() || c == '_'
     } else {
-        matches!(c.general_category_group(), GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number)
+        matches!(
+            c.general_category_group(),
+            GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number
+        )
     }
 }
 
@@ -48,11 +51,19 @@ impl Default for WordTokenizer {
 impl WordTokenizer {
     /// A lowercasing tokenizer (scikit-learn's `lowercase=True`).
     pub fn new() -> Self {
-        WordTokenizer { lowercase: true, lowered: String::new(), offsets: Vec::new(), token: Token::default() }
+        WordTokenizer {
+            lowercase: true,
+            lowered: String::new(),
+            offsets: Vec::new(),
+            token: Token::default(),
+        }
     }
     /// A tokenizer that keeps the case of the text (`lowercase=False`).
     pub fn keep_case() -> Self {
-        WordTokenizer { lowercase: false, ..WordTokenizer::new() }
+        WordTokenizer {
+            lowercase: false,
+            ..WordTokenizer::new()
+        }
     }
 }
 
@@ -100,7 +111,13 @@ impl Tokenizer for WordTokenizer {
             self.offsets.push(text.len());
             &self.lowered
         };
-        WordTokenStream { text, original, offsets: &self.offsets, pos: 0, token: &mut self.token }
+        WordTokenStream {
+            text,
+            original,
+            offsets: &self.offsets,
+            pos: 0,
+            token: &mut self.token,
+        }
     }
 }
 
@@ -203,15 +220,28 @@ mod tests {
     fn sklearn_examples() {
         // Expected values from Python: re.findall(r'(?u)\b\w\w+\b', text.lower()).
         let cases: &[(&str, &[&str])] = &[
-            ("How do I fill a DataGridView?", &["how", "do", "fill", "datagridview"]),
+            (
+                "How do I fill a DataGridView?",
+                &["how", "do", "fill", "datagridview"],
+            ),
             ("a b c x_y __ _a 12 3", &["x_y", "__", "_a", "12"]),
-            ("cafe\u{301} naïve İstanbul ΟΔΟΣ", &["cafe", "naïve", "stanbul", "οδος"]),
-            ("ⅫⅫ ²³ ٣٤ C++ c# .NET 64-bit", &["ⅻⅻ", "²³", "٣٤", "net", "64", "bit"]),
+            (
+                "cafe\u{301} naïve İstanbul ΟΔΟΣ",
+                &["cafe", "naïve", "stanbul", "οδος"],
+            ),
+            (
+                "ⅫⅫ ²³ ٣٤ C++ c# .NET 64-bit",
+                &["ⅻⅻ", "²³", "٣٤", "net", "64", "bit"],
+            ),
             ("", &[]),
             ("!!! ?? a", &[]),
         ];
         for (text, want) in cases {
-            assert_eq!(texts(text), want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{text:?}");
+            assert_eq!(
+                texts(text),
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "{text:?}"
+            );
         }
     }
 

@@ -31,7 +31,11 @@ pub struct Topic {
 /// The `n` heaviest terms of each row of `weights` (`k × n_terms`), heaviest
 /// first, equal weights in vocabulary order. Terms of weight ≤ 0 are left
 /// out: they do not describe the cluster.
-pub fn top_terms(weights: ArrayView2<f64>, vocabulary: &[String], n: usize) -> Result<Vec<Vec<TermWeight>>> {
+pub fn top_terms(
+    weights: ArrayView2<f64>,
+    vocabulary: &[String],
+    n: usize,
+) -> Result<Vec<Vec<TermWeight>>> {
     if weights.ncols() != vocabulary.len() {
         return Err(TextError::ShapeMismatch(format!(
             "{} term weights per cluster for a vocabulary of {}",
@@ -50,22 +54,39 @@ pub fn top_terms(weights: ArrayView2<f64>, vocabulary: &[String], n: usize) -> R
                 order.truncate(n);
             }
             order.sort_by(by_weight);
-            order.into_iter().map(|j| TermWeight { term: vocabulary[j].clone(), weight: row[j] }).collect()
+            order
+                .into_iter()
+                .map(|j| TermWeight {
+                    term: vocabulary[j].clone(),
+                    weight: row[j],
+                })
+                .collect()
         })
         .collect())
 }
 
 /// For each of `k` clusters, its `n` members nearest the centroid (smallest
 /// `distances`, ties by index). Documents labelled `None` are skipped.
-pub fn nearest_documents(labels: &[Option<u32>], distances: &[Option<f32>], k: usize, n: usize) -> Result<Vec<Vec<usize>>> {
+pub fn nearest_documents(
+    labels: &[Option<u32>],
+    distances: &[Option<f32>],
+    k: usize,
+    n: usize,
+) -> Result<Vec<Vec<usize>>> {
     if labels.len() != distances.len() {
-        return Err(TextError::ShapeMismatch(format!("{} labels but {} distances", labels.len(), distances.len())));
+        return Err(TextError::ShapeMismatch(format!(
+            "{} labels but {} distances",
+            labels.len(),
+            distances.len()
+        )));
     }
     let mut members: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
     for (i, (label, dist)) in labels.iter().zip(distances).enumerate() {
         if let (Some(c), Some(d)) = (label, dist) {
             let cluster = members.get_mut(*c as usize).ok_or_else(|| {
-                TextError::ShapeMismatch(format!("document {i} has label {c}, but there are {k} clusters"))
+                TextError::ShapeMismatch(format!(
+                    "document {i} has label {c}, but there are {k} clusters"
+                ))
             })?;
             cluster.push((*d, i));
         }
@@ -86,7 +107,10 @@ mod tests {
 
     #[test]
     fn heaviest_terms_first_ties_alphabetical_nonpositive_dropped() {
-        let vocab: Vec<String> = ["apple", "banana", "cherry", "date"].iter().map(|s| s.to_string()).collect();
+        let vocab: Vec<String> = ["apple", "banana", "cherry", "date"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let w = array![[0.1, 0.5, 0.5, 0.0], [-1.0, 0.2, 0.0, 0.9]];
         let t = top_terms(w.view(), &vocab, 2).unwrap();
         let names = |i: usize| t[i].iter().map(|x| x.term.as_str()).collect::<Vec<_>>();
@@ -101,7 +125,10 @@ mod tests {
     fn nearest_members_per_cluster() {
         let labels = [Some(0), Some(1), None, Some(0), Some(0)];
         let dist = [Some(0.5), Some(0.1), None, Some(0.2), Some(0.5)];
-        assert_eq!(nearest_documents(&labels, &dist, 2, 2).unwrap(), [vec![3, 0], vec![1]]);
+        assert_eq!(
+            nearest_documents(&labels, &dist, 2, 2).unwrap(),
+            [vec![3, 0], vec![1]]
+        );
         assert!(nearest_documents(&labels, &dist, 1, 2).is_err());
         assert!(nearest_documents(&labels, &dist[..2], 2, 2).is_err());
     }

@@ -61,7 +61,12 @@ impl Packed {
             }
             half_norms[c] = (norm / 2.0) as f32;
         }
-        Packed { k, d, panels, half_norms }
+        Packed {
+            k,
+            d,
+            panels,
+            half_norms,
+        }
     }
 
     /// Number of panels.
@@ -71,8 +76,14 @@ impl Packed {
 }
 
 /// The signature of [`Kernels::assign`].
-pub type AssignFn =
-    fn(rows: &[f32], shift: Option<&[f32]>, packed: &Packed, labels: &mut [u32], scores: &mut [f32], scratch: &mut Vec<f32>);
+pub type AssignFn = fn(
+    rows: &[f32],
+    shift: Option<&[f32]>,
+    packed: &Packed,
+    labels: &mut [u32],
+    scores: &mut [f32],
+    scratch: &mut Vec<f32>,
+);
 
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
@@ -125,16 +136,27 @@ pub fn by_name(name: &str) -> Result<&'static Kernels> {
         "avx2" if x86_64::has_avx2() => Ok(&x86_64::AVX2),
         #[cfg(target_arch = "x86_64")]
         "avx512" if x86_64::has_avx512() => Ok(&x86_64::AVX512),
-        "avx2" | "avx512" => Err(KMeansError::Simd(name.into(), "this CPU lacks that instruction set")),
-        _ => Err(KMeansError::Simd(name.into(), "expected scalar, avx2 or avx512")),
+        "avx2" | "avx512" => Err(KMeansError::Simd(
+            name.into(),
+            "this CPU lacks that instruction set",
+        )),
+        _ => Err(KMeansError::Simd(
+            name.into(),
+            "expected scalar, avx2 or avx512",
+        )),
     }
 }
 
 /// Every kernel set this CPU can run (scalar first), for tests and benchmarks.
 pub fn available() -> Vec<&'static Kernels> {
-    ["scalar", "avx2", "avx512"].iter().filter_map(|n| by_name(n).ok()).collect()
+    ["scalar", "avx2", "avx512"]
+        .iter()
+        .filter_map(|n| by_name(n).ok())
+        .collect()
 }
 
 fn best() -> &'static Kernels {
-    by_name("avx512").or_else(|_| by_name("avx2")).unwrap_or(&scalar::KERNELS)
+    by_name("avx512")
+        .or_else(|_| by_name("avx2"))
+        .unwrap_or(&scalar::KERNELS)
 }

@@ -4,7 +4,12 @@
 use super::{Kernels, Packed, LANES};
 
 /// The scalar kernel set.
-pub static KERNELS: Kernels = Kernels { name: "scalar", assign, sq_dist, axpy };
+pub static KERNELS: Kernels = Kernels {
+    name: "scalar",
+    assign,
+    sq_dist,
+    axpy,
+};
 
 pub(crate) fn assign(
     rows: &[f32],

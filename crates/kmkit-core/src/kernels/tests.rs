@@ -17,7 +17,10 @@ const NS: [usize; 6] = [1, 3, 5, 8, 13, 257];
 const REL_TOL: f64 = 1e-5;
 
 fn simd_sets() -> Vec<&'static Kernels> {
-    available().into_iter().filter(|k| k.name != "scalar").collect()
+    available()
+        .into_iter()
+        .filter(|k| k.name != "scalar")
+        .collect()
 }
 
 fn uniform(rng: &mut ChaCha8Rng, len: usize, lo: f32, hi: f32) -> Vec<f32> {
@@ -40,7 +43,13 @@ impl Problem {
         let rows = uniform(&mut rng, n * d, 2.0, 4.0);
         let centroids = Array2::from_shape_vec((k, d), uniform(&mut rng, k * d, 2.0, 4.0)).unwrap();
         let shift = shift.then(|| uniform(&mut rng, d, 2.5, 3.5));
-        Problem { n, d, rows, centroids, shift }
+        Problem {
+            n,
+            d,
+            rows,
+            centroids,
+            shift,
+        }
     }
 
     fn packed(&self) -> Packed {
@@ -60,7 +69,14 @@ impl Problem {
         let (mut labels, mut scores) = (vec![u32::MAX; self.n], vec![f32::NAN; self.n]);
         // Junk in the scratch buffer must not matter.
         let mut scratch = vec![f32::NAN; 3];
-        (kern.assign)(&self.rows, self.shift.as_deref(), packed, &mut labels, &mut scores, &mut scratch);
+        (kern.assign)(
+            &self.rows,
+            self.shift.as_deref(),
+            packed,
+            &mut labels,
+            &mut scores,
+            &mut scratch,
+        );
         (labels, scores)
     }
 }
@@ -84,7 +100,14 @@ fn check_assign(kern: &Kernels, problem: &Problem) {
     let packed = problem.packed();
     let (want_labels, want_scores) = problem.run(&scalar::KERNELS, &packed);
     let (got_labels, got_scores) = problem.run(kern, &packed);
-    let what = format!("{} n={} d={} k={} shift={}", kern.name, problem.n, problem.d, packed.k, problem.shift.is_some());
+    let what = format!(
+        "{} n={} d={} k={} shift={}",
+        kern.name,
+        problem.n,
+        problem.d,
+        packed.k,
+        problem.shift.is_some()
+    );
     for i in 0..problem.n {
         let x = problem.row(i);
         let (want, want_mag) = exact_score(&x, &packed, want_labels[i] as usize);
@@ -97,7 +120,10 @@ fn check_assign(kern: &Kernels, problem: &Problem) {
             want_labels[i]
         );
         let (want_s, got_s) = (want_scores[i] as f64, got_scores[i] as f64);
-        assert!((want_s - got_s).abs() <= tol, "{what} row {i}: score {got_s} instead of {want_s}");
+        assert!(
+            (want_s - got_s).abs() <= tol,
+            "{what} row {i}: score {got_s} instead of {want_s}"
+        );
     }
 }
 
@@ -133,7 +159,11 @@ fn assign_without_centroids_gives_label_0() {
 /// integer coordinates keep all arithmetic exact, so the tie is exact.
 fn check_tie(kern: &Kernels, d: usize, k: usize, dups: &[usize], shift: bool) {
     let mut rng = ChaCha8Rng::seed_from_u64((d * 1000 + k) as u64);
-    let mut int = |len| (0..len).map(|_| rng.random_range(-20i32..=20) as f32).collect::<Vec<_>>();
+    let mut int = |len| {
+        (0..len)
+            .map(|_| rng.random_range(-20i32..=20) as f32)
+            .collect::<Vec<_>>()
+    };
     let mut centroids = Array2::from_shape_vec((k, d), int(k * d)).unwrap();
     let shift = shift.then(|| int(d));
     let original = centroids.row(dups[0]).to_owned();
@@ -141,12 +171,28 @@ fn check_tie(kern: &Kernels, d: usize, k: usize, dups: &[usize], shift: bool) {
         centroids.row_mut(c).assign(&original);
     }
     // A random centroid may equal the original by chance; it counts too.
-    let lowest = centroids.rows().into_iter().position(|c| c == original).unwrap();
+    let lowest = centroids
+        .rows()
+        .into_iter()
+        .position(|c| c == original)
+        .unwrap();
     let n = 11;
     let rows: Vec<f32> = (0..n).flat_map(|_| original.iter().copied()).collect();
-    let problem = Problem { n, d, rows, centroids, shift };
+    let problem = Problem {
+        n,
+        d,
+        rows,
+        centroids,
+        shift,
+    };
     let (labels, _) = problem.run(kern, &problem.packed());
-    assert_eq!(labels, vec![lowest as u32; n], "{} d={d} k={k} dups={dups:?} shift={}", kern.name, problem.shift.is_some());
+    assert_eq!(
+        labels,
+        vec![lowest as u32; n],
+        "{} d={d} k={k} dups={dups:?} shift={}",
+        kern.name,
+        problem.shift.is_some()
+    );
 }
 
 #[test]
@@ -185,7 +231,11 @@ fn identical_centroids_give_label_0() {
 fn check_sq_dist(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
     let (a, b) = (uniform(rng, len, -3.0, 3.0), uniform(rng, len, -3.0, 3.0));
     let (want, got) = ((scalar::KERNELS.sq_dist)(&a, &b), (kern.sq_dist)(&a, &b));
-    assert!((want - got).abs() <= REL_TOL as f32 * want, "{} len={len}: {got} instead of {want}", kern.name);
+    assert!(
+        (want - got).abs() <= REL_TOL as f32 * want,
+        "{} len={len}: {got} instead of {want}",
+        kern.name
+    );
 }
 
 fn check_axpy(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
@@ -197,10 +247,20 @@ fn check_axpy(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
     let mut got = y.clone();
     got.push(f32::NAN);
     (kern.axpy)(alpha, &x, &mut got[..len]);
-    assert!(got.pop().unwrap().is_nan(), "{} len={len}: wrote past the end", kern.name);
+    assert!(
+        got.pop().unwrap().is_nan(),
+        "{} len={len}: wrote past the end",
+        kern.name
+    );
     for j in 0..len {
         let tol = REL_TOL as f32 * ((alpha * x[j]).abs() + y[j].abs());
-        assert!((want[j] - got[j]).abs() <= tol, "{} len={len} [{j}]: {} instead of {}", kern.name, got[j], want[j]);
+        assert!(
+            (want[j] - got[j]).abs() <= tol,
+            "{} len={len} [{j}]: {} instead of {}",
+            kern.name,
+            got[j],
+            want[j]
+        );
     }
 }
 
@@ -230,7 +290,10 @@ proptest::proptest! {
 #[test]
 fn unknown_or_unsupported_kernel_names_are_typed_errors() {
     use crate::KMeansError;
-    assert!(matches!(super::by_name("avx9000"), Err(KMeansError::Simd(..))));
+    assert!(matches!(
+        super::by_name("avx9000"),
+        Err(KMeansError::Simd(..))
+    ));
     assert!(matches!(super::by_name(""), Err(KMeansError::Simd(..))));
     assert_eq!(super::by_name("scalar").unwrap().name, "scalar");
     #[cfg(not(target_arch = "x86_64"))]

@@ -28,11 +28,20 @@ pub fn has_avx512() -> bool {
 }
 
 /// AVX2 + FMA kernels. Crate-private: see the module docs on soundness.
-pub(crate) static AVX2: Kernels = Kernels { name: "avx2", assign: avx2_assign, sq_dist: avx2_sq_dist, axpy: avx2_axpy };
+pub(crate) static AVX2: Kernels = Kernels {
+    name: "avx2",
+    assign: avx2_assign,
+    sq_dist: avx2_sq_dist,
+    axpy: avx2_axpy,
+};
 
 /// AVX-512 kernels. Crate-private: see the module docs on soundness.
-pub(crate) static AVX512: Kernels =
-    Kernels { name: "avx512", assign: avx512_assign, sq_dist: avx512_sq_dist, axpy: avx512_axpy };
+pub(crate) static AVX512: Kernels = Kernels {
+    name: "avx512",
+    assign: avx512_assign,
+    sq_dist: avx512_sq_dist,
+    axpy: avx512_axpy,
+};
 
 fn avx2_assign(
     rows: &[f32],
@@ -43,11 +52,19 @@ fn avx2_assign(
     scratch: &mut Vec<f32>,
 ) {
     debug_assert!(has_avx2());
-    for_each_tile::<{ avx2::ROWS }>(rows, shift, packed, labels, scores, scratch, |x, labels, scores| {
-        // SAFETY: this function is reachable only through `AVX2`, which
-        // `by_name` hands out only after `has_avx2()` confirmed AVX2 and FMA.
-        unsafe { avx2::tile(x, packed, labels, scores) }
-    });
+    for_each_tile::<{ avx2::ROWS }>(
+        rows,
+        shift,
+        packed,
+        labels,
+        scores,
+        scratch,
+        |x, labels, scores| {
+            // SAFETY: this function is reachable only through `AVX2`, which
+            // `by_name` hands out only after `has_avx2()` confirmed AVX2 and FMA.
+            unsafe { avx2::tile(x, packed, labels, scores) }
+        },
+    );
 }
 
 fn avx2_sq_dist(a: &[f32], b: &[f32]) -> f32 {
@@ -71,11 +88,19 @@ fn avx512_assign(
     scratch: &mut Vec<f32>,
 ) {
     debug_assert!(has_avx512());
-    for_each_tile::<{ avx512::ROWS }>(rows, shift, packed, labels, scores, scratch, |x, labels, scores| {
-        // SAFETY: this function is reachable only through `AVX512`, which
-        // `by_name` hands out only after `has_avx512()` confirmed AVX-512F.
-        unsafe { avx512::tile(x, packed, labels, scores) }
-    });
+    for_each_tile::<{ avx512::ROWS }>(
+        rows,
+        shift,
+        packed,
+        labels,
+        scores,
+        scratch,
+        |x, labels, scores| {
+            // SAFETY: this function is reachable only through `AVX512`, which
+            // `by_name` hands out only after `has_avx512()` confirmed AVX-512F.
+            unsafe { avx512::tile(x, packed, labels, scores) }
+        },
+    );
 }
 
 fn avx512_sq_dist(a: &[f32], b: &[f32]) -> f32 {
@@ -107,10 +132,22 @@ fn for_each_tile<const R: usize>(
     tile: impl Fn(&[f32], &mut [u32; R], &mut [f32; R]),
 ) {
     let d = packed.d;
-    assert!(rows.len() >= labels.len() * d, "assign: {} floats for {} rows of {d}", rows.len(), labels.len());
-    assert_eq!(labels.len(), scores.len(), "assign: labels and scores differ in length");
+    assert!(
+        rows.len() >= labels.len() * d,
+        "assign: {} floats for {} rows of {d}",
+        rows.len(),
+        labels.len()
+    );
+    assert_eq!(
+        labels.len(),
+        scores.len(),
+        "assign: labels and scores differ in length"
+    );
     // A short shift would leave stale coordinates in the staged tile.
-    assert!(shift.is_none_or(|s| s.len() >= d), "assign: shift shorter than d = {d}");
+    assert!(
+        shift.is_none_or(|s| s.len() >= d),
+        "assign: shift shorter than d = {d}"
+    );
     scratch.resize(R * d, 0.0);
     let (mut tile_labels, mut tile_scores) = ([0u32; R], [0.0f32; R]);
     for (t, (labels, scores)) in labels.chunks_mut(R).zip(scores.chunks_mut(R)).enumerate() {
@@ -148,8 +185,15 @@ fn stage(src: &[f32], shift: Option<&[f32]>, d: usize, dst: &mut [f32]) {
 /// they read through raw pointers.
 fn check_tile(x: &[f32], packed: &Packed, rows: usize) {
     let (d, n_panels) = (packed.d, packed.n_panels());
-    assert!(x.len() >= rows * d, "tile: {} floats for {rows} rows of {d}", x.len());
-    assert!(packed.panels.len() >= n_panels * d * LANES, "tile: packed panels are short");
+    assert!(
+        x.len() >= rows * d,
+        "tile: {} floats for {rows} rows of {d}",
+        x.len()
+    );
+    assert!(
+        packed.panels.len() >= n_panels * d * LANES,
+        "tile: packed panels are short"
+    );
 }
 
 /// AVX-512F: one panel of 16 centroids is one zmm register.
@@ -179,11 +223,19 @@ mod avx512 {
     /// # Safety
     /// The CPU must support AVX-512F.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn tile<const R: usize>(x: &[f32], packed: &Packed, labels: &mut [u32; R], scores: &mut [f32; R]) {
+    pub(super) unsafe fn tile<const R: usize>(
+        x: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; R],
+        scores: &mut [f32; R],
+    ) {
         check_tile(x, packed, R);
         // Lanes that never improve keep index 0 and score +∞, so a row whose
         // scores are all +∞ gets label 0, as in the scalar reference.
-        let mut best = Best { score: [_mm512_set1_ps(f32::INFINITY); R], index: [_mm512_setzero_si512(); R] };
+        let mut best = Best {
+            score: [_mm512_set1_ps(f32::INFINITY); R],
+            index: [_mm512_setzero_si512(); R],
+        };
         const _: () = assert!(PANELS == 3, "the remainder below handles 1 or 2 panels");
         let n_panels = packed.n_panels();
         let mut p = 0;
@@ -204,7 +256,12 @@ mod avx512 {
     /// The micro-kernel: `R` rows × panels `p0..p0 + P`, folded into `best`.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    fn panels<const R: usize, const P: usize>(x: &[f32], packed: &Packed, p0: usize, best: &mut Best<R>) {
+    fn panels<const R: usize, const P: usize>(
+        x: &[f32],
+        packed: &Packed,
+        p0: usize,
+        best: &mut Best<R>,
+    ) {
         let d = packed.d;
         let mut acc = [[_mm512_setzero_ps(); P]; R];
         for p in 0..P {
@@ -276,7 +333,12 @@ mod avx512 {
         while i + 4 * 16 <= n {
             for (u, acc) in acc.iter_mut().enumerate() {
                 // SAFETY: i + 16u + 16 ≤ n, within both slices.
-                let diff = unsafe { _mm512_sub_ps(_mm512_loadu_ps(a.add(i + 16 * u)), _mm512_loadu_ps(b.add(i + 16 * u))) };
+                let diff = unsafe {
+                    _mm512_sub_ps(
+                        _mm512_loadu_ps(a.add(i + 16 * u)),
+                        _mm512_loadu_ps(b.add(i + 16 * u)),
+                    )
+                };
                 *acc = _mm512_fmadd_ps(diff, diff, *acc);
             }
             i += 4 * 16;
@@ -284,11 +346,19 @@ mod avx512 {
         while i < n {
             let m = tail_mask(n - i);
             // SAFETY: masked-off lanes are not read, the others are < n.
-            let diff = unsafe { _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a.add(i)), _mm512_maskz_loadu_ps(m, b.add(i))) };
+            let diff = unsafe {
+                _mm512_sub_ps(
+                    _mm512_maskz_loadu_ps(m, a.add(i)),
+                    _mm512_maskz_loadu_ps(m, b.add(i)),
+                )
+            };
             acc[0] = _mm512_fmadd_ps(diff, diff, acc[0]);
             i += 16;
         }
-        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])))
+        _mm512_reduce_add_ps(_mm512_add_ps(
+            _mm512_add_ps(acc[0], acc[1]),
+            _mm512_add_ps(acc[2], acc[3]),
+        ))
     }
 
     /// `y += alpha · x` over the common length.
@@ -306,7 +376,11 @@ mod avx512 {
             // SAFETY: only lanes below n are read or written (full mask
             // except on the last step); `y` is exclusively borrowed.
             unsafe {
-                let v = _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(m, x.add(i)), _mm512_maskz_loadu_ps(m, y.add(i)));
+                let v = _mm512_fmadd_ps(
+                    a,
+                    _mm512_maskz_loadu_ps(m, x.add(i)),
+                    _mm512_maskz_loadu_ps(m, y.add(i)),
+                );
                 _mm512_mask_storeu_ps(y.add(i), m, v);
             }
             i += 16;
@@ -348,7 +422,12 @@ mod avx2 {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn tile<const R: usize>(x: &[f32], packed: &Packed, labels: &mut [u32; R], scores: &mut [f32; R]) {
+    pub(super) unsafe fn tile<const R: usize>(
+        x: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; R],
+        scores: &mut [f32; R],
+    ) {
         check_tile(x, packed, R);
         // As in AVX-512: untouched lanes keep (+∞, 0), matching the scalar
         // reference on rows whose scores are all +∞.
@@ -409,10 +488,14 @@ mod avx2 {
         #[target_feature(enable = "avx2,fma")]
         #[inline]
         fn fold(&mut self, r: usize, h: usize, scores: __m256, first: usize) {
-            let index = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(first as i32));
+            let index = _mm256_add_epi32(
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                _mm256_set1_epi32(first as i32),
+            );
             let better = _mm256_cmp_ps::<_CMP_LT_OQ>(scores, self.score[r][h]);
             self.score[r][h] = _mm256_blendv_ps(self.score[r][h], scores, better);
-            self.index[r][h] = _mm256_blendv_epi8(self.index[r][h], index, _mm256_castps_si256(better));
+            self.index[r][h] =
+                _mm256_blendv_epi8(self.index[r][h], index, _mm256_castps_si256(better));
         }
     }
 
@@ -423,7 +506,8 @@ mod avx2 {
     fn reduce(score: [__m256; HALVES], index: [__m256i; HALVES]) -> (u32, f32) {
         let min = hmin_ps(_mm256_min_ps(score[0], score[1]));
         let at_min = |h: usize| {
-            let eq = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_EQ_OQ>(score[h], _mm256_set1_ps(min)));
+            let eq =
+                _mm256_castps_si256(_mm256_cmp_ps::<_CMP_EQ_OQ>(score[h], _mm256_set1_ps(min)));
             // Lanes not at the minimum become u32::MAX so they lose the min.
             _mm256_or_si256(index[h], _mm256_andnot_si256(eq, _mm256_set1_epi32(-1)))
         };
@@ -461,7 +545,12 @@ mod avx2 {
         while i + 4 * 8 <= n {
             for (u, acc) in acc.iter_mut().enumerate() {
                 // SAFETY: i + 8u + 8 ≤ n, within both slices.
-                let diff = unsafe { _mm256_sub_ps(_mm256_loadu_ps(a.add(i + 8 * u)), _mm256_loadu_ps(b.add(i + 8 * u))) };
+                let diff = unsafe {
+                    _mm256_sub_ps(
+                        _mm256_loadu_ps(a.add(i + 8 * u)),
+                        _mm256_loadu_ps(b.add(i + 8 * u)),
+                    )
+                };
                 *acc = _mm256_fmadd_ps(diff, diff, *acc);
             }
             i += 4 * 8;
@@ -469,11 +558,19 @@ mod avx2 {
         while i < n {
             let m = tail_mask(n - i);
             // SAFETY: masked-off lanes are not read, the others are < n.
-            let diff = unsafe { _mm256_sub_ps(_mm256_maskload_ps(a.add(i), m), _mm256_maskload_ps(b.add(i), m)) };
+            let diff = unsafe {
+                _mm256_sub_ps(
+                    _mm256_maskload_ps(a.add(i), m),
+                    _mm256_maskload_ps(b.add(i), m),
+                )
+            };
             acc[0] = _mm256_fmadd_ps(diff, diff, acc[0]);
             i += 8;
         }
-        hsum_ps(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])))
+        hsum_ps(_mm256_add_ps(
+            _mm256_add_ps(acc[0], acc[1]),
+            _mm256_add_ps(acc[2], acc[3]),
+        ))
     }
 
     /// `y += alpha · x` over the common length.
@@ -488,14 +585,23 @@ mod avx2 {
         let mut i = 0;
         while i + 8 <= n {
             // SAFETY: i + 8 ≤ n; `y` is exclusively borrowed.
-            unsafe { _mm256_storeu_ps(y.add(i), _mm256_fmadd_ps(a, _mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(y.add(i)))) };
+            unsafe {
+                _mm256_storeu_ps(
+                    y.add(i),
+                    _mm256_fmadd_ps(a, _mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(y.add(i))),
+                )
+            };
             i += 8;
         }
         if i < n {
             let m = tail_mask(n - i);
             // SAFETY: only lanes below n are read or written.
             unsafe {
-                let v = _mm256_fmadd_ps(a, _mm256_maskload_ps(x.add(i), m), _mm256_maskload_ps(y.add(i), m));
+                let v = _mm256_fmadd_ps(
+                    a,
+                    _mm256_maskload_ps(x.add(i), m),
+                    _mm256_maskload_ps(y.add(i), m),
+                );
                 _mm256_maskstore_ps(y.add(i), m, v);
             }
         }
@@ -514,6 +620,9 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     fn tail_mask(left: usize) -> __m256i {
-        _mm256_cmpgt_epi32(_mm256_set1_epi32(left.min(8) as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+        _mm256_cmpgt_epi32(
+            _mm256_set1_epi32(left.min(8) as i32),
+            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+        )
     }
 }
