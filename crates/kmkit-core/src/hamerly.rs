@@ -9,13 +9,11 @@
 
 use ndarray::Array2;
 
-use crate::lloyd::{update, Run};
+use crate::bounded::{iterate, BoundState, SLACK};
+use crate::lloyd::Run;
 use crate::params::Metric;
 use crate::points::{map_groups, Points};
 use crate::stats::PartialStats;
-
-/// Rows skip only when the bound test wins by more than this relative margin.
-const SLACK: f32 = 1e-5;
 
 /// Per-row state: label and the two bounds.
 struct Bounds {
@@ -24,65 +22,36 @@ struct Bounds {
     lower: Vec<f32>,
 }
 
+impl BoundState for Bounds {
+    fn step<P: Points + ?Sized>(&mut self, points: &P, centroids: &Array2<f32>) -> PartialStats {
+        step(points, centroids, &half_nearest_gap(centroids), self)
+    }
+    fn labels(&self) -> &[u32] {
+        &self.labels
+    }
+    fn loosen(&mut self, moved: &[f32]) {
+        loosen(self, moved);
+    }
+    fn reset(&mut self) {
+        self.upper.fill(f32::INFINITY);
+        self.lower.fill(0.0);
+    }
+}
+
 pub(crate) fn hamerly(
     points: &(impl Points + ?Sized),
-    mut centroids: Array2<f32>,
+    centroids: Array2<f32>,
     max_iter: usize,
     tol: f64,
     metric: Metric,
 ) -> Run {
     let n = points.n();
-    let (k, d) = centroids.dim();
-    let mut b = Bounds {
+    let mut state = Bounds {
         labels: vec![0; n],
         upper: vec![f32::INFINITY; n],
         lower: vec![0.0; n],
     };
-    let mut old_labels = vec![u32::MAX; n];
-    let mut dists = vec![0f32; n];
-    let mut converged = false;
-    let mut n_iter = 0;
-    for it in 0..max_iter {
-        n_iter = it + 1;
-        let half_gap = half_nearest_gap(&centroids);
-        let stats = step(points, &centroids, &half_gap, &mut b);
-        // Squared upper bounds stand in for exact distances only when a
-        // cluster is empty and rows must be ranked by distance.
-        if stats.weights.iter().any(|&w| w <= 0.0) {
-            exact_dists(points, &centroids, &b.labels, &mut dists);
-        }
-        let (new, relocated) = update(points, &stats, &b.labels, &dists, centroids.view(), metric);
-        let moved: Vec<f32> = (0..k)
-            .map(|c| {
-                let s: f64 = (0..d)
-                    .map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2))
-                    .sum();
-                s.sqrt() as f32
-            })
-            .collect();
-        let shift: f64 = moved.iter().map(|&m| (m as f64).powi(2)).sum();
-        centroids = new;
-        if b.labels == old_labels && !relocated {
-            converged = true;
-            break;
-        }
-        if shift <= tol {
-            converged = true;
-            break;
-        }
-        old_labels.copy_from_slice(&b.labels);
-        loosen(&mut b, &moved, relocated);
-    }
-    // A last exact assignment so labels and inertia match the final centroids.
-    let mut labels = vec![0u32; n];
-    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
-    Run {
-        centroids,
-        labels,
-        inertia: stats.inertia,
-        n_iter,
-        converged,
-    }
+    iterate(points, centroids, max_iter, tol, metric, &mut state)
 }
 
 /// Half the distance from each centroid to its nearest other centroid.
@@ -173,7 +142,7 @@ fn step(
 
 /// After centroids move, an upper bound grows by its centroid's move and a
 /// lower bound shrinks by the largest move of any other centroid.
-fn loosen(b: &mut Bounds, moved: &[f32], relocated: bool) {
+fn loosen(b: &mut Bounds, moved: &[f32]) {
     let (mut m1, mut c1, mut m2) = (0.0f32, usize::MAX, 0.0f32);
     for (c, &m) in moved.iter().enumerate() {
         if m > m1 {
@@ -186,26 +155,7 @@ fn loosen(b: &mut Bounds, moved: &[f32], relocated: bool) {
     }
     for i in 0..b.labels.len() {
         let a = b.labels[i] as usize;
-        if relocated {
-            // A relocated centroid jumps far: force an exact check.
-            b.upper[i] = f32::INFINITY;
-            b.lower[i] = 0.0;
-            continue;
-        }
         b.upper[i] += moved[a];
         b.lower[i] -= if a == c1 { m2 } else { m1 };
-    }
-}
-
-fn exact_dists(
-    points: &(impl Points + ?Sized),
-    centroids: &Array2<f32>,
-    labels: &[u32],
-    dists: &mut [f32],
-) {
-    for (i, dd) in dists.iter_mut().enumerate() {
-        let c = centroids.row(labels[i] as usize);
-        let norm: f64 = c.iter().map(|&v| (v as f64).powi(2)).sum();
-        *dd = points.sq_dist(i, c.as_slice().expect("contiguous"), norm);
     }
 }

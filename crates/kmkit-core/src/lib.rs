@@ -35,6 +35,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bounded;
 mod data;
 mod elkan;
 mod error;

@@ -7,99 +7,76 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use crate::lloyd::{lloyd, update, Run};
+use crate::bounded::{iterate, BoundState, SLACK};
+use crate::lloyd::{lloyd, Run};
 use crate::params::Metric;
 use crate::points::{groups as row_groups, DenseRows, Points};
 use crate::stats::PartialStats;
 
-/// Bound tests must win by this relative margin (rounding only costs work).
-const SLACK: f32 = 1e-5;
-
 pub(crate) fn yinyang(
     points: &(impl Points + ?Sized),
-    mut centroids: Array2<f32>,
+    centroids: Array2<f32>,
     max_iter: usize,
     tol: f64,
     metric: Metric,
 ) -> Run {
-    let n = points.n();
-    let (k, d) = centroids.dim();
+    let (n, k) = (points.n(), centroids.nrows());
     let group_of = group_centroids(&centroids);
     let t = group_of.iter().map(|&g| g + 1).max().unwrap_or(1);
     let members: Vec<Vec<usize>> = (0..t)
         .map(|g| (0..k).filter(|&c| group_of[c] == g).collect())
         .collect();
-    let mut labels = vec![0u32; n];
-    let mut upper = vec![f32::INFINITY; n];
-    let mut lower = vec![0f32; n * t];
-    let mut old_labels = vec![u32::MAX; n];
-    let mut dists = vec![0f32; n];
-    let mut converged = false;
-    let mut n_iter = 0;
-    for it in 0..max_iter {
-        n_iter = it + 1;
-        let stats = step(
+    let mut state = Bounds {
+        members,
+        labels: vec![0; n],
+        upper: vec![f32::INFINITY; n],
+        lower: vec![0.0; n * t],
+    };
+    iterate(points, centroids, max_iter, tol, metric, &mut state)
+}
+
+/// Per-row state: label, upper bound, and one lower bound per centroid group.
+struct Bounds {
+    members: Vec<Vec<usize>>,
+    labels: Vec<u32>,
+    upper: Vec<f32>,
+    lower: Vec<f32>,
+}
+
+impl BoundState for Bounds {
+    fn step<P: Points + ?Sized>(&mut self, points: &P, centroids: &Array2<f32>) -> PartialStats {
+        step(
             points,
-            &centroids,
-            &members,
-            &mut labels,
-            &mut upper,
-            &mut lower,
-        );
-        if stats.weights.iter().any(|&w| w <= 0.0) {
-            for (i, dd) in dists.iter_mut().enumerate() {
-                let c = centroids.row(labels[i] as usize);
-                let norm: f64 = c.iter().map(|&v| (v as f64).powi(2)).sum();
-                *dd = points.sq_dist(i, c.as_slice().expect("contiguous"), norm);
-            }
-        }
-        let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
-        let moved: Vec<f32> = (0..k)
-            .map(|c| {
-                (0..d)
-                    .map(|j| (new[[c, j]] as f64 - centroids[[c, j]] as f64).powi(2))
-                    .sum::<f64>()
-                    .sqrt() as f32
-            })
-            .collect();
-        let shift: f64 = moved.iter().map(|&m| (m as f64).powi(2)).sum();
-        centroids = new;
-        if labels == old_labels && !relocated {
-            converged = true;
-            break;
-        }
-        if shift <= tol {
-            converged = true;
-            break;
-        }
-        old_labels.copy_from_slice(&labels);
-        if relocated {
-            upper.fill(f32::INFINITY);
-            lower.fill(0.0);
-            continue;
-        }
-        let group_moved: Vec<f32> = members
+            centroids,
+            &self.members,
+            &mut self.labels,
+            &mut self.upper,
+            &mut self.lower,
+        )
+    }
+    fn labels(&self) -> &[u32] {
+        &self.labels
+    }
+    fn loosen(&mut self, moved: &[f32]) {
+        let group_moved: Vec<f32> = self
+            .members
             .iter()
             .map(|m| m.iter().map(|&c| moved[c]).fold(0.0, f32::max))
             .collect();
-        upper
+        let labels = &self.labels;
+        self.upper
             .par_iter_mut()
             .zip(labels.par_iter())
             .for_each(|(u, &a)| *u += moved[a as usize]);
-        lower.par_chunks_mut(t).for_each(|l| {
+        self.lower.par_chunks_mut(self.members.len()).for_each(|l| {
             for (lg, &m) in l.iter_mut().zip(&group_moved) {
                 *lg -= m;
             }
         });
     }
-    let mut labels = vec![0u32; n];
-    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
-    Run {
-        centroids,
-        labels,
-        inertia: stats.inertia,
-        n_iter,
-        converged,
+    fn reset(&mut self) {
+        self.upper.fill(f32::INFINITY);
+        self.lower.fill(0.0);
     }
 }
 
