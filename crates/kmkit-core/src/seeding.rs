@@ -228,9 +228,7 @@ pub(crate) fn kmeans_parallel(
         let cands = points.gather(&new);
         let mut labels = vec![0u32; n];
         let mut dists = vec![0f32; n];
-        let parts =
-            crate::points::assign_all(points, cands.view(), &mut labels, &mut dists, |_, _, _| ());
-        drop(parts);
+        crate::points::assign_all(points, cands.view(), &mut labels, &mut dists, |_, _, _| ());
         closest
             .par_iter_mut()
             .zip(dists.par_iter())
