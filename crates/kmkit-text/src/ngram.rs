@@ -48,7 +48,8 @@ impl<T: Tokenizer> Tokenizer for NgramTokenizer<T> {
             inner: self.inner.token_stream(text),
             min_n: self.min_n,
             max_n: self.max_n,
-            window: VecDeque::with_capacity(self.max_n),
+            // Allocated on first use: single words never need it.
+            window: VecDeque::new(),
             next_n: usize::MAX,
             token: Token::default(),
         }
