@@ -170,7 +170,7 @@ mod tests {
         let mut t = NgramFilter::new(2, 2).transform(WordTokenizer::new());
         let mut s = t.token_stream(text);
         let mut spans = Vec::new();
-        s.process(&mut |tok| spans.push((&text[tok.offset_from..tok.offset_to]).to_string()));
+        s.process(&mut |tok| spans.push(text[tok.offset_from..tok.offset_to].to_string()));
         assert_eq!(spans, ["alpha beta", "beta gamma"]);
     }
 }
