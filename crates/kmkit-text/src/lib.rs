@@ -46,6 +46,7 @@
 mod analyzer;
 mod corpus;
 mod error;
+mod intern;
 mod lsa;
 mod ngram;
 mod pipeline;

@@ -7,7 +7,7 @@
 //! QR, thin SVD of the small projected matrix) are faer's, built without its
 //! thread pool, so they run sequentially and deterministically.
 
-use faer::Mat;
+use faer::MatRef;
 use kmkit_core::{Csr, Features};
 use ndarray::{Array2, ArrayView1};
 use rand::SeedableRng;
@@ -73,7 +73,7 @@ impl Lsa {
         let xt = transpose(x);
         // Random Gaussian start, d × size, drawn row by row from one stream.
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let mut q = Dense::from_fn(d, size, |_, _| StandardNormal.sample(&mut rng));
+        let mut q = Dense::from_fn(d, size, || StandardNormal.sample(&mut rng));
         let lu_normalizer = self.n_iter > 2;
         for _ in 0..self.n_iter {
             let y = mul(x, &q);
@@ -82,11 +82,14 @@ impl Lsa {
             q = if lu_normalizer { lu_basis(&z) } else { z };
         }
         let basis = qr_basis(&mul(x, &q)); // n × size, orthonormal columns
-                                           // B = Qᵀ X, size × d, computed as (Xᵀ Q)ᵀ.
+                                           // Bᵀ = Xᵀ·Q (d × size); the left singular vectors of Bᵀ are the right
+                                           // singular vectors of B = Qᵀ·X.
         let bt = mul(&xt, &basis);
-        let b = Mat::from_fn(size, d, |i, j| bt.at(j, i));
-        let svd = b.thin_svd().map_err(|e| TextError::Svd(format!("{e:?}")))?;
-        let (s, v) = (svd.S(), svd.V());
+        let svd = bt
+            .view()
+            .thin_svd()
+            .map_err(|e| TextError::Svd(format!("{e:?}")))?;
+        let (s, v) = (svd.S(), svd.U());
         let k = self.n_components;
         let mut components = Array2::<f32>::zeros((k, d));
         for c in 0..k {
@@ -203,9 +206,20 @@ impl FittedLsa {
     /// `x · componentsᵀ` in f64, not normalised.
     fn project(&self, x: &Csr) -> Array2<f64> {
         let k = self.n_components();
-        // Components transposed (terms × k) so each stored entry reads one row.
-        let ct = Dense::from_fn(self.n_terms(), k, |j, c| self.components[[c, j]] as f64);
-        let y = mul(x, &ct);
+        let ct = self
+            .components
+            .t()
+            .mapv(|v| v as f64)
+            .as_standard_layout()
+            .into_owned();
+        let y = mul(
+            x,
+            &Dense {
+                rows: self.n_terms(),
+                cols: k,
+                data: ct.into_raw_vec_and_offset().0,
+            },
+        );
         Array2::from_shape_vec((x.n_rows(), k), y.data).expect("n × k values")
     }
 }
@@ -240,7 +254,8 @@ fn explained_variance_ratio(x: &Csr, projected: &Array2<f64>) -> Vec<f64> {
         .collect()
 }
 
-/// A row-major dense f64 matrix: the operand of our sparse products.
+/// A row-major dense f64 matrix: the operand of our sparse products,
+/// viewed by faer without copying.
 struct Dense {
     rows: usize,
     cols: usize,
@@ -248,41 +263,44 @@ struct Dense {
 }
 
 impl Dense {
-    fn from_fn(rows: usize, cols: usize, mut f: impl FnMut(usize, usize) -> f64) -> Self {
-        let mut data = Vec::with_capacity(rows * cols);
-        for i in 0..rows {
-            for j in 0..cols {
-                data.push(f(i, j));
-            }
+    /// Filled row by row with the values `f` returns.
+    fn from_fn(rows: usize, cols: usize, mut f: impl FnMut() -> f64) -> Self {
+        Dense {
+            rows,
+            cols,
+            data: (0..rows * cols).map(|_| f()).collect(),
         }
+    }
+    fn view(&self) -> MatRef<'_, f64> {
+        MatRef::from_row_major_slice(&self.data, self.rows, self.cols)
+    }
+    fn from_faer(m: MatRef<'_, f64>) -> Self {
+        let (rows, cols) = (m.nrows(), m.ncols());
+        let mut data = vec![0f64; rows * cols];
+        faer::MatMut::from_row_major_slice_mut(&mut data, rows, cols).copy_from(m);
         Dense { rows, cols, data }
-    }
-    fn at(&self, i: usize, j: usize) -> f64 {
-        self.data[i * self.cols + j]
-    }
-    fn to_faer(&self) -> Mat<f64> {
-        Mat::from_fn(self.rows, self.cols, |i, j| self.at(i, j))
-    }
-    fn from_faer(m: faer::MatRef<'_, f64>) -> Self {
-        Dense::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)])
     }
 }
 
-/// `a · m` for CSR `a` (n × d) and dense `m` (d × l); each output row is
-/// summed in storage order, so the result does not depend on threads.
+/// `a · m` for CSR `a` (n × d) and dense `m` (d × l), rows in parallel;
+/// each output row is summed in storage order, so the result does not
+/// depend on the number of threads.
 fn mul(a: &Csr, m: &Dense) -> Dense {
     let l = m.cols;
     let mut out = vec![0f64; a.n_rows() * l];
     if l > 0 {
-        out.par_chunks_mut(l).enumerate().for_each(|(i, row)| {
-            let (idx, val) = a.row(i);
-            for (&j, &v) in idx.iter().zip(val) {
-                let src = &m.data[j as usize * l..(j as usize + 1) * l];
-                for (o, s) in row.iter_mut().zip(src) {
-                    *o += v as f64 * s;
+        out.par_chunks_mut(l)
+            .with_min_len(64)
+            .enumerate()
+            .for_each(|(i, row)| {
+                let (idx, val) = a.row(i);
+                for (&j, &v) in idx.iter().zip(val) {
+                    let src = &m.data[j as usize * l..(j as usize + 1) * l];
+                    for (o, s) in row.iter_mut().zip(src) {
+                        *o += v as f64 * s;
+                    }
                 }
-            }
-        });
+            });
     }
     Dense {
         rows: a.n_rows(),
@@ -320,23 +338,34 @@ fn transpose(a: &Csr) -> Csr {
 /// `P·L` of the LU factorisation with partial pivoting of `y` (scipy's
 /// `lu(y, permute_l=True)[0]`): a well-conditioned basis of `y`'s columns.
 fn lu_basis(y: &Dense) -> Dense {
-    let lu = y.to_faer().partial_piv_lu();
+    let lu = y.view().partial_piv_lu();
+    // faer factors P·A = L·U with (P·A)[k] = A[fwd[k]], so A[i] = (L·U)[inv[i]]
+    // and row i of the basis Pᵀ·L is row inv[i] of L.
+    let (_, inv) = lu.P().arrays();
     let l = lu.L();
-    let mut pl = Mat::<f64>::zeros(l.nrows(), l.ncols());
-    // faer factors P·A = L·U, so A = Pᵀ·L·U and the basis is Pᵀ·L.
-    faer::perm::permute_rows(pl.as_mut(), l, lu.P().inverse());
-    Dense::from_faer(pl.as_ref())
+    let cols = l.ncols();
+    let mut data = vec![0f64; l.nrows() * cols];
+    for (c, col) in (0..cols).map(|c| (c, l.col(c))) {
+        for (i, &from) in inv.iter().enumerate() {
+            data[i * cols + c] = col[from];
+        }
+    }
+    Dense {
+        rows: l.nrows(),
+        cols,
+        data,
+    }
 }
 
 /// The thin Q factor of `y`: orthonormal columns spanning `y`'s.
 fn qr_basis(y: &Dense) -> Dense {
-    let q = y.to_faer().qr().compute_thin_Q();
-    Dense::from_faer(q.as_ref())
+    Dense::from_faer(y.view().qr().compute_thin_Q().as_ref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faer::Mat;
 
     /// A small sparse matrix with a clear rank-2 structure plus noise.
     fn sample() -> Csr {
@@ -356,20 +385,23 @@ mod tests {
 
     #[test]
     fn lu_basis_spans_the_input() {
-        let y = Dense::from_fn(7, 3, |i, j| {
-            ((i * 3 + j) as f64).sin() + if i == j { 2.0 } else { 0.0 }
+        let mut t = 0.0f64;
+        let y = Dense::from_fn(7, 3, || {
+            t += 1.0;
+            (t * 0.7).sin()
         });
-        let lu = y.to_faer().partial_piv_lu();
+        let lu = y.view().partial_piv_lu();
         let basis = lu_basis(&y);
         // basis · U = y
         let u = lu.U();
+        let (b, y) = (basis.view(), y.view());
         for i in 0..7 {
             for j in 0..3 {
-                let v: f64 = (0..3).map(|k| basis.at(i, k) * u[(k, j)]).sum();
+                let v: f64 = (0..3).map(|k| b[(i, k)] * u[(k, j)]).sum();
                 assert!(
-                    (v - y.at(i, j)).abs() < 1e-12,
+                    (v - y[(i, j)]).abs() < 1e-12,
                     "({i},{j}): {v} vs {}",
-                    y.at(i, j)
+                    y[(i, j)]
                 );
             }
         }

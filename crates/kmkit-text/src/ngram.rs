@@ -55,7 +55,8 @@ impl<T: Tokenizer> Tokenizer for NgramTokenizer<T> {
             inner: self.inner.token_stream(text),
             min_n: self.min_n,
             max_n: self.max_n,
-            window: VecDeque::with_capacity(self.max_n),
+            // Allocated on first use: single words never need it.
+            window: VecDeque::new(),
             next_n: usize::MAX,
             token: Token::default(),
         }
@@ -193,7 +194,7 @@ mod tests {
         let mut t = NgramFilter::new(2, 2).transform(WordTokenizer::new());
         let mut s = t.token_stream(text);
         let mut spans = Vec::new();
-        s.process(&mut |tok| spans.push((&text[tok.offset_from..tok.offset_to]).to_string()));
+        s.process(&mut |tok| spans.push(text[tok.offset_from..tok.offset_to].to_string()));
         assert_eq!(spans, ["alpha beta", "beta gamma"]);
     }
 }

@@ -6,15 +6,16 @@ use std::fmt;
 
 use kmkit_core::{Csr, Features};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, AnalyzerConfig};
 use crate::error::{Result, TextError};
+use crate::intern::{Interner, TermIndex};
 use crate::stop::StopWords;
 
-/// Documents are tokenized in parallel in chunks of this many; results do
-/// not depend on it (the vocabulary is sorted and rows keep document order).
+/// Documents are tokenized in parallel in chunks of at least this many;
+/// results do not depend on it (the vocabulary is sorted and rows keep
+/// document order).
 const CHUNK: usize = 1024;
 
 /// A document-frequency bound: an absolute count of documents or a fraction
@@ -230,11 +231,11 @@ impl TfIdf {
         }
         let analyzer = self.analyzer.build()?;
         let n_docs = docs.len();
-        let (vocabulary, counts) = count_vocabulary(&analyzer, docs);
-        if vocabulary.is_empty() {
+        let (terms, order, counts) = count_vocabulary(&analyzer, docs);
+        if order.is_empty() {
             return Err(TextError::EmptyVocabulary { n_docs });
         }
-        let n_terms_seen = vocabulary.len();
+        let n_terms_seen = order.len();
         let max_count = self.max_df.as_count(n_docs);
         let min_count = self.min_df.as_count(n_docs);
         if max_count < min_count {
@@ -270,11 +271,11 @@ impl TfIdf {
             });
         }
         let counts = counts.keep_columns(&keep);
-        let vocabulary: Vec<String> = vocabulary
-            .into_iter()
+        let vocabulary: Vec<String> = order
+            .iter()
             .zip(&keep)
             .filter(|(_, &k)| k)
-            .map(|(t, _)| t)
+            .map(|(&t, _)| terms.get(t).to_string())
             .collect();
         let smooth = f64::from(u8::from(self.smooth_idf));
         let idf = counts
@@ -297,7 +298,7 @@ pub struct FittedTfIdf {
     idf: Vec<f64>,
     n_docs: usize,
     n_terms_seen: usize,
-    index: FxHashMap<String, u32>,
+    index: TermIndex,
     analyzer: Analyzer,
 }
 
@@ -355,11 +356,7 @@ impl FittedTfIdf {
         if let Some(v) = idf.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
             return bad(format!("idf value {v} is not a finite positive number"));
         }
-        let index = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(j, t)| (t.clone(), j as u32))
-            .collect();
+        let index = TermIndex::new(&vocabulary);
         let analyzer = params.analyzer.build()?;
         Ok(FittedTfIdf {
             params,
@@ -398,7 +395,7 @@ impl FittedTfIdf {
     }
     /// Column of `term`, if it is in the vocabulary.
     pub fn column(&self, term: &str) -> Option<usize> {
-        self.index.get(term).map(|&j| j as usize)
+        self.index.get(&self.vocabulary, term).map(|j| j as usize)
     }
     /// The terms of `text` as the analyzer produces them (in vocabulary or not).
     pub fn analyze(&self, text: &str) -> Vec<String> {
@@ -417,7 +414,7 @@ impl FittedTfIdf {
                 for doc in chunk {
                     ids.clear();
                     analyzer.for_each_term(doc.as_ref(), |t| {
-                        if let Some(&j) = self.index.get(t) {
+                        if let Some(j) = self.index.get(&self.vocabulary, t) {
                             ids.push(j);
                         }
                     });
@@ -577,38 +574,33 @@ impl Counts {
 
 /// One chunk's tokens: its own term ids (in first-seen order) and rows.
 struct ChunkCounts {
-    terms: Vec<String>,
+    terms: Interner,
     counts: Counts,
 }
 
-/// Tokenizes every document (in parallel chunks) and returns the sorted
-/// vocabulary with the count matrix over it.
+/// Documents per parallel tokenizing chunk: a few chunks per thread, so that
+/// merging chunk vocabularies stays cheap. Results do not depend on it.
+fn chunk_size(n_docs: usize) -> usize {
+    n_docs.div_ceil(2 * rayon::current_num_threads()).max(CHUNK)
+}
+
+/// Tokenizes every document (in parallel chunks) and returns the terms, the
+/// term ids in sorted (vocabulary) order, and the count matrix whose column
+/// `j` is term `order[j]`.
 fn count_vocabulary<S: AsRef<str> + Sync>(
     analyzer: &Analyzer,
     docs: &[S],
-) -> (Vec<String>, Counts) {
+) -> (Interner, Vec<u32>, Counts) {
     let chunks: Vec<ChunkCounts> = docs
-        .par_chunks(CHUNK)
+        .par_chunks(chunk_size(docs.len()))
         .map(|chunk| {
             let mut analyzer = analyzer.clone();
-            let mut index: FxHashMap<String, u32> = FxHashMap::default();
-            let mut terms = Vec::new();
+            let mut terms = Interner::default();
             let mut counts = Counts::new(0);
             let mut ids = Vec::new();
             for doc in chunk {
                 ids.clear();
-                analyzer.for_each_term(doc.as_ref(), |t| {
-                    let id = match index.get(t) {
-                        Some(&id) => id,
-                        None => {
-                            let id = terms.len() as u32;
-                            index.insert(t.to_string(), id);
-                            terms.push(t.to_string());
-                            id
-                        }
-                    };
-                    ids.push(id);
-                });
+                analyzer.for_each_term(doc.as_ref(), |t| ids.push(terms.intern(t)));
                 counts.push_row(&mut ids);
             }
             counts.n_cols = terms.len();
@@ -617,29 +609,22 @@ fn count_vocabulary<S: AsRef<str> + Sync>(
         .collect();
 
     // Merge the chunk vocabularies, then sort: a term's column is its rank.
-    let mut global: FxHashMap<String, u32> = FxHashMap::default();
-    let mut all_terms: Vec<String> = Vec::new();
+    let mut global = Interner::default();
     let local_to_global: Vec<Vec<u32>> = chunks
         .iter()
         .map(|c| {
-            c.terms
-                .iter()
-                .map(|t| {
-                    *global.entry(t.clone()).or_insert_with(|| {
-                        all_terms.push(t.clone());
-                        (all_terms.len() - 1) as u32
-                    })
-                })
+            (0..c.terms.len() as u32)
+                .map(|id| global.intern(c.terms.get(id)))
                 .collect()
         })
         .collect();
-    let mut order: Vec<u32> = (0..all_terms.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| all_terms[a as usize].cmp(&all_terms[b as usize]));
+    let mut order: Vec<u32> = (0..global.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| global.get(a).cmp(global.get(b)));
     let mut rank = vec![0u32; order.len()];
     for (r, &g) in order.iter().enumerate() {
         rank[g as usize] = r as u32;
     }
-    let n_cols = all_terms.len();
+    let n_cols = global.len();
     let parts: Vec<Counts> = chunks
         .into_par_iter()
         .zip(local_to_global)
@@ -665,12 +650,7 @@ fn count_vocabulary<S: AsRef<str> + Sync>(
             out
         })
         .collect();
-    let mut vocabulary: Vec<Option<String>> = all_terms.into_iter().map(Some).collect();
-    let vocabulary = order
-        .iter()
-        .map(|&g| vocabulary[g as usize].take().unwrap_or_default())
-        .collect();
-    (vocabulary, Counts::concat(parts, n_cols))
+    (global, order, Counts::concat(parts, n_cols))
 }
 
 /// The serialised form of a [`FittedTfIdf`].

@@ -245,6 +245,63 @@ mod tests {
         }
     }
 
+    /// Every code point assigned in Python's Unicode database is a word
+    /// character for us exactly when Python's `\w` matches it, and
+    /// lowercases to what Python's `str.lower` gives.
+    #[test]
+    fn word_chars_and_lowercase_equal_pythons() {
+        let data = include_str!("../testdata/python_unicode.txt");
+        let hex = |s: &str| u32::from_str_radix(s, 16).unwrap();
+        let mut word = vec![false; 0x110000];
+        let mut assigned = vec![false; 0x110000];
+        let mut lower: std::collections::HashMap<u32, String> = Default::default();
+        for line in data.lines().filter(|l| !l.starts_with('#')) {
+            let f: Vec<&str> = line.split(' ').collect();
+            match f[0] {
+                "word" => (hex(f[1])..=hex(f[2])).for_each(|c| word[c as usize] = true),
+                "assigned" => (hex(f[1])..=hex(f[2])).for_each(|c| assigned[c as usize] = true),
+                "lower" => {
+                    lower.insert(
+                        hex(f[1]),
+                        f[2..]
+                            .iter()
+                            .map(|h| char::from_u32(hex(h)).unwrap())
+                            .collect(),
+                    );
+                }
+                other => panic!("unknown line kind {other}"),
+            }
+        }
+        let (mut n_compared, mut mismatches) = (0, Vec::new());
+        for cp in (0..0x110000u32).filter(|&c| assigned[c as usize]) {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            }; // surrogates
+            n_compared += 1;
+            if is_word_char(c) != word[cp as usize] {
+                mismatches.push(format!(
+                    "U+{cp:04X} word: ours {}, Python {}",
+                    is_word_char(c),
+                    word[cp as usize]
+                ));
+            }
+            let want = lower.get(&cp).cloned().unwrap_or_else(|| c.to_string());
+            if c.to_lowercase().collect::<String>() != want {
+                mismatches.push(format!(
+                    "U+{cp:04X} lower: ours {:?}, Python {want:?}",
+                    c.to_lowercase().collect::<String>()
+                ));
+            }
+        }
+        assert!(n_compared > 140_000, "{n_compared}");
+        assert!(
+            mismatches.is_empty(),
+            "{} mismatches:\n{}",
+            mismatches.len(),
+            mismatches.join("\n")
+        );
+    }
+
     #[test]
     fn offsets_point_into_the_original_text() {
         let text = "Straße İSTANBUL ΟΔΟΣ xİ ok";
