@@ -280,6 +280,7 @@ impl Features {
 /// Checks that the input is non-empty, finite, and its weights fit. Returns the
 /// total weight (f64).
 pub(crate) fn validate(input: &Input) -> Result<f64> {
+    crate::kernels::selected()?;
     let (n, d) = (input.data.n_rows(), input.data.n_cols());
     if n == 0 {
         return Err(KMeansError::NoRows);

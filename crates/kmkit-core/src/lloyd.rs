@@ -137,8 +137,8 @@ pub(crate) fn hartigan(points: &(impl Points + ?Sized), centroids: &mut Array2<f
     let n = points.n();
     let mut sums = vec![0.0f64; k * d];
     let mut weights = vec![0.0f64; k];
-    for i in 0..n {
-        let c = labels[i] as usize;
+    for (i, &label) in labels.iter().enumerate().take(n) {
+        let c = label as usize;
         let w = points.weight(i);
         weights[c] += w;
         points.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
@@ -203,11 +203,11 @@ fn best_move(
     let dist = |c: usize| points.sq_dist(i, centroids.row(c).as_slice().expect("contiguous"), norms[c]) as f64;
     let gain = weights[a] * w / (weights[a] - w) * dist(a);
     let mut best = (gain * (1.0 - 1e-9), None);
-    for c in 0..centroids.nrows() {
-        if c == a || weights[c] <= 0.0 {
+    for (c, &wc) in weights.iter().enumerate() {
+        if c == a || wc <= 0.0 {
             continue;
         }
-        let cost = weights[c] * w / (weights[c] + w) * dist(c);
+        let cost = wc * w / (wc + w) * dist(c);
         if cost < best.0 {
             best = (cost, Some(c));
         }

@@ -23,9 +23,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{validate, Csr, Data, Input};
+use crate::data::{validate, Csr, Input};
 use crate::error::{KMeansError, Result};
-use crate::fit::{mean_variance, normalize_rows, prepare_rows, with_threads, OwnedRows, Rows};
+use crate::fit::{mean_variance, normalize_rows, prepare_rows, with_threads, Rows};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
 use crate::params::{Init, KMeansParams, Metric};
 use crate::points::{assign_all, DenseRows, Points, SparseRows};
@@ -368,7 +368,7 @@ impl MiniBatchParams {
         with_threads(self.common.threads, || {
             let owned = prepare_rows(input, self.common.metric)?;
             // Relative to the rows the algorithm sees (unit rows under cosine).
-            let tol = self.common.tol * mean_variance(&owned_data(&owned));
+            let tol = self.common.tol * mean_variance(&owned.data());
             let rows = owned.rows(input.weights);
             Ok(fit_rows(&rows, &valid, tol, warnings))
         })?
@@ -545,13 +545,6 @@ fn as_points<'s>(rows: &'s Rows<'_>) -> &'s dyn Points {
     match rows {
         Rows::Dense(p) => p,
         Rows::Sparse(p) => p,
-    }
-}
-
-fn owned_data<'s>(owned: &'s OwnedRows<'_>) -> Data<'s> {
-    match owned {
-        OwnedRows::Dense(x) => Data::Dense(x.view()),
-        OwnedRows::Sparse(x) => Data::Sparse(x),
     }
 }
 

@@ -236,7 +236,10 @@ pub(crate) fn groups(n: usize) -> Vec<Range<usize>> {
 
 /// Runs `f` on every group in parallel and returns the results in group order.
 pub(crate) fn map_groups<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
-    groups(n).into_par_iter().map(|r| f(r)).collect()
+    // The closure borrows `f` (Sync) so the map is Send; passing `f` itself would not be.
+    #[allow(clippy::redundant_closure)]
+    let out = groups(n).into_par_iter().map(|r| f(r)).collect();
+    out
 }
 
 /// Assigns every row to its nearest centroid, in parallel, and returns for

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 
 use crate::points::{groups, map_groups, DenseRows, Points};
 
-/// Centroids chosen by a seeding method, and how many distinct ones exist.
+/// Centroids chosen by a seeding method (fewer than k rows when the data has
+/// fewer distinct rows).
 pub(crate) struct Seeds {
     pub centroids: Array2<f32>,
 }

@@ -70,6 +70,10 @@ impl Packed {
     }
 }
 
+/// The signature of [`Kernels::assign`].
+pub type AssignFn =
+    fn(rows: &[f32], shift: Option<&[f32]>, packed: &Packed, labels: &mut [u32], scores: &mut [f32], scratch: &mut Vec<f32>);
+
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
 pub struct Kernels {
@@ -79,14 +83,7 @@ pub struct Kernels {
     /// floats), after subtracting `shift` if given: `labels[i]` = index of the
     /// centroid with the least `‖c‖²/2 − x·c`, `scores[i]` = that score. Ties go
     /// to the lower index. `scratch` is reusable working memory.
-    pub assign: fn(
-        rows: &[f32],
-        shift: Option<&[f32]>,
-        packed: &Packed,
-        labels: &mut [u32],
-        scores: &mut [f32],
-        scratch: &mut Vec<f32>,
-    ),
+    pub assign: AssignFn,
     /// Squared Euclidean distance `Σ (a_j − b_j)²` of two equal-length slices.
     pub sq_dist: fn(a: &[f32], b: &[f32]) -> f32,
     /// `y += alpha · x` over equal-length slices.
@@ -101,6 +98,15 @@ pub struct Kernels {
 pub fn get() -> &'static Kernels {
     static CHOSEN: OnceLock<&'static Kernels> = OnceLock::new();
     CHOSEN.get_or_init(|| check_env().unwrap_or_else(|_| best()))
+}
+
+/// The kernel set every fit uses, or the reason `KMKIT_SIMD` cannot be
+/// honoured (checked once, cached). Every public entry point of the core
+/// calls this first, so a bad `KMKIT_SIMD` is a typed error, never a silent
+/// fallback.
+pub fn selected() -> Result<&'static Kernels> {
+    static CHECKED: OnceLock<Result<&'static Kernels>> = OnceLock::new();
+    CHECKED.get_or_init(check_env).clone()
 }
 
 /// Resolves `KMKIT_SIMD` to a kernel set, or says why it cannot be honoured.

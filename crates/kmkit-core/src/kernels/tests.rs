@@ -226,3 +226,13 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn unknown_or_unsupported_kernel_names_are_typed_errors() {
+    use crate::KMeansError;
+    assert!(matches!(super::by_name("avx9000"), Err(KMeansError::Simd(..))));
+    assert!(matches!(super::by_name(""), Err(KMeansError::Simd(..))));
+    assert_eq!(super::by_name("scalar").unwrap().name, "scalar");
+    #[cfg(not(target_arch = "x86_64"))]
+    assert!(matches!(super::by_name("avx2"), Err(KMeansError::Simd(..))));
+}

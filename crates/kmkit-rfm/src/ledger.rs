@@ -1,0 +1,162 @@
+//! The cleaning ledger: every row read is either kept or dropped for exactly
+//! one reason, and rows kept but changed are counted too.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a row was dropped. Reasons are tested in this order and the first
+/// that applies is the one counted, so each row has exactly one reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DropReason {
+    /// Fewer fields than the column mapping needs.
+    Malformed,
+    /// Empty customer id (or `nan`/`NA`/`null`).
+    MissingCustomer,
+    /// Invoice id starts with the cancellation prefix.
+    CancelledInvoice,
+    /// The date does not parse in the given format.
+    BadDate,
+    /// Amount, quantity or price is not a finite number.
+    BadAmount,
+    /// Negative quantity (a return) outside a cancelled invoice.
+    NegativeQuantity,
+    /// Unit price ≤ 0.
+    NonPositivePrice,
+    /// Amount ≤ 0 (or < 0, by the amount rule).
+    NonPositiveAmount,
+}
+
+impl DropReason {
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DropReason::Malformed => "malformed row (too few fields)",
+            DropReason::MissingCustomer => "missing customer id",
+            DropReason::CancelledInvoice => "cancelled invoice (id prefix)",
+            DropReason::BadDate => "unparsable date",
+            DropReason::BadAmount => "unparsable amount/quantity/price",
+            DropReason::NegativeQuantity => "negative quantity (return)",
+            DropReason::NonPositivePrice => "unit price <= 0",
+            DropReason::NonPositiveAmount => "amount not positive",
+        }
+    }
+}
+
+/// How a kept row was changed or flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeReason {
+    /// A customer id written as a float (`17850.0`) was read as `17850`.
+    CustomerIdNormalized,
+    /// Kept with amount 0 (allowed by the amount rule).
+    ZeroAmountKept,
+}
+
+impl ChangeReason {
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ChangeReason::CustomerIdNormalized => "customer id normalised (17850.0 -> 17850)",
+            ChangeReason::ZeroAmountKept => "kept with amount 0",
+        }
+    }
+}
+
+/// One example of a dropped row, for messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerExample {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// Why it was dropped.
+    pub reason: DropReason,
+    /// The offending value (or the row, when malformed).
+    pub value: String,
+}
+
+/// Counts of every row read: kept, dropped by reason, changed by reason.
+/// Invariant: `kept + dropped_total() == rows_read`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Data rows read (header and empty lines excluded).
+    pub rows_read: usize,
+    /// Rows kept.
+    pub kept: usize,
+    /// Rows dropped, by reason.
+    pub dropped: BTreeMap<DropReason, usize>,
+    /// Kept rows that were changed or flagged, by reason.
+    pub changed: BTreeMap<ChangeReason, usize>,
+    /// Empty lines skipped (not rows).
+    pub empty_lines: usize,
+    /// Up to three examples per drop reason.
+    pub examples: Vec<LedgerExample>,
+}
+
+/// Examples kept per reason.
+const EXAMPLES_PER_REASON: usize = 3;
+
+impl Ledger {
+    /// Total rows dropped.
+    pub fn dropped_total(&self) -> usize {
+        self.dropped.values().sum()
+    }
+    /// Rows dropped for one reason.
+    pub fn dropped_for(&self, reason: DropReason) -> usize {
+        self.dropped.get(&reason).copied().unwrap_or(0)
+    }
+    /// Kept rows changed for one reason.
+    pub fn changed_for(&self, reason: ChangeReason) -> usize {
+        self.changed.get(&reason).copied().unwrap_or(0)
+    }
+    /// Whether kept + dropped = rows read.
+    pub fn balances(&self) -> bool {
+        self.kept + self.dropped_total() == self.rows_read
+    }
+    /// One line: "N rows read, K kept, D dropped (…)".
+    pub fn summary(&self) -> String {
+        let reasons: Vec<String> = self.dropped.iter().map(|(r, n)| format!("{n} {}", r.describe())).collect();
+        let mut s = format!("{} rows read, {} kept, {} dropped", self.rows_read, self.kept, self.dropped_total());
+        if !reasons.is_empty() {
+            s.push_str(&format!(": {}", reasons.join(", ")));
+        }
+        if let Some(e) = self.examples.first() {
+            s.push_str(&format!("; e.g. line {}: {} {:?}", e.line, e.reason.describe(), e.value));
+        }
+        s
+    }
+
+    pub(crate) fn drop_row(&mut self, reason: DropReason, line: u64, value: &str) {
+        *self.dropped.entry(reason).or_insert(0) += 1;
+        if self.examples.iter().filter(|e| e.reason == reason).count() < EXAMPLES_PER_REASON {
+            let value: String = value.chars().take(80).collect();
+            self.examples.push(LedgerExample { line, reason, value });
+        }
+    }
+
+    pub(crate) fn change(&mut self, reason: ChangeReason) {
+        *self.changed.entry(reason).or_insert(0) += 1;
+    }
+}
+
+impl fmt::Display for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "cleaning ledger")?;
+        writeln!(f, "  {:<44} {:>9}", "rows read", self.rows_read)?;
+        for (r, n) in &self.dropped {
+            writeln!(f, "  dropped: {:<35} {:>9}", r.describe(), n)?;
+        }
+        writeln!(f, "  {:<44} {:>9}", "kept", self.kept)?;
+        for (r, n) in &self.changed {
+            writeln!(f, "  of which {:<35} {:>9}", r.describe(), n)?;
+        }
+        if self.empty_lines > 0 {
+            writeln!(f, "  {:<44} {:>9}", "empty lines skipped (not rows)", self.empty_lines)?;
+        }
+        for e in &self.examples {
+            writeln!(f, "  e.g. line {}: {}: {:?}", e.line, e.reason.describe(), e.value)?;
+        }
+        Ok(())
+    }
+}

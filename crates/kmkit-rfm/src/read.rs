@@ -1,0 +1,478 @@
+//! Reading and cleaning transaction files into [`Transactions`].
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::dates::DateParser;
+use crate::error::{Result, RfmError};
+use crate::format::{AmountRule, AmountSpec, Column, Delimiter, Header, TransactionFormat};
+use crate::ledger::{ChangeReason, DropReason, Ledger};
+
+/// One kept transaction row. Ids are indices into the tables of
+/// [`Transactions`], so grouping never re-hashes strings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// Index into [`Transactions::customer_ids`].
+    pub customer: u32,
+    /// When (midnight for date-only files).
+    pub time: NaiveDateTime,
+    /// Money of the row (amount, or quantity × unit price).
+    pub amount: f64,
+    /// Quantity (1 when the format has no quantity column).
+    pub quantity: f64,
+    /// Index into [`Transactions::invoice_ids`], when the format has invoices.
+    pub invoice: Option<u32>,
+    /// Index into [`Transactions::products`], when the format has products.
+    pub product: Option<u32>,
+}
+
+/// A product seen in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// Product id (e.g. StockCode).
+    pub id: String,
+    /// First non-empty description seen, or empty.
+    pub description: String,
+}
+
+/// Cleaned transactions plus the ledger of what cleaning did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transactions {
+    /// Kept rows, in file order.
+    pub rows: Vec<Transaction>,
+    /// Customer ids, in order of first appearance among kept rows.
+    pub customer_ids: Vec<String>,
+    /// Invoice ids (empty when the format has none).
+    pub invoice_ids: Vec<String>,
+    /// Products (empty when the format has none).
+    pub products: Vec<Product>,
+    /// Whether the format had an invoice column.
+    pub has_invoices: bool,
+    /// Every row read, kept or dropped by reason.
+    pub ledger: Ledger,
+}
+
+/// Reads a transaction file (plain or gzip-compressed, detected by content).
+pub fn read_transactions(path: &Path, format: &TransactionFormat) -> Result<Transactions> {
+    let bytes = std::fs::read(path).map_err(|source| RfmError::Io { path: path.display().to_string(), source })?;
+    parse_transactions(&bytes, format).map_err(|e| match e {
+        RfmError::Encoding(m) => RfmError::Encoding(format!("{}: {m}", path.display())),
+        other => other,
+    })
+}
+
+/// Parses transactions from bytes (plain UTF-8 or gzip).
+pub fn parse_transactions(bytes: &[u8], format: &TransactionFormat) -> Result<Transactions> {
+    let text = decode(bytes)?;
+    parse_text(&text, format)
+}
+
+/// Gunzips when the gzip magic is present; checks UTF-8; strips a BOM.
+pub(crate) fn decode(bytes: &[u8]) -> Result<String> {
+    let mut text = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut s = String::new();
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_string(&mut s)
+            .map_err(|e| RfmError::Encoding(format!("not valid gzip-compressed UTF-8 text ({e})")))?;
+        s
+    } else {
+        String::from_utf8(bytes.to_vec()).map_err(|e| RfmError::Encoding(format!("not UTF-8 text ({e})")))?
+    };
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
+    Ok(text)
+}
+
+/// Where each mapped field sits in a row.
+#[derive(Debug)]
+struct Positions {
+    customer: usize,
+    date: usize,
+    amount: Option<usize>,
+    quantity: Option<usize>,
+    price: Option<usize>,
+    invoice: Option<usize>,
+    product: Option<usize>,
+    description: Option<usize>,
+    /// Fields a row must have.
+    width: usize,
+}
+
+fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
+    let parser = DateParser::new(&format.date_format)?;
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(RfmError::Empty)?;
+    let delimiter = match format.delimiter {
+        Delimiter::Auto if first_line.contains('\t') => Delimiter::Tab,
+        Delimiter::Auto if first_line.contains(',') => Delimiter::Comma,
+        Delimiter::Auto => Delimiter::Whitespace,
+        d => d,
+    };
+    let mut state: Option<Builder> = None;
+    let mut visit = |line: u64, fields: &[&str]| -> Result<()> {
+        if let Some(b) = state.as_mut() {
+            b.row(line, fields);
+            return Ok(());
+        }
+        // First record: decide on the header, then resolve column positions.
+        let is_header = match format.header {
+            Header::Yes => true,
+            Header::No => false,
+            Header::Auto => has_named_column(format) || date_field_is_not_a_date(format, fields, &parser),
+        };
+        let names: Option<Vec<String>> = is_header.then(|| fields.iter().map(|f| f.trim().to_string()).collect());
+        let positions = resolve(format, names.as_deref(), fields.len())?;
+        let mut b = Builder::new(format, positions, parser.clone());
+        if !is_header {
+            b.row(line, fields);
+        }
+        state = Some(b);
+        Ok(())
+    };
+    let mut empty_lines = 0;
+    match delimiter {
+        Delimiter::Whitespace => {
+            let mut fields: Vec<&str> = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                fields.clear();
+                fields.extend(line.split_ascii_whitespace());
+                if fields.is_empty() {
+                    empty_lines += 1;
+                    continue;
+                }
+                visit(i as u64 + 1, &fields)?;
+            }
+        }
+        Delimiter::Comma | Delimiter::Tab | Delimiter::Auto => {
+            let sep = if delimiter == Delimiter::Tab { b'\t' } else { b',' };
+            let mut rdr = csv::ReaderBuilder::new()
+                .delimiter(sep)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut record = csv::StringRecord::new();
+            loop {
+                match rdr.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| p.line());
+                        let fields: Vec<&str> = record.iter().collect();
+                        visit(line, &fields)?;
+                    }
+                    Err(e) => return Err(RfmError::Encoding(format!("CSV error: {e}"))),
+                }
+            }
+            // The csv reader skips empty lines; count them so none vanish unseen.
+            empty_lines = text.split('\n').filter(|l| l.trim_end_matches('\r').is_empty()).count();
+            if text.ends_with('\n') {
+                empty_lines -= 1;
+            }
+        }
+    }
+    let mut out = match state {
+        Some(b) => b.finish(),
+        None => return Err(RfmError::Empty),
+    };
+    out.ledger.empty_lines = empty_lines;
+    if out.ledger.rows_read == 0 {
+        return Err(RfmError::Empty);
+    }
+    debug_assert!(out.ledger.balances());
+    Ok(out)
+}
+
+fn has_named_column(format: &TransactionFormat) -> bool {
+    let mut cols = vec![&format.customer, &format.date];
+    match &format.amount {
+        AmountSpec::Amount(c) => cols.push(c),
+        AmountSpec::QuantityTimesPrice { quantity, price } => cols.extend([quantity, price]),
+    }
+    cols.extend(format.invoice.iter().chain(&format.product).chain(&format.description));
+    cols.iter().any(|c| matches!(c, Column::Name(_)))
+}
+
+fn date_field_is_not_a_date(format: &TransactionFormat, fields: &[&str], parser: &DateParser) -> bool {
+    match &format.date {
+        Column::Index(i) => fields.get(*i).is_none_or(|f| parser.parse(f).is_none()),
+        Column::Name(_) => true,
+    }
+}
+
+fn resolve(format: &TransactionFormat, names: Option<&[String]>, width: usize) -> Result<Positions> {
+    let find = |c: &Column| -> Result<usize> {
+        match (c, names) {
+            (Column::Index(i), _) => {
+                if *i >= width {
+                    Err(RfmError::ColumnOutOfRange { index: *i, width })
+                } else {
+                    Ok(*i)
+                }
+            }
+            (Column::Name(n), Some(names)) => names.iter().position(|h| h == n).ok_or_else(|| RfmError::MissingColumn {
+                name: n.clone(),
+                available: names.join(", "),
+            }),
+            (Column::Name(n), None) => Err(RfmError::NoHeader(n.clone())),
+        }
+    };
+    let opt = |c: &Option<Column>| c.as_ref().map(find).transpose();
+    let (amount, quantity, price) = match &format.amount {
+        AmountSpec::Amount(c) => (Some(find(c)?), None, None),
+        AmountSpec::QuantityTimesPrice { quantity, price } => (None, Some(find(quantity)?), Some(find(price)?)),
+    };
+    let mut p = Positions {
+        customer: find(&format.customer)?,
+        date: find(&format.date)?,
+        amount,
+        quantity,
+        price,
+        invoice: opt(&format.invoice)?,
+        product: opt(&format.product)?,
+        // A description is optional even in a layout that names it.
+        description: opt(&format.description).ok().flatten(),
+        width: 0,
+    };
+    p.width = [Some(p.customer), Some(p.date), p.amount, p.quantity, p.price, p.invoice, p.product]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        + 1;
+    Ok(p)
+}
+
+/// Accumulates kept rows and the ledger.
+struct Builder<'f> {
+    format: &'f TransactionFormat,
+    pos: Positions,
+    parser: DateParser,
+    out: Transactions,
+    customers: HashMap<String, u32>,
+    invoices: HashMap<String, u32>,
+    products: HashMap<String, u32>,
+}
+
+impl<'f> Builder<'f> {
+    fn new(format: &'f TransactionFormat, pos: Positions, parser: DateParser) -> Self {
+        Builder {
+            format,
+            parser,
+            out: Transactions {
+                rows: Vec::new(),
+                customer_ids: Vec::new(),
+                invoice_ids: Vec::new(),
+                products: Vec::new(),
+                has_invoices: pos.invoice.is_some(),
+                ledger: Ledger::default(),
+            },
+            pos,
+            customers: HashMap::new(),
+            invoices: HashMap::new(),
+            products: HashMap::new(),
+        }
+    }
+
+    fn row(&mut self, line: u64, f: &[&str]) {
+        self.out.ledger.rows_read += 1;
+        match self.clean(f) {
+            Ok(()) => self.out.ledger.kept += 1,
+            Err((reason, value)) => self.out.ledger.drop_row(reason, line, &value),
+        }
+    }
+
+    /// Keeps the row or says why not (the first reason that applies).
+    fn clean(&mut self, f: &[&str]) -> std::result::Result<(), (DropReason, String)> {
+        let p = &self.pos;
+        if f.len() < p.width {
+            return Err((DropReason::Malformed, f.join(",")));
+        }
+        let raw_customer = f[p.customer].trim();
+        if is_missing(raw_customer) {
+            return Err((DropReason::MissingCustomer, f.join(",")));
+        }
+        let invoice = p.invoice.map(|i| f[i].trim());
+        if let (Some(prefix), Some(inv)) = (&self.format.cleaning.cancel_prefix, invoice) {
+            if !prefix.is_empty() && inv.starts_with(prefix.as_str()) {
+                return Err((DropReason::CancelledInvoice, inv.to_string()));
+            }
+        }
+        let time = self.parser.parse(f[p.date]).ok_or_else(|| (DropReason::BadDate, f[p.date].to_string()))?;
+        let number = |i: usize| -> std::result::Result<f64, (DropReason, String)> {
+            let s = f[i].trim();
+            s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| (DropReason::BadAmount, s.to_string()))
+        };
+        let (amount, quantity) = match (p.amount, p.quantity, p.price) {
+            (Some(a), _, _) => (number(a)?, 1.0),
+            (None, Some(q), Some(pr)) => {
+                let (quantity, price) = (number(q)?, number(pr)?);
+                let rules = &self.format.cleaning;
+                if rules.drop_negative_quantity && quantity < 0.0 {
+                    return Err((DropReason::NegativeQuantity, f[q].trim().to_string()));
+                }
+                if rules.drop_non_positive_price && price <= 0.0 {
+                    return Err((DropReason::NonPositivePrice, f[pr].trim().to_string()));
+                }
+                (quantity * price, quantity)
+            }
+            _ => unreachable!("resolve() sets either amount or quantity and price"),
+        };
+        let zero = amount == 0.0;
+        let drop = match self.format.cleaning.amount {
+            AmountRule::DropNonPositive => amount <= 0.0,
+            AmountRule::DropNegative => amount < 0.0,
+        };
+        if drop {
+            return Err((DropReason::NonPositiveAmount, amount.to_string()));
+        }
+        if zero {
+            self.out.ledger.change(ChangeReason::ZeroAmountKept);
+        }
+        let (customer_id, normalized) = normalize_customer(raw_customer);
+        if normalized {
+            self.out.ledger.change(ChangeReason::CustomerIdNormalized);
+        }
+        let customer = intern(&mut self.customers, &mut self.out.customer_ids, customer_id);
+        let invoice = invoice.map(|inv| intern(&mut self.invoices, &mut self.out.invoice_ids, inv));
+        let product = p.product.map(|i| {
+            let id = f[i].trim();
+            let n = self.products.len() as u32;
+            let idx = *self.products.entry(id.to_string()).or_insert(n);
+            if idx == n {
+                self.out.products.push(Product { id: id.to_string(), description: String::new() });
+            }
+            if let Some(d) = p.description {
+                let prod = &mut self.out.products[idx as usize];
+                if prod.description.is_empty() {
+                    prod.description = f[d].trim().to_string();
+                }
+            }
+            idx
+        });
+        self.out.rows.push(Transaction { customer, time, amount, quantity, invoice, product });
+        Ok(())
+    }
+
+    fn finish(self) -> Transactions {
+        self.out
+    }
+}
+
+fn is_missing(s: &str) -> bool {
+    s.is_empty() || ["nan", "na", "null", "none"].iter().any(|m| s.eq_ignore_ascii_case(m))
+}
+
+/// `17850.0` → `17850` (ids exported through a float column); others as is.
+fn normalize_customer(s: &str) -> (&str, bool) {
+    match s.strip_suffix(".0") {
+        Some(head) if !head.is_empty() && head.bytes().all(|b| b.is_ascii_digit()) => (head, true),
+        _ => (s, false),
+    }
+}
+
+fn intern(map: &mut HashMap<String, u32>, ids: &mut Vec<String>, s: &str) -> u32 {
+    if let Some(&i) = map.get(s) {
+        return i;
+    }
+    let i = ids.len() as u32;
+    map.insert(s.to_string(), i);
+    ids.push(s.to_string());
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::DateFormat;
+
+    fn lines_format() -> TransactionFormat {
+        TransactionFormat::online_retail_lines()
+    }
+
+    const HEADER: &str = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+
+    #[test]
+    fn every_reason_is_counted_once() {
+        let body = "\
+536365,85123A,\"HEART, WHITE\",6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom
+536366,71053,LANTERN,6,2010-12-01 08:28:00,3.39,,United Kingdom
+C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
+536380,22,X,2,not a date,1.0,14527.0,United Kingdom
+536381,22,X,two,2010-12-01 09:41:00,1.0,14527.0,United Kingdom
+536382,22,X,-2,2010-12-01 09:41:00,1.0,14527.0,United Kingdom
+536383,22,X,2,2010-12-01 09:41:00,0.0,14527.0,United Kingdom
+536384,22,X
+536385,22,X,2,12/1/2010 9:45,1.5,14527,United Kingdom
+";
+        let t = parse_transactions(format!("{HEADER}{body}").as_bytes(), &lines_format()).unwrap();
+        let l = &t.ledger;
+        assert_eq!(l.rows_read, 9);
+        assert_eq!(l.kept, 2);
+        for r in [
+            DropReason::MissingCustomer,
+            DropReason::CancelledInvoice,
+            DropReason::BadDate,
+            DropReason::BadAmount,
+            DropReason::NegativeQuantity,
+            DropReason::NonPositivePrice,
+            DropReason::Malformed,
+        ] {
+            assert_eq!(l.dropped_for(r), 1, "{r:?}");
+        }
+        assert!(l.balances());
+        assert_eq!(l.changed_for(ChangeReason::CustomerIdNormalized), 1);
+        assert_eq!(t.customer_ids, vec!["17850", "14527"]);
+        assert!((t.rows[0].amount - 6.0 * 2.55).abs() < 1e-12);
+        assert_eq!(t.products[0].description, "HEART, WHITE");
+        assert_eq!(l.examples.iter().find(|e| e.reason == DropReason::BadDate).unwrap().line, 5);
+    }
+
+    #[test]
+    fn whitespace_without_header_by_index() {
+        let text = " 00004 0001 19970101  2   29.33\n\n 00004 0001 19970118  2   29.73\n";
+        let t = parse_transactions(text.as_bytes(), &TransactionFormat::cdnow_sample()).unwrap();
+        assert_eq!(t.ledger.rows_read, 2);
+        assert_eq!(t.ledger.empty_lines, 1);
+        assert_eq!(t.customer_ids, vec!["00004"]);
+    }
+
+    #[test]
+    fn header_auto_detected_for_index_mapping() {
+        let mut f = TransactionFormat::new(0, 1, AmountSpec::Amount(2.into()));
+        f.date_format = DateFormat::Auto;
+        let with = parse_transactions(b"cust\tday\tamt\na\t2011-01-02\t3.5\n", &f).unwrap();
+        assert_eq!(with.ledger.rows_read, 1);
+        let without = parse_transactions(b"a\t2011-01-02\t3.5\nb\t20110103\t1\n", &f).unwrap();
+        assert_eq!(without.ledger.rows_read, 2);
+        assert_eq!(without.ledger.kept, 2, "mixed date shapes in one file");
+    }
+
+    #[test]
+    fn clear_errors_for_bad_mapping_and_empty_input() {
+        let f = TransactionFormat::online_retail_invoices();
+        match parse_transactions(b"InvoiceNo,Date,CustomerID,Amount\n1,2011-01-01,5,3\n", &f) {
+            Err(RfmError::MissingColumn { name, available }) => {
+                assert_eq!(name, "InvoiceDate");
+                assert!(available.contains("Date"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse_transactions(b"\n\n", &f), Err(RfmError::Empty)));
+        assert!(matches!(parse_transactions(&[0xff, 0xfe, 0x00], &f), Err(RfmError::Encoding(_))));
+        let g = TransactionFormat::new(0, 7, AmountSpec::Amount(2.into()));
+        assert!(matches!(parse_transactions(b"a,20110101,3\n", &g), Err(RfmError::ColumnOutOfRange { index: 7, width: 3 })));
+    }
+
+    #[test]
+    fn gzip_input_is_detected() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"c,d,a\nx,2011-01-01,2\n").unwrap();
+        let bytes = enc.finish().unwrap();
+        let f = TransactionFormat::new("c", "d", AmountSpec::Amount("a".into()));
+        assert_eq!(parse_transactions(&bytes, &f).unwrap().ledger.kept, 1);
+    }
+}

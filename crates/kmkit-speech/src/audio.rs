@@ -1,0 +1,279 @@
+//! Reading WAV files into mono `f32` samples, and resampling.
+//!
+//! Integer PCM is scaled exactly as soundfile (and so librosa) does it:
+//! `value / 2^(bits-1)`, e.g. int16 / 32768, so the samples equal
+//! `librosa.load(path, sr=None)` bit for bit. Channels are averaged
+//! (librosa's `to_mono`).
+
+use std::path::Path;
+
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Resampler};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, SpeechError};
+
+/// Mono audio: samples in [-1, 1] (float files may exceed it) and their rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Audio {
+    /// Mono samples.
+    pub samples: Vec<f32>,
+    /// Samples per second.
+    pub sample_rate: u32,
+}
+
+impl Audio {
+    /// Audio from samples already in memory.
+    pub fn new(samples: Vec<f32>, sample_rate: u32) -> Self {
+        Audio { samples, sample_rate }
+    }
+
+    /// Duration in seconds.
+    pub fn duration(&self) -> f64 {
+        if self.sample_rate == 0 {
+            return 0.0;
+        }
+        self.samples.len() as f64 / self.sample_rate as f64
+    }
+
+    /// Checks the audio can be analysed: a positive rate, at least one
+    /// sample, every sample finite. `id` names the clip in the error.
+    pub fn validate(&self, id: &str) -> Result<()> {
+        if self.sample_rate == 0 {
+            return Err(SpeechError::InvalidSetting {
+                name: "sample_rate",
+                value: "0".into(),
+                expected: format!("{id}: a positive sample rate"),
+            });
+        }
+        if self.samples.is_empty() {
+            return Err(SpeechError::Empty { id: id.to_string() });
+        }
+        if let Some(index) = self.samples.iter().position(|v| !v.is_finite()) {
+            return Err(SpeechError::NonFinite { id: id.to_string(), index, value: self.samples[index].to_string() });
+        }
+        Ok(())
+    }
+
+    /// The same audio at `target_rate` Hz, through rubato's FFT resampler
+    /// (band-limited, anti-aliased). Returns a copy when the rates already agree.
+    pub fn resample(&self, target_rate: u32, id: &str) -> Result<Audio> {
+        if target_rate == 0 {
+            return Err(SpeechError::InvalidSetting {
+                name: "target_rate",
+                value: "0".into(),
+                expected: "a positive sample rate".into(),
+            });
+        }
+        if target_rate == self.sample_rate || self.samples.is_empty() {
+            return Ok(Audio { samples: self.samples.clone(), sample_rate: target_rate });
+        }
+        let fail = |reason: String| SpeechError::Resample {
+            id: id.to_string(),
+            from: self.sample_rate,
+            to: target_rate,
+            reason,
+        };
+        let mut resampler = Fft::<f32>::new(self.sample_rate as usize, target_rate as usize, 1024, 1, FixedSync::Input)
+            .map_err(|e| fail(e.to_string()))?;
+        let n = self.samples.len();
+        let input = InterleavedSlice::new(&self.samples[..], 1, n).map_err(|e| fail(e.to_string()))?;
+        let out = resampler.process_all(&input, n, None).map_err(|e| fail(e.to_string()))?;
+        Ok(Audio { samples: out.take_data(), sample_rate: target_rate })
+    }
+}
+
+/// Reads a WAV file (PCM 8/16/24/32-bit integer or 32-bit float, any number
+/// of channels, any rate) into mono audio. Truncated or corrupt files and
+/// other encodings give an error naming the file. A file with no samples is
+/// read as empty audio: [`Audio::validate`] reports it where it matters.
+pub fn read_wav(path: &Path) -> Result<Audio> {
+    let bad = |e: hound::Error| match e {
+        // Failing to open or being refused is an I/O problem; running out of
+        // bytes mid-header or mid-data (hound says "Other" or UnexpectedEof) means a damaged file.
+        hound::Error::IoError(source)
+            if !matches!(source.kind(), std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Other) =>
+        {
+            SpeechError::Io { path: path.to_path_buf(), source }
+        }
+        hound::Error::IoError(source) => {
+            SpeechError::BadWav { path: path.to_path_buf(), reason: format!("the file ends early or is damaged: {source}") }
+        }
+        hound::Error::Unsupported => {
+            SpeechError::Unsupported { path: path.to_path_buf(), what: "a feature hound does not decode".into() }
+        }
+        other => SpeechError::BadWav { path: path.to_path_buf(), reason: other.to_string() },
+    };
+    // Read the whole file once; hound parses the header from memory and the
+    // common encodings are then decoded straight from the data chunk's bytes
+    // (hound's per-sample iterator is the slow part of reading many short files).
+    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io { path: path.to_path_buf(), source })?;
+    let mut cursor = std::io::Cursor::new(&bytes[..]);
+    let reader = match hound::WavReader::new(&mut cursor) {
+        Ok(r) => r,
+        // hound calls some valid-but-unsupported encodings malformed; name them.
+        Err(e) => {
+            return Err(match unsupported_encoding(&bytes) {
+                Some(what) => SpeechError::Unsupported { path: path.to_path_buf(), what },
+                None => bad(e),
+            })
+        }
+    };
+    let spec = reader.spec();
+    let channels = spec.channels as usize;
+    if channels == 0 {
+        return Err(SpeechError::BadWav { path: path.to_path_buf(), reason: "the header declares 0 channels".into() });
+    }
+    if spec.sample_rate == 0 {
+        return Err(SpeechError::BadWav { path: path.to_path_buf(), reason: "the header declares a 0 Hz sample rate".into() });
+    }
+    let n_values = reader.len() as usize;
+    let supported = matches!(
+        (spec.sample_format, spec.bits_per_sample),
+        (hound::SampleFormat::Int, 8 | 16 | 24 | 32) | (hound::SampleFormat::Float, 32)
+    );
+    if !supported {
+        let kind = if spec.sample_format == hound::SampleFormat::Float { "float" } else { "integer" };
+        return Err(SpeechError::Unsupported { path: path.to_path_buf(), what: format!("{}-bit {kind}", spec.bits_per_sample) });
+    }
+    let interleaved = match decode_data_chunk(&bytes, reader.into_inner().position() as usize, n_values, spec) {
+        Some(Ok(values)) => values,
+        Some(Err(available)) => {
+            return Err(SpeechError::BadWav {
+                path: path.to_path_buf(),
+                reason: format!("the file ends early (truncated): {available} of {n_values} samples present"),
+            })
+        }
+        None => decode_with_hound(&bytes, spec).map_err(bad)?,
+    };
+    if interleaved.len() % channels != 0 {
+        return Err(SpeechError::BadWav {
+            path: path.to_path_buf(),
+            reason: format!("{} samples do not fill whole frames of {channels} channels", interleaved.len()),
+        });
+    }
+    let samples = if channels == 1 {
+        interleaved
+    } else {
+        // librosa's to_mono: the mean over channels.
+        interleaved.chunks_exact(channels).map(|f| (f.iter().map(|&v| v as f64).sum::<f64>() / channels as f64) as f32).collect()
+    };
+    Ok(Audio { samples, sample_rate: spec.sample_rate })
+}
+
+/// soundfile's scaling of integer PCM: divide by 2^(bits-1).
+fn int_scale(bits: u16) -> f64 {
+    1.0 / (1u64 << (bits - 1)) as f64
+}
+
+/// Decodes the data chunk that starts at `start` when its samples fill their
+/// containers exactly (8/16/24/32-bit integer, 32-bit float). `None` means
+/// "not such a layout, let hound decode it"; `Some(Err(n))` means the file
+/// holds only `n` of the samples its header announces.
+fn decode_data_chunk(bytes: &[u8], start: usize, n_values: usize, spec: hound::WavSpec) -> Option<Result<Vec<f32>, usize>> {
+    // hound stops right after the data chunk header: "data" and its byte length.
+    let header = bytes.get(start.checked_sub(8)?..start)?;
+    if &header[..4] != b"data" {
+        return None;
+    }
+    let data_len = u32::from_le_bytes(header[4..8].try_into().ok()?) as usize;
+    let width = (spec.bits_per_sample / 8) as usize;
+    if n_values == 0 || data_len / n_values != width || !spec.bits_per_sample.is_multiple_of(8) {
+        return if n_values == 0 { Some(Ok(Vec::new())) } else { None };
+    }
+    let data = &bytes[start..];
+    let available = data.len() / width;
+    if available < n_values {
+        return Some(Err(available));
+    }
+    let data = &data[..n_values * width];
+    let scale = int_scale(spec.bits_per_sample);
+    let values = match (spec.sample_format, width) {
+        (hound::SampleFormat::Float, 4) => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        // 8-bit WAV is unsigned, centred on 128.
+        (hound::SampleFormat::Int, 1) => data.iter().map(|&b| ((b as i32 - 128) as f64 * scale) as f32).collect(),
+        (hound::SampleFormat::Int, 2) => data.chunks_exact(2).map(|b| (i16::from_le_bytes([b[0], b[1]]) as f64 * scale) as f32).collect(),
+        (hound::SampleFormat::Int, 3) => data
+            .chunks_exact(3)
+            .map(|b| ((i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f64 * scale) as f32)
+            .collect(),
+        (hound::SampleFormat::Int, 4) => data.chunks_exact(4).map(|b| (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 * scale) as f32).collect(),
+        _ => return None,
+    };
+    Some(Ok(values))
+}
+
+/// The encoding named by a RIFF/WAVE `fmt ` chunk when it is one this crate
+/// does not decode (64-bit float, A-law, µ-law, ADPCM…), or `None`.
+fn unsupported_encoding(bytes: &[u8]) -> Option<String> {
+    if bytes.get(..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let mut pos = 12;
+    while let Some(head) = bytes.get(pos..pos + 8) {
+        let len = u32::from_le_bytes(head[4..8].try_into().ok()?) as usize;
+        if &head[..4] == b"fmt " {
+            let fmt = bytes.get(pos + 8..pos + 8 + 16)?;
+            let tag = u16::from_le_bytes([fmt[0], fmt[1]]);
+            let bits = u16::from_le_bytes([fmt[14], fmt[15]]);
+            return match (tag, bits) {
+                (1, 8 | 16 | 24 | 32) | (3, 32) | (0xFFFE, _) => None,
+                (1, b) => Some(format!("{b}-bit integer PCM")),
+                (3, b) => Some(format!("{b}-bit float")),
+                (6, _) => Some("A-law".into()),
+                (7, _) => Some("µ-law".into()),
+                (t, _) => Some(format!("format tag {t:#06x} (compressed)")),
+            };
+        }
+        pos += 8 + len + (len & 1);
+    }
+    None
+}
+
+/// hound's own decoder, for layouts the fast path leaves alone (e.g. 24-bit
+/// samples in 32-bit containers).
+fn decode_with_hound(bytes: &[u8], spec: hound::WavSpec) -> Result<Vec<f32>, hound::Error> {
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes))?;
+    match spec.sample_format {
+        hound::SampleFormat::Int => {
+            let scale = int_scale(spec.bits_per_sample);
+            reader.into_samples::<i32>().map(|s| s.map(|v| (v as f64 * scale) as f32)).collect()
+        }
+        hound::SampleFormat::Float => reader.into_samples::<f32>().collect(),
+    }
+}
+
+/// Reads a WAV file and, if `target_rate` is given, resamples it to that rate.
+pub fn load(path: &Path, target_rate: Option<u32>) -> Result<Audio> {
+    let audio = read_wav(path)?;
+    match target_rate {
+        Some(rate) if rate != audio.sample_rate => audio.resample(rate, &path.display().to_string()),
+        _ => Ok(audio),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(freq: f64, sr: u32, n: usize) -> Vec<f32> {
+        (0..n).map(|i| (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / sr as f64).sin()) as f32).collect()
+    }
+
+    #[test]
+    fn resampling_keeps_length_ratio_and_a_tone_below_nyquist() {
+        let a = Audio::new(tone(440.0, 16000, 16000), 16000);
+        let b = a.resample(8000, "tone").unwrap();
+        assert_eq!(b.sample_rate, 8000);
+        assert_eq!(b.samples.len(), 8000);
+        // Away from the edges the output is the 8 kHz tone (rubato's delay is trimmed).
+        let want = tone(440.0, 8000, 8000);
+        let err = b.samples[500..7500].iter().zip(&want[500..7500]).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(err < 0.01, "max deviation {err}");
+        // A 6 kHz tone is above the new Nyquist (4 kHz) and is filtered out.
+        let high = Audio::new(tone(6000.0, 16000, 16000), 16000).resample(8000, "high").unwrap();
+        let rms = (high.samples[500..7500].iter().map(|v| v * v).sum::<f32>() / 7000.0).sqrt();
+        assert!(rms < 0.01, "aliased energy {rms}");
+        assert!(a.resample(0, "tone").is_err());
+    }
+}
