@@ -44,25 +44,15 @@ fn china_psnr_is_at_least_scikit_learns_all_pixel_fit_at_every_k() {
         let got = psnr_of(&image, &QuantizeParams::new(k));
         report.push(format!("k={k}: {got:.4} dB (scikit-learn {want:.4})"));
         assert!(got >= want, "{}", report.join("; "));
+        // The example's own recipe (1,000-pixel sample, float palette) is
+        // beaten by a margin from k = 32 up, where the sample gets too thin.
+        let sample = row["sample1000_psnr_db"].as_f64().unwrap();
+        if k >= 32 {
+            assert!(got > sample + 0.5, "k={k}: {got} vs sample recipe {sample}");
+        }
     }
     eprintln!("{}", report.join("\n"));
-}
-
-/// The fit on the histogram is the all-pixel objective, so it must also beat
-/// the example's own recipe (1,000-pixel sample, float palette) by a margin.
-#[test]
-fn china_k64_beats_the_1000_pixel_sample_recipe() {
-    let image = open(
-        images().join("sklearn/china.jpg"),
-        &DecodeOptions::default(),
-    )
-    .unwrap();
-    let sample = reference("image_quantization_china.json")["k"]["64"]["sample1000_psnr_db"]
-        .as_f64()
-        .unwrap();
-    let got = psnr_of(&image, &QuantizeParams::new(64));
-    assert!(got > sample + 0.5, "{got} vs {sample}");
-    // Histogram of unique colours: far fewer rows than pixels.
+    // The histogram of unique colours has far fewer rows than there are pixels.
     let unique = Histogram::of(&image).len();
     assert!(unique * 2 < image.len(), "{unique} unique colours");
 }
@@ -73,7 +63,9 @@ fn kodak_k64_indexed_png_is_under_30_percent_of_the_original_at_30_db() {
         let path = images().join(format!("kodak/{name}.png"));
         let original_bytes = std::fs::metadata(&path).unwrap().len() as f64;
         let image = open(&path, &DecodeOptions::default()).unwrap();
-        let q = quantize(&image, &QuantizeParams::new(64)).unwrap();
+        // The fast setting (variance-partition starts only, no k-means++
+        // runs): the size and quality bounds hold without the extra starts.
+        let q = quantize(&image, &QuantizeParams::new(64).n_init(0)).unwrap();
         let png = q.indexed.to_png().unwrap();
         let ratio = png.len() as f64 / original_bytes;
         let quality = compare(&image, &q.indexed.to_image()).unwrap();

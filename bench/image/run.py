@@ -159,9 +159,9 @@ def main():
     china_bytes = CHINA.stat().st_size
     for name in ["default", "n_init=0"]:
         out, j = km_out[name]
-        rows.append(("china.jpg", f"kmkit ({name})", med[f"kmkit {name}"], psnr(china, out), out.stat().st_size, j["unique_colors"]))
-    rows.append(("china.jpg", "scikit-learn 1,000-pixel sample", med["sklearn sample"], sk_psnr["sample"], None, None))
-    rows.append(("china.jpg", "scikit-learn all pixels (n_init=1)", med["sklearn all"], sk_psnr["all"], None, None))
+        rows.append(("china", f"kmkit ({name})", med[f"kmkit {name}"], psnr(china, out), out.stat().st_size, j["unique_colors"]))
+    rows.append(("china", "scikit-learn 1,000-pixel sample", med["sklearn sample"], sk_psnr["sample"], None, None))
+    rows.append(("china", "scikit-learn all pixels (n_init=1)", med["sklearn all"], sk_psnr["all"], None, None))
 
     # pngquant and kmkit on size and PSNR: china and the Kodak images.
     for stem, original in originals.items():
@@ -184,6 +184,8 @@ def main():
             rows.append((stem, "kmkit (default, dithered)", j["quantize_ms_median"] / 1e3, psnr(original, fs_out),
                          fs_out.stat().st_size, j["unique_colors"]))
 
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "image.json").write_text(json.dumps({"rows": rows, "medians_s": med, "runs_s": {**kmkit_runs, **sk_runs}}, indent=1))
     original_sizes = {"china": china_bytes, **{p.stem: p.stat().st_size for p in KODAK}}
     lines = [
         f"# Image quantization, k = {K} (medians of {args.repeats} runs)",
@@ -205,10 +207,8 @@ def main():
         f"Load average at the end: {os.getloadavg()}.",
         "Times exclude decoding and file writing; pngquant times are whole processes (decode + quantize + encode).",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
     text = "\n".join(lines) + "\n"
     (RESULTS / "image.md").write_text(text)
-    (RESULTS / "image.json").write_text(json.dumps({"rows": rows, "medians_s": med, "runs_s": {**kmkit_runs, **sk_runs}}, indent=1))
     print(text)
 
 
