@@ -1,0 +1,150 @@
+//! What to quantize to and how: one `Config`-style struct with a builder.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ImageError, Result};
+use crate::space::ColorSpace;
+
+/// k-means++ runs by default. Four, because on china.jpg fewer leave some k
+/// in 8–256 below scikit-learn's all-pixel fit (see `Palette::fit`).
+pub const DEFAULT_N_INIT: usize = 4;
+
+/// Largest palette an indexed PNG can hold.
+pub const MAX_COLORS: usize = 256;
+
+/// What the palette is fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum FitOn {
+    /// Every unique colour weighted by its pixel count: the exact all-pixel
+    /// objective, at the cost of the number of unique colours.
+    #[default]
+    Histogram,
+    /// A uniform sample of this many pixels (scikit-learn's example uses 1,000).
+    Sample {
+        /// Pixels drawn (without replacement).
+        pixels: usize,
+    },
+}
+
+/// How pixels are mapped to palette entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dither {
+    /// Every pixel to its nearest palette colour.
+    #[default]
+    None,
+    /// Floyd–Steinberg error diffusion (serpentine scan) in the fit space.
+    FloydSteinberg,
+}
+
+/// Parameters of a quantization. Build with [`QuantizeParams::new`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuantizeParams {
+    /// Palette size, 2–256, counting the transparent entry when the image has
+    /// fully transparent pixels.
+    pub k: usize,
+    /// Space the k-means distance is measured in.
+    pub space: ColorSpace,
+    /// Histogram (exact) or a pixel sample.
+    pub fit_on: FitOn,
+    /// Seed for k-means seeding and sampling.
+    pub seed: u64,
+    /// Seeded k-means++ runs, in addition to the two deterministic
+    /// variance-partition starts; the palette with the least error after
+    /// rounding to 8 bits wins. 0: the variance-partition starts alone
+    /// (fastest).
+    pub n_init: usize,
+    /// Iteration cap per run.
+    pub max_iter: usize,
+    /// Remap with or without dithering.
+    pub dither: Dither,
+    /// Worker threads for the core (0: all cores).
+    pub threads: usize,
+}
+
+impl QuantizeParams {
+    /// Defaults for a `k`-colour palette: sRGB, exact histogram fit, seed 0,
+    /// [`DEFAULT_N_INIT`] k-means++ runs, 300 iterations, no dithering.
+    pub fn new(k: usize) -> Self {
+        QuantizeParams {
+            k,
+            space: ColorSpace::Srgb,
+            fit_on: FitOn::Histogram,
+            seed: 0,
+            n_init: DEFAULT_N_INIT,
+            max_iter: 300,
+            dither: Dither::None,
+            threads: 0,
+        }
+    }
+    /// Sets the colour space.
+    pub fn space(mut self, space: ColorSpace) -> Self {
+        self.space = space;
+        self
+    }
+    /// Fits on a sample of `pixels` pixels instead of the whole histogram.
+    pub fn sample(mut self, pixels: usize) -> Self {
+        self.fit_on = FitOn::Sample { pixels };
+        self
+    }
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Sets the number of k-means++ runs (0: variance-partition starts only).
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = n_init;
+        self
+    }
+    /// Sets the iteration cap.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+    /// Sets the dithering.
+    pub fn dither(mut self, dither: Dither) -> Self {
+        self.dither = dither;
+        self
+    }
+    /// Sets the worker thread count.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Checks the ranges that do not depend on the image.
+    pub fn check(&self) -> Result<()> {
+        if !(2..=MAX_COLORS).contains(&self.k) {
+            return Err(ImageError::InvalidParam {
+                name: "k",
+                value: self.k.to_string(),
+                expected: "between 2 and 256 (an indexed PNG holds at most 256 colours)",
+            });
+        }
+        if let FitOn::Sample { pixels: 0 } = self.fit_on {
+            return Err(ImageError::InvalidParam { name: "sample", value: "0".into(), expected: "at least 1 pixel" });
+        }
+        if self.max_iter == 0 {
+            return Err(ImageError::InvalidParam { name: "max_iter", value: "0".into(), expected: "at least 1" });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn k_must_fit_a_png_palette() {
+        assert!(QuantizeParams::new(2).check().is_ok());
+        assert!(QuantizeParams::new(256).check().is_ok());
+        for k in [0, 1, 257] {
+            assert!(matches!(QuantizeParams::new(k).check(), Err(ImageError::InvalidParam { name: "k", .. })));
+        }
+        assert!(QuantizeParams::new(8).sample(0).check().is_err());
+        assert!(QuantizeParams::new(8).n_init(0).check().is_ok());
+    }
+}
