@@ -408,7 +408,16 @@ fn apply(s: &FittedStep, f: &mut Frame) -> Result<()> {
                 .enumerate()
                 .map(|(j, g)| (g.as_str(), j))
                 .collect();
-            let idx: Vec<usize> = kept.iter().map(|g| pos[g.as_str()]).collect();
+            let idx = kept
+                .iter()
+                .map(|g| {
+                    pos.get(g.as_str()).copied().ok_or_else(|| {
+                        GenesError::Model(format!(
+                            "the pipeline keeps gene {g:?}, which an earlier step does not produce"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<usize>>>()?;
             f.x = f.x.select(Axis(1), &idx);
             f.names = kept.clone();
             Ok(())
