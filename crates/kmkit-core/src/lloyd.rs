@@ -177,18 +177,13 @@ pub(crate) fn hartigan(
     let mut total_moves = 0;
     for _ in 0..max_sweeps {
         let snapshot = (centroids.clone(), weights.clone(), norms.clone());
+        let bound = MoveBound::new(&snapshot.0, &snapshot.1);
         let candidates: Vec<usize> = crate::points::map_groups(n, |range| {
             range
                 .filter(|&i| {
-                    best_move(
-                        points,
-                        i,
-                        labels[i] as usize,
-                        &snapshot.0,
-                        &snapshot.1,
-                        &snapshot.2,
-                    )
-                    .is_some()
+                    let a = labels[i] as usize;
+                    bound.may_move(points, i, a, &snapshot.0, &snapshot.1, &snapshot.2)
+                        && best_move(points, i, a, &snapshot.0, &snapshot.1, &snapshot.2).is_some()
                 })
                 .collect::<Vec<_>>()
         })
@@ -228,6 +223,67 @@ pub(crate) fn hartigan(
         }
     }
     total_moves
+}
+
+/// A cheap test that rules out most rows before [`best_move`] scans every
+/// centroid: moving `x` from `a` to `c` needs
+/// `W_c·w/(W_c+w)·d²(x,c) < W_a·w/(W_a−w)·d²(x,a)`, so
+/// `d²(x,c) < F·d²(x,a)` with `F = W_a/(W_a−w) · (W_min+w)/W_min`, while the
+/// triangle inequality gives `d(x,c) ≥ 2s_a − d(x,a)`, `s_a` being half the
+/// gap from `a` to its nearest other centroid (Elkan's bound). Rows it rules
+/// out are exactly rows `best_move` would reject, so results do not change.
+struct MoveBound {
+    half_gap: Vec<f64>,
+    w_min: f64,
+}
+
+impl MoveBound {
+    fn new(centroids: &Array2<f32>, weights: &[f64]) -> MoveBound {
+        let k = centroids.nrows();
+        let live: Vec<usize> = (0..k).filter(|&c| weights[c] > 0.0).collect();
+        let half_gap = (0..k)
+            .map(|a| {
+                let row = centroids.row(a);
+                let min2 = live
+                    .iter()
+                    .filter(|&&c| c != a)
+                    .map(|&c| {
+                        row.iter()
+                            .zip(centroids.row(c))
+                            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+                            .sum::<f64>()
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                min2.sqrt() / 2.0
+            })
+            .collect();
+        let w_min = live
+            .iter()
+            .map(|&c| weights[c])
+            .fold(f64::INFINITY, f64::min);
+        MoveBound { half_gap, w_min }
+    }
+
+    fn may_move(
+        &self,
+        points: &(impl Points + ?Sized),
+        i: usize,
+        a: usize,
+        centroids: &Array2<f32>,
+        weights: &[f64],
+        norms: &[f64],
+    ) -> bool {
+        let (w, wa) = (points.weight(i), weights[a]);
+        if w <= 0.0 || wa - w <= 1e-12 * wa {
+            return false; // best_move never moves these rows
+        }
+        let row = centroids.row(a);
+        let da = points.sq_dist(i, row.as_slice().expect("contiguous"), norms[a]) as f64;
+        let factor = wa / (wa - w) * (self.w_min + w) / self.w_min;
+        let lower = 2.0 * self.half_gap[a] - da.sqrt();
+        // The slack keeps f32 rounding of the distances on the safe side.
+        !(lower > 0.0 && lower * lower >= factor * da * (1.0 + 1e-4))
+    }
 }
 
 /// The cluster row `i` (now in `a`) should move to under Hartigan's rule, if any.

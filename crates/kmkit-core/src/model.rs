@@ -45,6 +45,50 @@ pub struct Model {
 }
 
 impl Model {
+    /// A model from centroids found elsewhere (a saved palette, a codebook,
+    /// another tool), so `predict`, `transform` and `score` work on them.
+    /// `inertia` and `n_iter` are 0 and there are no fit labels. Under the
+    /// cosine metric the rows are L2-normalised (they must not be zero).
+    pub fn from_centroids(centroids: Array2<f32>, metric: Metric) -> Result<Model> {
+        let (k, d) = centroids.dim();
+        if k == 0 || d == 0 {
+            return Err(KMeansError::BadInit(format!(
+                "centroids must have at least one row and one column, got {k} × {d}"
+            )));
+        }
+        if centroids.iter().any(|v| !v.is_finite()) {
+            return Err(KMeansError::BadInit(
+                "centroids contain NaN or infinite values".into(),
+            ));
+        }
+        let centroids = match metric {
+            Metric::Euclidean => centroids,
+            Metric::Cosine => {
+                if centroids
+                    .rows()
+                    .into_iter()
+                    .any(|r| r.iter().all(|&v| v == 0.0))
+                {
+                    return Err(KMeansError::BadInit(
+                        "a zero centroid has no direction under the cosine metric".into(),
+                    ));
+                }
+                crate::fit::normalize_rows(centroids)
+            }
+        };
+        Ok(Model {
+            format_version: MODEL_FORMAT_VERSION,
+            centroids,
+            inertia: 0.0,
+            n_iter: 0,
+            converged: true,
+            params: KMeansParams::new(k).metric(metric),
+            minibatch: None,
+            warnings: Vec::new(),
+            labels: Vec::new(),
+        })
+    }
+
     /// Number of clusters (rows of `centroids`).
     pub fn n_clusters(&self) -> usize {
         self.centroids.nrows()
@@ -167,5 +211,33 @@ impl Model {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::array;
+
+    use super::*;
+
+    #[test]
+    fn from_centroids_predicts_the_nearest_row() {
+        let m = Model::from_centroids(array![[0.0, 0.0], [10.0, 10.0]], Metric::Euclidean).unwrap();
+        let x = array![[1.0f32, -1.0], [9.0, 11.0], [4.0, 4.0]];
+        assert_eq!(m.predict(&x).unwrap(), vec![0, 1, 0]);
+        let back = Model::from_json(&m.to_json()).unwrap();
+        assert_eq!(back.predict(&x).unwrap(), vec![0, 1, 0]);
+    }
+
+    #[test]
+    fn from_centroids_rejects_what_cannot_be_a_model() {
+        let empty = Array2::<f32>::zeros((0, 3));
+        assert!(Model::from_centroids(empty, Metric::Euclidean).is_err());
+        let nan = array![[f32::NAN, 1.0]];
+        assert!(Model::from_centroids(nan, Metric::Euclidean).is_err());
+        let zero = array![[0.0f32, 0.0], [1.0, 0.0]];
+        assert!(Model::from_centroids(zero.clone(), Metric::Cosine).is_err());
+        let unit = Model::from_centroids(array![[3.0f32, 4.0]], Metric::Cosine).unwrap();
+        assert_eq!(unit.centroids, array![[0.6f32, 0.8]]);
     }
 }

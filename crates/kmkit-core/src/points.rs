@@ -57,6 +57,8 @@ pub(crate) trait Points: Sync {
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32;
     /// `sums += w · row i`.
     fn add_to(&self, i: usize, w: f64, sums: &mut [f64]);
+    /// Hints that row `i` is about to be read (gathers in member order).
+    fn prefetch(&self, _i: usize) {}
     /// Row `i` written densely into `out`.
     fn row_into(&self, i: usize, out: &mut [f32]);
     /// Rows `rows` as a new dense matrix (for small candidate sets).
@@ -161,17 +163,20 @@ impl Points for DenseRows<'_> {
             for (o, i) in (start..end).enumerate() {
                 let c = prep.centroids.row(labels[lo + o] as usize);
                 dists[lo + o] =
-                    (k.sq_dist)(self.row(i), c.as_slice().expect("centroids are contiguous"));
+                    k.dist2(self.row(i), c.as_slice().expect("centroids are contiguous"));
             }
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {
-        (kernels::get().sq_dist)(self.row(i), c)
+        kernels::get().dist2(self.row(i), c)
     }
     fn add_to(&self, i: usize, w: f64, sums: &mut [f64]) {
         for (s, &v) in sums.iter_mut().zip(self.row(i)) {
             *s += w * v as f64;
         }
+    }
+    fn prefetch(&self, i: usize) {
+        kernels::prefetch(self.row(i));
     }
     fn row_into(&self, i: usize, out: &mut [f32]) {
         out.copy_from_slice(self.row(i));

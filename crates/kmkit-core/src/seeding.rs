@@ -104,18 +104,28 @@ fn weighted_row(points: &(impl Points + ?Sized), rng: &mut ChaCha8Rng) -> usize 
 /// `2 + ⌊ln k⌋` candidates by D² sampling and keeps the one that lowers the
 /// potential most. Stops early if every row already coincides with a centre
 /// (fewer distinct rows than k); the caller sees fewer centroids.
+///
+/// Scoring a candidate only visits rows it can win: every row belongs to its
+/// nearest centre, and by the triangle inequality a candidate `c` cannot
+/// come closer to a row `x` of centre `m` than `m` is when
+/// `‖c − m‖ ≥ 2‖x − m‖`. Whole centres are skipped with their largest radius,
+/// rows one by one with their own, and all candidates are scored in one pass
+/// so each row is fetched once per step. The D² values, and so every draw,
+/// equal those of the plain scan; only the work changes (the bound of Elkan
+/// 2003 applied to seeding, as in Raff 2021).
 pub(crate) fn kmeans_plus_plus(
     points: &(impl Points + ?Sized),
     k: usize,
     rng: &mut ChaCha8Rng,
 ) -> Seeds {
-    let (n, d) = (points.n(), points.d());
+    let d = points.d();
     let trials = 2 + (k as f64).ln().floor() as usize;
     let mut chosen = vec![weighted_row(points, rng)];
-    let mut centre = vec![0.0f32; d];
-    points.row_into(chosen[0], &mut centre);
-    let mut closest = vec![f32::INFINITY; n];
-    let mut pots = update_closest(points, &centre, &mut closest);
+    let mut centres = vec![0.0f32; d];
+    points.row_into(chosen[0], &mut centres);
+    let mut closest = vec![f32::INFINITY; points.n()];
+    let mut pots = update_closest(points, &centres, &mut closest);
+    let mut owners = Owners::new(&closest);
     let mut cand = vec![0.0f32; d];
     while chosen.len() < k {
         let total: f64 = pots.iter().sum();
@@ -125,39 +135,203 @@ pub(crate) fn kmeans_plus_plus(
         let ids: Vec<usize> = (0..trials)
             .map(|_| sample_by(points, &closest, &pots, rng.random::<f64>() * total))
             .collect();
-        // Potential after adding each candidate, without storing n × trials distances.
-        let cands: Vec<Vec<f32>> = ids
+        let cands: Vec<Candidate> = ids
             .iter()
             .map(|&i| {
                 points.row_into(i, &mut cand);
-                cand.clone()
+                Candidate::new(&cand, &centres)
             })
             .collect();
-        let norms: Vec<f64> = cands
-            .iter()
-            .map(|c| c.iter().map(|&v| (v as f64) * (v as f64)).sum())
+        let scored = owners.score(points, &cands, &closest);
+        // Potential drop per candidate, summed over units in a fixed order.
+        let gains: Vec<f64> = (0..cands.len())
+            .map(|t| scored.iter().map(|u| u.gains[t]).sum())
             .collect();
-        let per_group: Vec<Vec<f64>> = map_groups(n, |range| {
-            let mut acc = vec![0.0f64; cands.len()];
-            for i in range {
-                let w = points.weight(i);
-                for (t, c) in cands.iter().enumerate() {
-                    let dd = points.sq_dist(i, c, norms[t]).min(closest[i]);
-                    acc[t] += w * dd as f64;
-                }
-            }
-            acc
-        });
-        let cand_pots: Vec<f64> = (0..cands.len())
-            .map(|t| per_group.iter().map(|g| g[t]).sum())
-            .collect();
-        let best = (0..cands.len()).fold(0, |b, t| if cand_pots[t] < cand_pots[b] { t } else { b });
+        let best = (0..cands.len()).fold(0, |b, t| if gains[t] > gains[b] { t } else { b });
         chosen.push(ids[best]);
-        pots = update_closest(points, &cands[best], &mut closest);
+        let changed = owners.take(&scored, best as u8, &mut closest);
+        centres.extend_from_slice(&cands[best].row);
+        pots = regroup_pots(points, &closest, &pots, &changed);
     }
     Seeds {
         centroids: points.gather(&chosen),
     }
+}
+
+/// A k-means++ candidate row with its squared distances to the current centres.
+struct Candidate {
+    row: Vec<f32>,
+    norm2: f64,
+    to_centre: Vec<f64>,
+}
+
+impl Candidate {
+    fn new(row: &[f32], centres: &[f32]) -> Candidate {
+        let norm2 = row.iter().map(|&v| (v as f64) * (v as f64)).sum();
+        let to_centre = centres
+            .chunks_exact(row.len().max(1))
+            .map(|c| {
+                row.iter()
+                    .zip(c)
+                    .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                    .sum()
+            })
+            .collect();
+        Candidate {
+            row: row.to_vec(),
+            norm2,
+            to_centre,
+        }
+    }
+}
+
+/// Rows per unit of parallel scoring work within one centre's members.
+const UNIT: usize = 4096;
+/// How many member rows ahead to prefetch: enough to cover a DRAM latency.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Which centre each row is nearest to: member lists (ascending) and the
+/// largest D² among each centre's members.
+struct Owners {
+    members: Vec<Vec<u32>>,
+    max_d2: Vec<f32>,
+}
+
+/// What one unit (a run of one centre's members) found: the potential drop
+/// per candidate and the rows a candidate would take, `(row, candidate, d²)`.
+struct Scored {
+    centre: usize,
+    gains: Vec<f64>,
+    hits: Vec<(u32, u8, f32)>,
+}
+
+/// `‖c − m‖² > 4·D²(x)` with slack for rounding: `c` cannot beat `m` for `x`.
+fn cannot_win(centre_d2: f64, row_d2: f32) -> bool {
+    centre_d2 > 4.0 * row_d2 as f64 * (1.0 + 1e-4)
+}
+
+impl Owners {
+    fn new(closest: &[f32]) -> Owners {
+        Owners {
+            members: vec![(0..closest.len() as u32).collect()],
+            max_d2: vec![closest.iter().copied().fold(0.0, f32::max)],
+        }
+    }
+
+    /// Scores every candidate against the rows it might win, in parallel
+    /// units whose order depends on the data alone.
+    fn score(
+        &self,
+        points: &(impl Points + ?Sized),
+        cands: &[Candidate],
+        closest: &[f32],
+    ) -> Vec<Scored> {
+        let units: Vec<(usize, &[u32])> = self
+            .members
+            .iter()
+            .enumerate()
+            .flat_map(|(m, rows)| rows.chunks(UNIT).map(move |r| (m, r)))
+            .collect();
+        units
+            .into_par_iter()
+            .map(|(m, rows)| {
+                let mut out = Scored {
+                    centre: m,
+                    gains: vec![0.0; cands.len()],
+                    hits: Vec::new(),
+                };
+                let live: Vec<usize> = (0..cands.len())
+                    .filter(|&t| !cannot_win(cands[t].to_centre[m], self.max_d2[m]))
+                    .collect();
+                if live.is_empty() {
+                    return out;
+                }
+                let prefetch = points.d() >= 16;
+                for (p, &i) in rows.iter().enumerate() {
+                    if let Some(&ahead) = rows.get(p + PREFETCH_AHEAD).filter(|_| prefetch) {
+                        points.prefetch(ahead as usize);
+                    }
+                    let row_d2 = closest[i as usize];
+                    for &t in &live {
+                        let c = &cands[t];
+                        if cannot_win(c.to_centre[m], row_d2) {
+                            continue;
+                        }
+                        let dd = points.sq_dist(i as usize, &c.row, c.norm2);
+                        if dd < row_d2 {
+                            out.gains[t] += points.weight(i as usize) * (row_d2 - dd) as f64;
+                            out.hits.push((i, t as u8, dd));
+                        }
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Makes candidate `best` a centre: moves the rows it is nearer to,
+    /// lowers their D², and returns the moved rows in ascending order.
+    fn take(&mut self, scored: &[Scored], best: u8, closest: &mut [f32]) -> Vec<u32> {
+        let mut taken: Vec<u32> = Vec::new();
+        let mut from: Vec<usize> = Vec::new();
+        for unit in scored {
+            let before = taken.len();
+            for &(i, t, dd) in &unit.hits {
+                if t == best {
+                    closest[i as usize] = dd;
+                    taken.push(i);
+                }
+            }
+            if taken.len() > before && from.last() != Some(&unit.centre) {
+                from.push(unit.centre);
+            }
+        }
+        taken.sort_unstable();
+        for m in from {
+            // Both lists are ascending: one merge walk drops the taken rows.
+            let mut gone = taken.iter().peekable();
+            self.members[m].retain(|&i| {
+                while gone.next_if(|&&g| g < i).is_some() {}
+                gone.peek() != Some(&&i)
+            });
+            self.max_d2[m] = self.members[m]
+                .iter()
+                .map(|&i| closest[i as usize])
+                .fold(0.0, f32::max);
+        }
+        self.max_d2.push(
+            taken
+                .iter()
+                .map(|&i| closest[i as usize])
+                .fold(0.0, f32::max),
+        );
+        self.members.push(taken.clone());
+        taken
+    }
+}
+
+/// Group sums of `w · D²` after the rows `changed` (ascending) got a new D²:
+/// only the groups holding a changed row are summed again, in row order, so
+/// the sums equal a full recomputation.
+fn regroup_pots(
+    points: &(impl Points + ?Sized),
+    closest: &[f32],
+    pots: &[f64],
+    changed: &[u32],
+) -> Vec<f64> {
+    groups(points.n())
+        .into_par_iter()
+        .zip(pots.par_iter())
+        .map(|(range, &old)| {
+            let lo = changed.partition_point(|&i| (i as usize) < range.start);
+            let touched = changed.get(lo).is_some_and(|&i| (i as usize) < range.end);
+            if touched {
+                range.map(|i| points.weight(i) * closest[i] as f64).sum()
+            } else {
+                old
+            }
+        })
+        .collect()
 }
 
 /// `k` distinct rows drawn without replacement, with probability

@@ -147,12 +147,40 @@ pub fn by_name(name: &str) -> Result<&'static Kernels> {
     }
 }
 
+/// Asks the CPU to start loading `data` into cache (a hint with no effect on
+/// results): for gathers in an order the hardware prefetcher cannot guess,
+/// such as k-means++ visiting one centre's member rows.
+pub fn prefetch(data: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    x86_64::prefetch(data);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
+}
+
 /// Every kernel set this CPU can run (scalar first), for tests and benchmarks.
 pub fn available() -> Vec<&'static Kernels> {
     ["scalar", "avx2", "avx512"]
         .iter()
         .filter_map(|n| by_name(n).ok())
         .collect()
+}
+
+/// Rows at most this long get an inlined scalar distance in
+/// [`Kernels::dist2`]: at d ≤ 8 (pixels, RFM) a call through the SIMD
+/// function pointer costs more than the arithmetic.
+pub const SHORT: usize = 8;
+
+impl Kernels {
+    /// Squared distance `Σ (a_j − b_j)²`, inlined for short rows, else through
+    /// [`Kernels::sq_dist`].
+    #[inline]
+    pub fn dist2(&self, a: &[f32], b: &[f32]) -> f32 {
+        if a.len() <= SHORT {
+            scalar::sq_dist(a, b)
+        } else {
+            (self.sq_dist)(a, b)
+        }
+    }
 }
 
 fn best() -> &'static Kernels {

@@ -17,6 +17,16 @@
 
 use super::{Kernels, Packed, LANES};
 
+/// Prefetches every cache line of `data` (SSE, part of the x86_64 baseline).
+pub fn prefetch(data: &[f32]) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    for line in data.chunks(16) {
+        // SAFETY: a prefetch is only a hint: it never faults or reads memory
+        // architecturally, and the pointer comes from a live slice.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+    }
+}
+
 /// Whether the CPU has AVX2 and FMA.
 pub fn has_avx2() -> bool {
     is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
