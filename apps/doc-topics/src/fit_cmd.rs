@@ -38,7 +38,12 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value_t = KRule::Silhouette, help_heading = "Clustering")]
     pub rule: KRule,
     /// Also fit with seeds SEED+1 … SEED+N-1 and report each seed's and the mean scores (outputs are SEED's)
-    #[arg(long, default_value_t = 1, value_name = "N", help_heading = "Clustering")]
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "N",
+        help_heading = "Clustering"
+    )]
     pub seeds: usize,
     /// Terms shown per topic
     #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Output")]
@@ -113,7 +118,10 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
         KChoice::AUTO
     };
     let choice = args.kmeans.k_or(default_k);
-    let pb = progress::spinner(&v, format!("fitting k = {choice} topics to {n_docs} documents"));
+    let pb = progress::spinner(
+        &v,
+        format!("fitting k = {choice} topics to {n_docs} documents"),
+    );
     let fitted = fit_topics(&config, &corpus.texts, choice, args.rule)?;
     pb.finish_and_clear();
     let model = &fitted.model;
@@ -128,12 +136,11 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
     note_dropped(n_docs, corpus.n_bad_encoding, &no_topic, &v);
 
     let truth = corpus.labels.as_ref().map(|l| encode_labels(l).0);
-    let scores = truth
-        .as_ref()
-        .map(|t| score(t, assignment))
-        .transpose()?;
+    let scores = truth.as_ref().map(|t| score(t, assignment)).transpose()?;
     let seeds = if args.seeds > 1 {
-        let list: Vec<u64> = (0..args.seeds as u64).map(|i| args.kmeans.seed + i).collect();
+        let list: Vec<u64> = (0..args.seeds as u64)
+            .map(|i| args.kmeans.seed + i)
+            .collect();
         let pb = progress::spinner(&v, format!("fitting with {} seeds", list.len()));
         let s = seed_runs(
             &config,
@@ -173,7 +180,11 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
     let topics = topics_out(&topics, corpus, assignment);
     let features = match &model.lsa {
         None => format!("tf-idf ({} terms)", model.tfidf.n_terms()),
-        Some(l) => format!("lsa ({} dimensions of {} terms)", l.n_components(), model.tfidf.n_terms()),
+        Some(l) => format!(
+            "lsa ({} dimensions of {} terms)",
+            l.n_components(),
+            model.tfidf.n_terms()
+        ),
     };
     let k_selection = fitted.sweep.as_ref().map(|s| {
         json!({
@@ -231,7 +242,10 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
             ("input".to_string(), loaded.display.clone()),
             ("documents".into(), n_docs.to_string()),
             ("features".into(), features),
-            ("stop words".into(), config.tfidf.analyzer.stop_words.len().to_string()),
+            (
+                "stop words".into(),
+                config.tfidf.analyzer.stop_words.len().to_string(),
+            ),
             (
                 "stemming".into(),
                 config
@@ -240,13 +254,22 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
                     .stemmer
                     .map_or("off".into(), |l| format!("{l:?}").to_lowercase()),
             ),
-            ("n-grams".into(), format!("1..{}", config.tfidf.analyzer.ngram_range.1)),
-            ("min_df / max_df".into(), format!("{} / {}", config.tfidf.min_df, config.tfidf.max_df)),
+            (
+                "n-grams".into(),
+                format!("1..{}", config.tfidf.analyzer.ngram_range.1),
+            ),
+            (
+                "min_df / max_df".into(),
+                format!("{} / {}", config.tfidf.min_df, config.tfidf.max_df),
+            ),
             ("k".into(), k.to_string()),
             ("seed".into(), args.kmeans.seed.to_string()),
             (
                 "n_init".into(),
-                kmeans.params.n_init.map_or("auto".into(), |n| n.to_string()),
+                kmeans
+                    .params
+                    .n_init
+                    .map_or("auto".into(), |n| n.to_string()),
             ),
             ("metric".into(), "cosine (spherical k-means)".into()),
         ];
@@ -269,18 +292,32 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
             body: Body::Svg(picture),
             caption: Some(format!(
                 "The 10 heaviest terms of each topic's centroid{}{}.",
-                if model.lsa.is_some() { " (back-projected from the LSA space)" } else { "" },
-                if k > MAX_PANELS { format!("; the first {MAX_PANELS} topics") } else { String::new() }
+                if model.lsa.is_some() {
+                    " (back-projected from the LSA space)"
+                } else {
+                    ""
+                },
+                if k > MAX_PANELS {
+                    format!("; the first {MAX_PANELS} topics")
+                } else {
+                    String::new()
+                }
             )),
         });
-        report.sections.push(topics_section(&topics, args.top_terms));
+        report
+            .sections
+            .push(topics_section(&topics, args.top_terms));
         if let Some(s) = &seeds {
             report.sections.push(seeds_section(s));
         }
         if no_topic.total() > 0 {
             report.sections.push(Section {
                 title: "Documents without a topic".into(),
-                body: Body::Text(format!("{} of {n_docs}: {}.", no_topic.total(), no_topic.describe())),
+                body: Body::Text(format!(
+                    "{} of {n_docs}: {}.",
+                    no_topic.total(),
+                    no_topic.describe()
+                )),
                 caption: None,
             });
         }
@@ -382,6 +419,8 @@ fn seeds_section(s: &SeedSummary) -> Section {
                 .map(|r| r.iter().map(kmkit_cli::readable).collect())
                 .collect(),
         },
-        caption: Some("The same pipeline fitted with each seed; the outputs are the first seed's.".into()),
+        caption: Some(
+            "The same pipeline fitted with each seed; the outputs are the first seed's.".into(),
+        ),
     }
 }

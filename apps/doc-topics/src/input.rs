@@ -138,8 +138,9 @@ pub fn load(spec: &InputSpec) -> anyhow::Result<Loaded> {
 /// The bundled StackOverflow titles, labelled by tag name.
 pub fn load_bundled() -> anyhow::Result<Loaded> {
     let dir = kmkit_cli::datasets_dir().join(BUNDLED_DIR);
-    let mut corpus = read_lines(&dir.join(BUNDLED_TITLES))
-        .context("reading the bundled StackOverflow titles (set KMKIT_DATASETS to the datasets/ folder)")?;
+    let mut corpus = read_lines(&dir.join(BUNDLED_TITLES)).context(
+        "reading the bundled StackOverflow titles (set KMKIT_DATASETS to the datasets/ folder)",
+    )?;
     let labels = read_labels(&dir.join(BUNDLED_LABELS))?;
     let tags = labels
         .iter()

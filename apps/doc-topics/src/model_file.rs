@@ -33,6 +33,5 @@ pub fn model_json(model: &TopicModel) -> Vec<u8> {
 pub fn load_model(path: &Path) -> anyhow::Result<TopicModel> {
     let file: ModelFile<TextTransform> = ModelFile::load(path, MODEL_KIND)?;
     let TextTransform { tfidf, lsa } = file.preprocess;
-    TopicModel::new(tfidf, lsa, file.model)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    TopicModel::new(tfidf, lsa, file.model).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }

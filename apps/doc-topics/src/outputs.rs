@@ -60,7 +60,10 @@ pub fn topics_out(topics: &[Topic], corpus: &Corpus, assignment: &Assignment) ->
                 .iter()
                 .map(|&i| Example {
                     id: corpus.ids[i].clone(),
-                    text: shorten(&corpus.texts[i].replace(['\n', '\r', '\t'], " "), EXAMPLE_CHARS),
+                    text: shorten(
+                        &corpus.texts[i].replace(['\n', '\r', '\t'], " "),
+                        EXAMPLE_CHARS,
+                    ),
                 })
                 .collect(),
             majority_label: corpus
@@ -73,7 +76,11 @@ pub fn topics_out(topics: &[Topic], corpus: &Corpus, assignment: &Assignment) ->
 
 fn majority(labels: &[String], assigned: &[Option<u32>], topic: u32) -> Option<Majority> {
     let mut counts: Vec<(&str, usize)> = Vec::new();
-    for (l, _) in labels.iter().zip(assigned).filter(|(_, a)| **a == Some(topic)) {
+    for (l, _) in labels
+        .iter()
+        .zip(assigned)
+        .filter(|(_, a)| **a == Some(topic))
+    {
         match counts.iter_mut().find(|(n, _)| *n == l.as_str()) {
             Some(c) => c.1 += 1,
             None => counts.push((l, 1)),
@@ -110,9 +117,8 @@ pub fn assignments_csv(corpus: &Corpus, assignment: &Assignment) -> anyhow::Resu
         let mut row = vec![
             corpus.ids[i].clone(),
             assignment.labels[i].map_or(String::new(), |l| l.to_string()),
-            assignment.distances[i].map_or(String::new(), |d| {
-                format!("{}", (d.max(0.0) as f64).sqrt())
-            }),
+            assignment.distances[i]
+                .map_or(String::new(), |d| format!("{}", (d.max(0.0) as f64).sqrt())),
         ];
         if let Some(l) = labels {
             row.push(l[i].clone());
@@ -136,14 +142,16 @@ pub fn topic_table(topics: &[TopicOut], n_terms: usize) -> ResultTable {
             json!(t.topic),
             json!(t.size),
             json!(terms_line(&t.terms, n_terms)),
-            json!(t.examples.first().map_or(String::new(), |e| shorten(&e.text, 60))),
+            json!(t
+                .examples
+                .first()
+                .map_or(String::new(), |e| shorten(&e.text, 60))),
         ];
         if with_labels {
-            row.push(json!(t.majority_label.as_ref().map_or(String::new(), |m| format!(
-                "{} ({:.0}%)",
-                m.label,
-                100.0 * m.share
-            ))));
+            row.push(json!(t.majority_label.as_ref().map_or(
+                String::new(),
+                |m| format!("{} ({:.0}%)", m.label, 100.0 * m.share)
+            )));
         }
         table.push(row);
     }

@@ -42,10 +42,15 @@ pub fn topic_terms_svg(topics: &[Topic], n_terms: usize) -> String {
             t.cluster,
             t.size
         );
-        let max = t.terms.first().map_or(1.0, |w| w.weight).max(f64::MIN_POSITIVE);
+        let max = t
+            .terms
+            .first()
+            .map_or(1.0, |w| w.weight)
+            .max(f64::MIN_POSITIVE);
         for (j, term) in t.terms.iter().take(n_terms).enumerate() {
             let y = y0 + HEAD_H + j * (BAR_H + GAP);
-            let len = ((term.weight / max).clamp(0.0, 1.0) * (PANEL_W - LABEL_W - 14) as f64).max(1.0);
+            let len =
+                ((term.weight / max).clamp(0.0, 1.0) * (PANEL_W - LABEL_W - 14) as f64).max(1.0);
             let _ = write!(
                 svg,
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1d2330\">{}</text>\

@@ -90,17 +90,36 @@ mod tests {
         let cli = Cli::parse_from(["t"]);
         assert_eq!(cli.text.tfidf().unwrap(), TfIdf::for_topics());
         let cli = Cli::parse_from([
-            "t", "--stop-words", "none", "--stem", "English", "--ngrams", "2", "--min-df", "0.01",
-            "--max-df", "100", "--raw-tf",
+            "t",
+            "--stop-words",
+            "none",
+            "--stem",
+            "English",
+            "--ngrams",
+            "2",
+            "--min-df",
+            "0.01",
+            "--max-df",
+            "100",
+            "--raw-tf",
         ]);
         let t = cli.text.tfidf().unwrap();
         assert!(t.analyzer.stop_words.is_empty());
         assert_eq!(t.analyzer.ngram_range, (1, 2));
-        assert_eq!((t.min_df, t.max_df), (DocFreq::Fraction(0.01), DocFreq::Count(100)));
+        assert_eq!(
+            (t.min_df, t.max_df),
+            (DocFreq::Fraction(0.01), DocFreq::Count(100))
+        );
         assert!(!t.sublinear_tf);
-        let bad = Cli::parse_from(["t", "--stem", "klingon"]).text.tfidf().unwrap_err();
+        let bad = Cli::parse_from(["t", "--stem", "klingon"])
+            .text
+            .tfidf()
+            .unwrap_err();
         assert!(bad.to_string().contains("klingon"));
-        assert!(Cli::parse_from(["t", "--ngrams", "0"]).text.tfidf().is_err());
+        assert!(Cli::parse_from(["t", "--ngrams", "0"])
+            .text
+            .tfidf()
+            .is_err());
         assert!(Cli::try_parse_from(["t", "--min-df", "1.5"]).is_err());
     }
 }

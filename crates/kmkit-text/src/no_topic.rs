@@ -125,7 +125,13 @@ mod tests {
     #[test]
     fn each_reason() {
         let docs = [
-            "rust cargo", "rust borrow", "cargo crates", "  ", "!! a", "The AND of", "zebra rust",
+            "rust cargo",
+            "rust borrow",
+            "cargo crates",
+            "  ",
+            "!! a",
+            "The AND of",
+            "zebra rust",
             "unique words here",
         ];
         let tfidf = TfIdf::for_topics()

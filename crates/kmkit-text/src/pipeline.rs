@@ -343,7 +343,9 @@ impl TopicModel {
                 kmeans.format_version
             )));
         }
-        let width = lsa.as_ref().map_or(tfidf.n_terms(), FittedLsa::n_components);
+        let width = lsa
+            .as_ref()
+            .map_or(tfidf.n_terms(), FittedLsa::n_components);
         let (k, d) = kmeans.centroids.dim();
         if k == 0 || d != width || kmeans.centroids.iter().any(|v| !v.is_finite()) {
             return Err(TextError::Model(format!(

@@ -39,7 +39,11 @@ pub fn parse_language(name: &str) -> Result<Language> {
         .map(|&(_, l)| l)
         .ok_or_else(|| {
             let names: Vec<&str> = LANGUAGES.iter().map(|(n, _)| *n).collect();
-            TextError::param("stemmer language", name, format!("one of {}", names.join(", ")))
+            TextError::param(
+                "stemmer language",
+                name,
+                format!("one of {}", names.join(", ")),
+            )
         })
 }
 
