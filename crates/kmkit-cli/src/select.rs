@@ -2,7 +2,7 @@
 //! model of the chosen k (no refit).
 
 use anyhow::Context;
-use kmkit_core::{select_k, Criteria, Input, KSweep, Model};
+use kmkit_core::{select_k, Criteria, Input, KMeansParams, KSweep, Model};
 
 use crate::args::{KChoice, KMeansArgs};
 use crate::exit::usage_error;
@@ -53,6 +53,17 @@ pub fn sweep<'a>(
     args: &KMeansArgs,
     criteria: &Criteria,
 ) -> anyhow::Result<KSweep> {
+    sweep_params(input, min, max, &args.params(min), criteria)
+}
+
+/// [`sweep`] from explicit base parameters (e.g. with the cosine metric).
+pub fn sweep_params<'a>(
+    input: impl Into<Input<'a>>,
+    min: usize,
+    max: usize,
+    params: &KMeansParams,
+    criteria: &Criteria,
+) -> anyhow::Result<KSweep> {
     let input = input.into();
     let n = input.data.n_rows();
     if max > n {
@@ -60,7 +71,7 @@ pub fn sweep<'a>(
             "--k {min}..{max} asks for more clusters than the {n} rows: lower the range"
         )));
     }
-    select_k(input, min..=max, &args.params(min), criteria)
+    select_k(input, min..=max, params, criteria)
         .with_context(|| format!("sweeping k over {min}..{max}"))
 }
 
@@ -72,13 +83,27 @@ pub fn fit_k<'a>(
     rule: KRule,
     args: &KMeansArgs,
 ) -> anyhow::Result<Fitted> {
+    fit_k_params(input, choice, rule, &args.params(1))
+}
+
+/// [`fit_k`] from explicit base parameters: an app that needs more than
+/// [`KMeansArgs`] sets (the cosine metric for text, say) passes them here;
+/// `n_clusters` is replaced by the k chosen.
+pub fn fit_k_params<'a>(
+    input: impl Into<Input<'a>>,
+    choice: KChoice,
+    rule: KRule,
+    base: &KMeansParams,
+) -> anyhow::Result<Fitted> {
     let input = input.into();
     match choice {
         KChoice::Fixed(k) => {
-            let model = args
-                .params(k)
-                .fit(input)
-                .with_context(|| format!("fitting k = {k}"))?;
+            let model = KMeansParams {
+                n_clusters: k,
+                ..base.clone()
+            }
+            .fit(input)
+            .with_context(|| format!("fitting k = {k}"))?;
             Ok(Fitted {
                 model,
                 sweep: None,
@@ -87,7 +112,7 @@ pub fn fit_k<'a>(
         }
         KChoice::Range { min, max } => {
             let criteria = criteria_for(rule, input.data.n_rows());
-            let sweep = sweep(input, min, max, args, &criteria)?;
+            let sweep = sweep_params(input, min, max, base, &criteria)?;
             let k = match rule {
                 KRule::Silhouette => sweep.best_silhouette(),
                 KRule::Elbow => sweep.elbow(),

@@ -9,7 +9,8 @@
 //! ([`top_terms`], [`nearest_documents`]). [`TopicModel`] strings them
 //! together with the core's spherical k-means so that fitting, `predict` on
 //! new documents, topic descriptions and scoring against known labels are
-//! one call each. Readers ([`read_folder`], [`read_lines`], [`read_csv`],
+//! one call each; [`NoTopicClassifier`] says why a document got no topic.
+//! Readers ([`read_folder`], [`read_lines`], [`read_csv`],
 //! [`read_jsonl`]) decode bad UTF-8 lossily and count it.
 //!
 //! **Key design decision:** scikit-learn parity is the contract. The token
@@ -49,6 +50,7 @@ mod error;
 mod intern;
 mod lsa;
 mod ngram;
+mod no_topic;
 mod pipeline;
 mod stem;
 mod stop;
@@ -65,11 +67,12 @@ pub use corpus::{
 pub use error::{Result, TextError};
 pub use lsa::{FittedLsa, Lsa};
 pub use ngram::{NgramFilter, NgramTokenStream, NgramTokenizer};
+pub use no_topic::{NoTopic, NoTopicClassifier, NoTopicCounts};
 pub use pipeline::{
     score, Assignment, DocFeatures, Scores, TopicFit, TopicModel, TopicsConfig, LSA_N_INIT,
     TOPIC_MODEL_FORMAT_VERSION,
 };
-pub use stem::{Language, StemFilter, StemTokenStream, StemTokenizer};
+pub use stem::{parse_language, Language, StemFilter, StemTokenStream, StemTokenizer, LANGUAGES};
 pub use stop::{StopWordFilter, StopWordTokenStream, StopWordTokenizer, StopWords};
 pub use tfidf::{empty_rows, DocFreq, FittedTfIdf, Norm, TfIdf};
 pub use tokenize::{is_word_char, WordTokenStream, WordTokenizer};

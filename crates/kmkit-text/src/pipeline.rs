@@ -211,12 +211,7 @@ impl TopicModel {
             });
         }
         let model = kmeans.fit(&select_rows(&features, &usable))?;
-        let model = TopicModel {
-            format_version: TOPIC_MODEL_FORMAT_VERSION,
-            tfidf,
-            lsa,
-            kmeans: model,
-        };
+        let model = TopicModel::new(tfidf, lsa, model)?;
         let assignment = model.assign(&features)?;
         Ok(TopicFit {
             model,
@@ -334,32 +329,44 @@ impl TopicModel {
         }
         let m: TopicModel = serde_json::from_str(text)
             .map_err(|e| TextError::Model(format!("malformed topic model: {e}")))?;
-        if m.kmeans.format_version != MODEL_FORMAT_VERSION {
+        TopicModel::new(m.tfidf, m.lsa, m.kmeans)
+    }
+
+    /// A model from its parts (e.g. a k-means model chosen by a sweep over
+    /// k, or parts read from another file format), checked for consistency:
+    /// the k-means format version, centroids as wide as the features, an LSA
+    /// projection over the same vocabulary.
+    pub fn new(tfidf: FittedTfIdf, lsa: Option<FittedLsa>, kmeans: Model) -> Result<TopicModel> {
+        if kmeans.format_version != MODEL_FORMAT_VERSION {
             return Err(TextError::Model(format!(
                 "k-means model format {} is not supported (this build reads {MODEL_FORMAT_VERSION})",
-                m.kmeans.format_version
+                kmeans.format_version
             )));
         }
-        let width = m
-            .lsa
+        let width = lsa
             .as_ref()
-            .map_or(m.tfidf.n_terms(), FittedLsa::n_components);
-        let (k, d) = m.kmeans.centroids.dim();
-        if k == 0 || d != width || m.kmeans.centroids.iter().any(|v| !v.is_finite()) {
+            .map_or(tfidf.n_terms(), FittedLsa::n_components);
+        let (k, d) = kmeans.centroids.dim();
+        if k == 0 || d != width || kmeans.centroids.iter().any(|v| !v.is_finite()) {
             return Err(TextError::Model(format!(
                 "centroids are {k} × {d}; expected k ≥ 1 finite rows of {width}"
             )));
         }
-        if let Some(lsa) = &m.lsa {
-            if lsa.n_terms() != m.tfidf.n_terms() {
+        if let Some(lsa) = &lsa {
+            if lsa.n_terms() != tfidf.n_terms() {
                 return Err(TextError::Model(format!(
                     "the LSA projection has {} terms, the vocabulary {}",
                     lsa.n_terms(),
-                    m.tfidf.n_terms()
+                    tfidf.n_terms()
                 )));
             }
         }
-        Ok(m)
+        Ok(TopicModel {
+            format_version: TOPIC_MODEL_FORMAT_VERSION,
+            tfidf,
+            lsa,
+            kmeans,
+        })
     }
 }
 

@@ -6,6 +6,47 @@ pub use rust_stemmers::Algorithm as Language;
 use rust_stemmers::Stemmer;
 use tantivy_tokenizer_api::{Token, TokenFilter, TokenStream, Tokenizer};
 
+use crate::error::{Result, TextError};
+
+/// Every Snowball language of `rust-stemmers`, by its lowercase English name.
+pub const LANGUAGES: [(&str, Language); 18] = [
+    ("arabic", Language::Arabic),
+    ("danish", Language::Danish),
+    ("dutch", Language::Dutch),
+    ("english", Language::English),
+    ("finnish", Language::Finnish),
+    ("french", Language::French),
+    ("german", Language::German),
+    ("greek", Language::Greek),
+    ("hungarian", Language::Hungarian),
+    ("italian", Language::Italian),
+    ("norwegian", Language::Norwegian),
+    ("portuguese", Language::Portuguese),
+    ("romanian", Language::Romanian),
+    ("russian", Language::Russian),
+    ("spanish", Language::Spanish),
+    ("swedish", Language::Swedish),
+    ("tamil", Language::Tamil),
+    ("turkish", Language::Turkish),
+];
+
+/// The stemmer language called `name` (any case), e.g. `english`.
+pub fn parse_language(name: &str) -> Result<Language> {
+    let lower = name.trim().to_lowercase();
+    LANGUAGES
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|&(_, l)| l)
+        .ok_or_else(|| {
+            let names: Vec<&str> = LANGUAGES.iter().map(|(n, _)| *n).collect();
+            TextError::param(
+                "stemmer language",
+                name,
+                format!("one of {}", names.join(", ")),
+            )
+        })
+}
+
 /// A [`TokenFilter`] that replaces each token by its Snowball stem.
 /// Snowball expects lowercased input, so it belongs after lowercasing.
 #[derive(Debug, Clone, Copy)]
@@ -109,5 +150,18 @@ mod tests {
             ["run", "queri", "fruitless"]
         );
         assert_eq!(stems(Language::German, "Häuser Katzen"), ["haus", "katz"]);
+    }
+
+    #[test]
+    fn languages_by_name() {
+        assert_eq!(parse_language("English").unwrap(), Language::English);
+        assert_eq!(parse_language(" turkish").unwrap(), Language::Turkish);
+        let err = parse_language("klingon").unwrap_err().to_string();
+        assert!(err.contains("klingon") && err.contains("french"), "{err}");
+        // The table covers every language: each name round-trips through serde.
+        for (name, lang) in LANGUAGES {
+            let json = serde_json::to_string(&lang).unwrap();
+            assert_eq!(json.trim_matches('"').to_lowercase(), name);
+        }
     }
 }
