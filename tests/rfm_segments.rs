@@ -14,7 +14,11 @@ const APP: &str = "rfm-segments";
 
 fn ok(args: &[&str]) -> Run {
     let r = run_app(APP, args);
-    assert_eq!(r.code, 0, "{APP} {args:?} failed:\n{}\n{}", r.stderr, r.stdout);
+    assert_eq!(
+        r.code, 0,
+        "{APP} {args:?} failed:\n{}\n{}",
+        r.stderr, r.stdout
+    );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     r
 }
@@ -25,7 +29,9 @@ fn fails(args: &[&str], code: i32, needle: &str) -> String {
     assert_eq!(r.code, code, "{args:?}:\n{}\n{}", r.stderr, r.stdout);
     let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(
-        lines.last().is_some_and(|l| l.starts_with("error:") && l.contains(needle)),
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("error:") && l.contains(needle)),
         "{args:?}: expected an error line with {needle:?}, got:\n{}",
         r.stderr
     );
@@ -52,7 +58,12 @@ fn rows(path: &str) -> Vec<HashMap<String, String>> {
     let mut rdr = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let h: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     rdr.records()
-        .map(|r| h.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect())
+        .map(|r| {
+            h.iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_string))
+                .collect()
+        })
         .collect()
 }
 
@@ -91,9 +102,16 @@ fn bundled_sample_outputs_ledger_and_predict_round_trip() {
     let dir = TempDir::new("rfm-fit");
     let out = dir.join("fit");
     let run = ok(&["--out", &out, "-q", "--format", "json"]);
-    assert!(run.stderr.trim().is_empty(), "-q prints nothing: {}", run.stderr);
+    assert!(
+        run.stderr.trim().is_empty(),
+        "-q prints nothing: {}",
+        run.stderr
+    );
     let summary = json(&run.stdout);
-    assert_eq!(json(&read(&format!("{out}/summary.json")))["n_customers"], summary["n_customers"]);
+    assert_eq!(
+        json(&read(&format!("{out}/summary.json")))["n_customers"],
+        summary["n_customers"]
+    );
     // The ledger equals the pandas fixture's count of the same cleaning.
     let fx: Value = json(&read(
         &repo_root()
@@ -102,8 +120,17 @@ fn bundled_sample_outputs_ledger_and_predict_round_trip() {
     ));
     let want = &fx["online_retail_lines_ledger"];
     let (read_rows, kept) = ledger_adds_up(&summary["ledger"]);
-    assert_eq!((read_rows, kept), (want["rows_read"].as_u64().unwrap(), want["kept"].as_u64().unwrap()));
-    assert_eq!(summary["ledger"]["dropped"]["missing-customer"], want["dropped"]["missing-customer"]);
+    assert_eq!(
+        (read_rows, kept),
+        (
+            want["rows_read"].as_u64().unwrap(),
+            want["kept"].as_u64().unwrap()
+        )
+    );
+    assert_eq!(
+        summary["ledger"]["dropped"]["missing-customer"],
+        want["dropped"]["missing-customer"]
+    );
     assert_eq!(summary["n_customers"], want["customers"]);
     assert_eq!(summary["k"], 4);
     assert_eq!(summary["layout"], "recognised header (online-retail-lines)");
@@ -126,19 +153,39 @@ fn bundled_sample_outputs_ledger_and_predict_round_trip() {
     // Standard plots (sizes, silhouette, PCA) plus the domain pictures.
     assert!(svg_count(&format!("{out}/report.html")) >= 8);
     let html = read(&format!("{out}/report.html"));
-    for title in ["Cleaning ledger", "Recency × frequency grid", "Monetary value", "Cluster profiles"] {
+    for title in [
+        "Cleaning ledger",
+        "Recency × frequency grid",
+        "Monetary value",
+        "Cluster profiles",
+    ] {
         assert!(html.contains(title), "report lacks {title}");
     }
     let model = json(&read(&format!("{out}/model.json")));
     assert_eq!(model["kind"], "rfm-segments");
     // predict on the fit input: same clusters, same recency and monetary scores.
     let pout = dir.join("predict");
-    ok(&["predict", "--model", &format!("{out}/model.json"), "--out", &pout, "-q"]);
+    ok(&[
+        "predict",
+        "--model",
+        &format!("{out}/model.json"),
+        "--out",
+        &pout,
+        "-q",
+    ]);
     let pred = rows(&format!("{pout}/customers.csv"));
     assert_eq!(pred.len(), fit.len());
     for (a, b) in fit.iter().zip(&pred) {
         assert_eq!(a["customer"], b["customer"]);
-        for col in ["recency_days", "frequency", "monetary", "cluster", "cluster_name", "r_score", "m_score"] {
+        for col in [
+            "recency_days",
+            "frequency",
+            "monetary",
+            "cluster",
+            "cluster_name",
+            "r_score",
+            "m_score",
+        ] {
             assert_eq!(a[col], b[col], "customer {} {col}", a["customer"]);
         }
     }
@@ -164,14 +211,21 @@ fn basket_clusters_top_products_and_predict() {
             if c % 3 == 0 && i == 2 {
                 continue;
             }
-            body.push_str(&format!("{c}00,{code},{name},1,2011-01-0{c} 10:00,2.5,{c},UK\n"));
+            body.push_str(&format!(
+                "{c}00,{code},{name},1,2011-01-0{c} 10:00,2.5,{c},UK\n"
+            ));
         }
     }
     std::fs::write(&file, body).unwrap();
     let out = dir.join("b");
-    let run = ok(&["basket", &file, "-k", "2", "--top", "3", "--out", &out, "--format", "json", "-q"]);
+    let run = ok(&[
+        "basket", &file, "-k", "2", "--top", "3", "--out", &out, "--format", "json", "-q",
+    ]);
     let s = json(&run.stdout);
-    assert_eq!((s["n_baskets"].as_u64(), s["k"].as_u64()), (Some(6), Some(2)));
+    assert_eq!(
+        (s["n_baskets"].as_u64(), s["k"].as_u64()),
+        (Some(6), Some(2))
+    );
     ledger_adds_up(&s["ledger"]);
     let baskets = rows(&format!("{out}/baskets.csv"));
     let cluster_of = |id: &str| baskets.iter().find(|r| r["id"] == id).unwrap()["cluster"].clone();
@@ -185,10 +239,22 @@ fn basket_clusters_top_products_and_predict() {
         .map(|r| r["description"].as_str())
         .collect();
     assert_eq!(tea.len(), 3);
-    assert!(tea.iter().all(|d| ["TEAPOT", "TEA CUP", "SAUCER"].contains(d)), "{tea:?}");
+    assert!(
+        tea.iter()
+            .all(|d| ["TEAPOT", "TEA CUP", "SAUCER"].contains(d)),
+        "{tea:?}"
+    );
     svg_count(&format!("{out}/report.html"));
     let pout = dir.join("p");
-    ok(&["predict", "-m", &format!("{out}/model.json"), &file, "--out", &pout, "-q"]);
+    ok(&[
+        "predict",
+        "-m",
+        &format!("{out}/model.json"),
+        &file,
+        "--out",
+        &pout,
+        "-q",
+    ]);
     let pred = rows(&format!("{pout}/baskets.csv"));
     assert_eq!(pred, baskets);
     // A file without a product column is a usage error.
@@ -203,9 +269,25 @@ fn column_mapping_on_cdnow_sample() {
     let file = repo_root().join("datasets/customers/CDNOW_sample.txt");
     let f = file.to_string_lossy();
     let run = ok(&[
-        &f, "--customer", "1", "--date", "3", "--amount", "5", "--header", "no",
-        "--date-format", "ymd", "--keep-zero-amounts", "--snapshot", "1998-07-01",
-        "-k", "3", "--format", "json", "-q",
+        &f,
+        "--customer",
+        "1",
+        "--date",
+        "3",
+        "--amount",
+        "5",
+        "--header",
+        "no",
+        "--date-format",
+        "ymd",
+        "--keep-zero-amounts",
+        "--snapshot",
+        "1998-07-01",
+        "-k",
+        "3",
+        "--format",
+        "json",
+        "-q",
     ]);
     let s = json(&run.stdout);
     let (read_rows, kept) = ledger_adds_up(&s["ledger"]);
@@ -213,7 +295,19 @@ fn column_mapping_on_cdnow_sample() {
     assert_eq!(s["n_customers"], 2357);
     assert_eq!(s["snapshot"], "1998-07-01");
     // The preset reads the same.
-    let p = json(&ok(&[&f, "--preset", "cdnow-sample", "-k", "3", "--format", "json", "-q"]).stdout);
+    let p = json(
+        &ok(&[
+            &f,
+            "--preset",
+            "cdnow-sample",
+            "-k",
+            "3",
+            "--format",
+            "json",
+            "-q",
+        ])
+        .stdout,
+    );
     assert_eq!(p["n_customers"], 2357);
 }
 
@@ -254,7 +348,9 @@ fn malformed_rows_and_mixed_dates_are_counted() {
     assert_eq!(s["n_customers"], 4);
     assert!(run.stderr.contains("10 rows read"), "{}", run.stderr);
     // Examples in the ledger name their file when several were read.
-    assert!(s["ledger"]["examples"][0]["file"].as_str().is_some_and(|f| f.ends_with("a.csv")));
+    assert!(s["ledger"]["examples"][0]["file"]
+        .as_str()
+        .is_some_and(|f| f.ends_with("a.csv")));
 }
 
 #[test]
@@ -267,17 +363,26 @@ fn only_cancellations_and_single_customer() {
     )
     .unwrap();
     let err = fails(&[&cancels], 1, "no transactions left after cleaning");
-    assert!(err.contains("2 rows read") && err.contains("2 cancelled invoice"), "{err}");
+    assert!(
+        err.contains("2 rows read") && err.contains("2 cancelled invoice"),
+        "{err}"
+    );
     let single = dir.join("single.csv");
     std::fs::write(
         &single,
         format!("{LINES_HEADER}1,A,a,2,2011-01-01 10:00,1.0,10,UK\n2,B,b,1,2011-01-05 10:00,2.0,10,UK\n"),
     )
     .unwrap();
-    let run = ok(&[&single, "--format", "json"]);
+    let out = dir.join("single-out");
+    let run = ok(&[&single, "--format", "json", "--out", &out]);
     let s = json(&run.stdout);
-    assert_eq!((s["n_customers"].as_u64(), s["k"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (s["n_customers"].as_u64(), s["k"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert!(run.stderr.contains("using k = 1"), "{}", run.stderr);
+    assert_eq!(rows(&format!("{out}/customers.csv")).len(), 1);
+    svg_count(&format!("{out}/report.html"));
     fails(&[&single, "-k", "3", "-q"], 2, "lower -k");
 }
 
@@ -287,11 +392,19 @@ fn usage_mistakes_are_one_line_with_exit_2() {
     let odd = dir.join("odd.csv");
     std::fs::write(&odd, "a;b;c\n1;2;3\n").unwrap();
     fails(&[&odd], 2, "--customer");
-    fails(&[&odd, "--customer", "a", "--date", "nope", "--amount", "c"], 2, "not in the header");
+    fails(
+        &[&odd, "--customer", "a", "--date", "nope", "--amount", "c"],
+        2,
+        "not in the header",
+    );
     fails(&[&dir.join("missing.csv")], 2, "no such file");
     fails(&["--snapshot", "10/12/2011"], 2, "YYYY-MM-DD");
     fails(&["--date-format", "%Q"], 2, "strftime");
-    fails(&["predict", "--model", &dir.join("none.json")], 2, "no such model file");
+    fails(
+        &["predict", "--model", &dir.join("none.json")],
+        2,
+        "no such model file",
+    );
     let r = run_app(APP, &["--quantity", "Quantity"]);
     assert_eq!(r.code, 2, "clap: --quantity requires --price");
 }

@@ -112,8 +112,13 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
     let scores = score(&table)?;
     let segs = segments(&scores);
     if !scores.ranked_first.is_empty() {
+        let verb = if scores.ranked_first.len() > 1 {
+            "have"
+        } else {
+            "has"
+        };
         v.note(format!(
-            "note: {} has too many ties for value quintiles; scored on ranks instead",
+            "note: {} {verb} too many ties for value quintiles; scored on ranks instead",
             scores.ranked_first.join(" and ")
         ));
     }
