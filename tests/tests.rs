@@ -22,6 +22,8 @@ mod speech_clusters;
 
 // kmkit-rfm: R, F, M, scores, segments and ledger against the pandas recipe; bad input.
 mod rfm;
+// The rfm-segments app end to end: outputs, ledger, predict round trip, baskets, bad input.
+mod rfm_segments;
 
 // kmkit-genes: transforms vs numpy, Golub/Khan ARI vs scikit-learn, GEO, gene mode, consensus; bad input.
 mod genes;

@@ -3,12 +3,17 @@
 Both sides time the same steps in-process (no interpreter or process start-up
 counted): read the gzip'd whitespace log, parse dates, RFM per customer at the
 day after the last purchase, quintile scores (frequency ranked first) and RF
-segment names, log1p + StandardScaler, KMeans(k=4, n_init=10). Median of RUNS
-runs each (after one warm-up on the Python side; the Rust side's first run is
-included, it has nothing to warm).
+segment names, log1p + StandardScaler, KMeans(k=4, n_init=N_INIT). Runs
+alternate (Python, then kmkit, RUNS times) so a changing machine load hits
+both sides alike; medians are reported (after one warm-up on the Python side;
+the Rust side has nothing to warm).
 
-    python bench/rfm/bench.py            # from the repository root; needs pandas, scikit-learn
+    python bench/rfm/bench.py [RUNS]              # from the repository root; needs pandas, scikit-learn
+    N_INIT=1 python bench/rfm/bench.py [RUNS]     # scikit-learn's default n_init ("auto" = 1 for k-means++)
+
+N_INIT defaults to 10, what the common recipe passes; both sides use the same.
 """
+import os
 import json
 import statistics
 import subprocess
@@ -22,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 PATH = "datasets/customers/CDNOW_master.txt.gz"
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+N_INIT = int(os.environ.get("N_INIT", "10"))
 SEG_MAP = {
     r"[1-2][1-2]": "hibernating", r"[1-2][3-4]": "at risk", r"[1-2]5": "can't lose them",
     r"3[1-2]": "about to sleep", r"33": "need attention", r"[3-4][4-5]": "loyal customers",
@@ -44,28 +50,33 @@ def pandas_pipeline():
     rfm["M"] = pd.qcut(rfm.monetary, 5, labels=[1, 2, 3, 4, 5])
     rfm["segment"] = (rfm.R.astype(str) + rfm.F.astype(str)).replace(SEG_MAP, regex=True)
     x = StandardScaler().fit_transform(np.log1p(rfm[["recency", "frequency", "monetary"]]))
-    km = KMeans(n_clusters=4, n_init=10, random_state=0).fit(x)
+    km = KMeans(n_clusters=4, n_init=N_INIT, random_state=0).fit(x)
     return len(rfm), km.inertia_
 
 
 def main():
+    if not os.environ.get("SKIP_BUILD"):
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "kmkit-rfm", "--example", "rfm_pipeline"], check=True)
     pandas_pipeline()  # warm-up: imports, caches
-    times = []
+    times, rust_times = [], []
     for _ in range(RUNS):
         t0 = time.perf_counter()
         n, inertia = pandas_pipeline()
         times.append(time.perf_counter() - t0)
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "kmkit-rfm", "--example", "rfm_pipeline"], check=True)
-    out = subprocess.run(["target/release/examples/rfm_pipeline", PATH, str(RUNS)],
-                         check=True, capture_output=True, text=True).stdout
-    rust = json.loads(out)
-    py_med, rs_med = statistics.median(times), statistics.median(rust["seconds"])
+        out = subprocess.run(["target/release/examples/rfm_pipeline", PATH, "1"], check=True,
+                             capture_output=True, text=True, env={**os.environ, "RFM_N_INIT": str(N_INIT)}).stdout
+        rust = json.loads(out)
+        rust_times.extend(rust["seconds"])
+    py_med, rs_med = statistics.median(times), statistics.median(rust_times)
     import sklearn
     print(json.dumps({
         "runs": RUNS,
-        "pandas_sklearn": {"median_s": round(py_med, 4), "customers": n, "inertia": round(inertia, 3),
-                            "versions": {"pandas": pd.__version__, "scikit-learn": sklearn.__version__}},
-        "kmkit": {"median_s": round(rs_med, 4), "customers": rust["customers"], "inertia": round(rust["inertia"], 3)},
+        "n_init": N_INIT,
+        "pandas_sklearn": {"median_s": round(py_med, 4), "all_s": [round(t, 3) for t in times], "customers": n,
+                           "inertia": round(inertia, 3),
+                           "versions": {"pandas": pd.__version__, "scikit-learn": sklearn.__version__}},
+        "kmkit": {"median_s": round(rs_med, 4), "all_s": [round(t, 3) for t in rust_times],
+                  "customers": rust["customers"], "inertia": round(rust["inertia"], 3)},
         "speedup": round(py_med / rs_med, 1),
     }, indent=1))
 

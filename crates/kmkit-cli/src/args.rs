@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, ValueEnum};
-use kmkit_core::{Algorithm, Init, KMeansParams};
+use kmkit_core::{Algorithm, Init, KMeansParams, Metric};
 use kmkit_io::{HeaderMode, MissingPolicy, PreprocessSpec, ReadOptions, Scaling};
 
 /// Number of clusters: a fixed k, or an inclusive range to choose k from.
@@ -109,6 +109,10 @@ pub struct KMeansArgs {
     /// Worker threads (0 = all cores); results do not depend on it
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// Distance, set by the app rather than on the command line (e.g. cosine
+    /// for baskets and documents); Euclidean unless the app says otherwise.
+    #[arg(skip)]
+    pub metric: Metric,
 }
 
 impl KMeansArgs {
@@ -124,7 +128,8 @@ impl KMeansArgs {
             .tol(self.tol)
             .algorithm(self.algorithm)
             .init(self.init.clone())
-            .threads(self.threads);
+            .threads(self.threads)
+            .metric(self.metric);
         if let Some(n) = self.n_init {
             p = p.n_init(n);
         }

@@ -16,6 +16,7 @@
 //!   output files every app writes;
 //! - [`datasets_dir`]: the bundled datasets every app defaults to;
 //! - [`write_completions`] for shell completions;
+//! - [`bundled_file`]: where the repository's `datasets/` are (apps' default inputs);
 //! - [`run_main`]: one `error: …` line and exit codes 0 ok / 1 runtime / 2 usage.
 //!
 //! **Key design decision:** these are plain clap `Args` structs with
@@ -50,7 +51,7 @@ pub use args::{
     Format, HeaderArg, KChoice, KMeansArgs, OutputArgs, ReadArgs, TableArgs, Verbosity,
 };
 pub use completions::{write_completions, CompletionsArgs};
-pub use datasets::datasets_dir;
+pub use datasets::{bundled_file, datasets_dir, datasets_dir_with};
 pub use exit::{exit_code, run_main, usage_error, UsageError};
 pub use output::{key_values, readable, ResultTable};
 pub use select::{criteria_for, fit_k, fit_k_params, sweep, sweep_params, Fitted, KRule};

@@ -12,6 +12,8 @@
 //! built-in size estimate, so no font files or system libraries are needed,
 //! and the page carries no scripts, fonts or style sheets from elsewhere.
 //! The markup is kept well-formed XML so tests can parse it strictly.
+//! Domain sections draw with the generic [`bars_svg`], [`grouped_bars_svg`],
+//! [`heatmap_svg`] and [`histogram_svg`].
 //! The projection is a small power-iteration PCA ([`pca_2d`]) that works on
 //! dense and sparse rows without forming a covariance matrix.
 //!
@@ -33,11 +35,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod charts;
 mod error;
 mod html;
 mod pca;
 mod plots;
 
+pub use charts::{bars_svg, grouped_bars_svg, heatmap_svg, histogram_svg};
 pub use error::{ReportError, Result};
 pub use html::{
     escape, index_page, Body, IndexEntry, KCurve, Report, Scatter, Section, Silhouette,

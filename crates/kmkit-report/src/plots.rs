@@ -36,7 +36,7 @@ pub fn cluster_color(c: usize) -> RGBColor {
 }
 
 /// Runs `draw` on a fresh SVG canvas and returns the SVG text.
-fn svg(
+pub(crate) fn svg(
     plot: &'static str,
     draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
 ) -> Result<String> {
@@ -51,7 +51,7 @@ fn svg(
     Ok(out)
 }
 
-fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
+pub(crate) fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
     let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
     (lo - 0.05 * span)..(hi + 0.05 * span)
 }
@@ -333,7 +333,7 @@ pub fn scatter_svg(
 }
 
 /// A number in at most ~6 characters for axis labels.
-fn short(v: f64) -> String {
+pub(crate) fn short(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".into()

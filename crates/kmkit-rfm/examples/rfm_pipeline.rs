@@ -6,6 +6,8 @@
 //! ```
 //! Prints one JSON line: per-run seconds and what was computed (bench/rfm/bench.py reads it).
 //! With `RFM_STEPS=1` each run is repeated step by step and the step times go to stderr.
+//! For profiling the k-means step: `RFM_N_INIT` (default 10, the recipe's),
+//! `RFM_REFINE=0` (Hartigan refinement off), `RFM_ALGORITHM` (lloyd, hamerly, …).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -21,6 +23,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let runs: usize = args.next().map_or(Ok(7), |s| s.parse())?;
     let format = TransactionFormat::cdnow_master();
+    let env = |k: &str| std::env::var(k).ok();
+    let mut params = KMeans::params(4)
+        .n_init(env("RFM_N_INIT").map_or(Ok(10), |s| s.parse())?)
+        .refine(env("RFM_REFINE").is_none_or(|s| s != "0"))
+        .seed(0);
+    if let Some(a) = env("RFM_ALGORITHM") {
+        params = params.algorithm(serde_json::from_value(serde_json::Value::String(a))?);
+    }
     let mut times = Vec::new();
     let mut summary = String::new();
     for _ in 0..runs {
@@ -29,8 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let table = rfm_table(&tx, None)?;
         let scores = score(&table)?;
         let segs = segments(&scores);
-        let (model, labels) =
-            RfmModel::fit(&table, &scores, &KMeans::params(4).n_init(10).seed(0))?;
+        let (model, labels) = RfmModel::fit(&table, &scores, &params)?;
         times.push(t0.elapsed().as_secs_f64());
         if std::env::var_os("RFM_STEPS").is_some() {
             let t = Instant::now();
@@ -42,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let c = t.elapsed();
             let f = kmkit_rfm::RfmTransform::fit_transform(&table, true)?.1;
             let d = t.elapsed();
-            KMeans::params(4).n_init(10).seed(0).fit(&f)?;
+            params.fit(&f)?;
             let e = t.elapsed();
             eprintln!(
                 "read {a:?} rfm {:?} score {:?} transform {:?} kmeans {:?}",

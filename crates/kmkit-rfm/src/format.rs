@@ -28,13 +28,15 @@ impl From<usize> for Column {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Delimiter {
-    /// Tab if the first line has one, else comma if it has one, else whitespace.
+    /// Tab if the first line has one, else comma, else semicolon, else whitespace.
     #[default]
     Auto,
     /// Comma (quotes as RFC 4180).
     Comma,
     /// Tab.
     Tab,
+    /// Semicolon (spreadsheet exports in locales with a decimal comma).
+    Semicolon,
     /// Runs of spaces or tabs (fixed-width logs such as CDNOW).
     Whitespace,
 }

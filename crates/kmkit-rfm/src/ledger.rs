@@ -68,12 +68,25 @@ impl ChangeReason {
 /// One example of a dropped row, for messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerExample {
+    /// The file, when several files were read into one ledger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// 1-based line number in the file.
     pub line: u64,
     /// Why it was dropped.
     pub reason: DropReason,
     /// The offending value (or the row, when malformed).
     pub value: String,
+}
+
+impl LedgerExample {
+    /// `line N`, or `FILE line N` when the file is known.
+    pub fn location(&self) -> String {
+        match &self.file {
+            Some(f) => format!("{f} line {}", self.line),
+            None => format!("line {}", self.line),
+        }
+    }
 }
 
 /// Counts of every row read: kept, dropped by reason, changed by reason.
@@ -132,8 +145,8 @@ impl Ledger {
         }
         if let Some(e) = self.examples.first() {
             s.push_str(&format!(
-                "; e.g. line {}: {} {:?}",
-                e.line,
+                "; e.g. {}: {} {:?}",
+                e.location(),
                 e.reason.describe(),
                 e.value
             ));
@@ -146,10 +159,39 @@ impl Ledger {
         if self.examples.iter().filter(|e| e.reason == reason).count() < EXAMPLES_PER_REASON {
             let value: String = value.chars().take(80).collect();
             self.examples.push(LedgerExample {
+                file: None,
                 line,
                 reason,
                 value,
             });
+        }
+    }
+
+    /// Adds the counts of `other` (the ledger of another file, named
+    /// `file` in its examples) to this one; still balanced if both were.
+    pub fn merge(&mut self, other: &Ledger, file: &str) {
+        self.rows_read += other.rows_read;
+        self.kept += other.kept;
+        self.empty_lines += other.empty_lines;
+        for (&r, &n) in &other.dropped {
+            *self.dropped.entry(r).or_insert(0) += n;
+        }
+        for (&r, &n) in &other.changed {
+            *self.changed.entry(r).or_insert(0) += n;
+        }
+        for e in &other.examples {
+            if self
+                .examples
+                .iter()
+                .filter(|x| x.reason == e.reason)
+                .count()
+                < EXAMPLES_PER_REASON
+            {
+                self.examples.push(LedgerExample {
+                    file: Some(e.file.clone().unwrap_or_else(|| file.to_string())),
+                    ..e.clone()
+                });
+            }
         }
     }
 
@@ -179,8 +221,8 @@ impl fmt::Display for Ledger {
         for e in &self.examples {
             writeln!(
                 f,
-                "  e.g. line {}: {}: {:?}",
-                e.line,
+                "  e.g. {}: {}: {:?}",
+                e.location(),
                 e.reason.describe(),
                 e.value
             )?;

@@ -45,6 +45,7 @@ mod basket;
 mod dates;
 mod error;
 mod format;
+mod infer;
 mod ledger;
 mod model;
 mod read;
@@ -58,9 +59,13 @@ pub use error::{Result, RfmError};
 pub use format::{
     AmountRule, AmountSpec, CleaningRules, Column, DateFormat, Delimiter, Header, TransactionFormat,
 };
+pub use infer::{recognise, sniff, Sniffed};
 pub use ledger::{ChangeReason, DropReason, Ledger, LedgerExample};
-pub use model::{profiles, ClusterProfile, Prediction, RfmModel, RFM_MODEL_VERSION};
-pub use read::{parse_transactions, read_transactions, Product, Transaction, Transactions};
+pub use model::{profiles, ClusterProfile, Prediction, RfmModel, RfmPreprocess, RFM_MODEL_VERSION};
+pub use read::{
+    parse_transactions, read_transaction_files, read_transactions, Product, Transaction,
+    Transactions,
+};
 pub use rfm::{default_snapshot, rfm_table, CustomerRfm, RfmTable};
 pub use scores::{score, QuintileScorer, Scores};
 pub use segments::{segment_table, segments, summarize, GroupSummary, Segment};

@@ -51,6 +51,19 @@ pub struct RfmModel {
     pub clusters: Vec<ClusterProfile>,
 }
 
+/// An [`RfmModel`] without its k-means model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RfmPreprocess {
+    /// Snapshot of the fit table.
+    pub snapshot: chrono::NaiveDate,
+    /// log1p + scaling fitted on the fit table.
+    pub transform: RfmTransform,
+    /// Quintile thresholds fitted on the fit table.
+    pub scorer: QuintileScorer,
+    /// One profile per cluster.
+    pub clusters: Vec<ClusterProfile>,
+}
+
 /// Scores, segments and clusters of customers under a fitted model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
@@ -72,6 +85,18 @@ impl RfmModel {
     ) -> Result<(RfmModel, Vec<u32>)> {
         let (transform, features) = RfmTransform::fit_transform(table, true)?;
         let kmeans = params.fit(&features)?;
+        Ok(RfmModel::from_kmeans(table, scores, transform, kmeans))
+    }
+
+    /// The model of a k-means fit made elsewhere (e.g. a sweep over k) on
+    /// `transform.transform(table)`; names the clusters. Returns the model and
+    /// the cluster of every customer.
+    pub fn from_kmeans(
+        table: &RfmTable,
+        scores: &Scores,
+        transform: RfmTransform,
+        kmeans: Model,
+    ) -> (RfmModel, Vec<u32>) {
         let labels = kmeans.labels().to_vec();
         let clusters = profiles(table, &labels, &transform, &scores.scorer, &kmeans);
         let model = RfmModel {
@@ -82,7 +107,41 @@ impl RfmModel {
             kmeans,
             clusters,
         };
-        Ok((model, labels))
+        (model, labels)
+    }
+
+    /// Splits off the k-means model, for files that store it beside the rest
+    /// (`kmkit_io::ModelFile`).
+    pub fn into_parts(self) -> (RfmPreprocess, Model) {
+        (
+            RfmPreprocess {
+                snapshot: self.snapshot,
+                transform: self.transform,
+                scorer: self.scorer,
+                clusters: self.clusters,
+            },
+            self.kmeans,
+        )
+    }
+
+    /// Joins what [`RfmModel::into_parts`] split, checking they fit together.
+    pub fn from_parts(pre: RfmPreprocess, kmeans: Model) -> Result<RfmModel> {
+        if kmeans.centroids.ncols() != 3 || kmeans.n_clusters() != pre.clusters.len() {
+            return Err(RfmError::Model(format!(
+                "the k-means model ({} clusters × {} features) does not match the RFM state ({} clusters × 3 features)",
+                kmeans.n_clusters(),
+                kmeans.centroids.ncols(),
+                pre.clusters.len()
+            )));
+        }
+        Ok(RfmModel {
+            format_version: RFM_MODEL_VERSION,
+            snapshot: pre.snapshot,
+            transform: pre.transform,
+            scorer: pre.scorer,
+            kmeans,
+            clusters: pre.clusters,
+        })
     }
 
     /// Scores, segments and clusters `table` with the fitted transform.

@@ -68,6 +68,71 @@ pub fn read_transactions(path: &Path, format: &TransactionFormat) -> Result<Tran
     })
 }
 
+/// Reads several files of one layout as one log (e.g. monthly exports):
+/// customer, invoice and product ids are shared across files, and the
+/// ledger counts every row of every file (examples name their file).
+pub fn read_transaction_files<P: AsRef<Path>>(
+    paths: &[P],
+    format: &TransactionFormat,
+) -> Result<Transactions> {
+    let mut all: Option<Transactions> = None;
+    for path in paths {
+        let path = path.as_ref();
+        let tx = read_transactions(path, format)?;
+        let name = path.display().to_string();
+        match all.as_mut() {
+            None => {
+                let mut first = tx;
+                if paths.len() > 1 {
+                    // Re-added so its examples name their file.
+                    let own = std::mem::take(&mut first.ledger);
+                    first.ledger.merge(&own, &name);
+                }
+                all = Some(first);
+            }
+            Some(acc) => acc.append(tx, &name),
+        }
+    }
+    all.ok_or(RfmError::Empty)
+}
+
+impl Transactions {
+    /// Appends the rows of `other` (read from `file`), re-indexing its ids
+    /// into this log's tables; the ledgers are added.
+    pub fn append(&mut self, other: Transactions, file: &str) {
+        fn remap(ids: &mut Vec<String>, other: &[String]) -> Vec<u32> {
+            let mut index: HashMap<String, u32> = ids
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.clone(), i as u32))
+                .collect();
+            other.iter().map(|s| intern(&mut index, ids, s)).collect()
+        }
+        let customers = remap(&mut self.customer_ids, &other.customer_ids);
+        let invoices = remap(&mut self.invoice_ids, &other.invoice_ids);
+        let mut product_ids: Vec<String> = self.products.iter().map(|p| p.id.clone()).collect();
+        let other_ids: Vec<String> = other.products.iter().map(|p| p.id.clone()).collect();
+        let products = remap(&mut product_ids, &other_ids);
+        for (p, &j) in other.products.iter().zip(&products) {
+            match self.products.get_mut(j as usize) {
+                Some(mine) if mine.description.is_empty() => {
+                    mine.description = p.description.clone()
+                }
+                Some(_) => {}
+                None => self.products.push(p.clone()),
+            }
+        }
+        self.rows.extend(other.rows.iter().map(|t| Transaction {
+            customer: customers[t.customer as usize],
+            invoice: t.invoice.map(|i| invoices[i as usize]),
+            product: t.product.map(|p| products[p as usize]),
+            ..*t
+        }));
+        self.has_invoices |= other.has_invoices;
+        self.ledger.merge(&other.ledger, file);
+    }
+}
+
 /// Parses transactions from bytes (plain UTF-8 or gzip).
 pub fn parse_transactions(bytes: &[u8], format: &TransactionFormat) -> Result<Transactions> {
     let text = decode(bytes)?;
@@ -118,6 +183,7 @@ fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
     let delimiter = match format.delimiter {
         Delimiter::Auto if first_line.contains('\t') => Delimiter::Tab,
         Delimiter::Auto if first_line.contains(',') => Delimiter::Comma,
+        Delimiter::Auto if first_line.contains(';') => Delimiter::Semicolon,
         Delimiter::Auto => Delimiter::Whitespace,
         d => d,
     };
@@ -159,11 +225,11 @@ fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
                 visit(i as u64 + 1, &fields)?;
             }
         }
-        Delimiter::Comma | Delimiter::Tab | Delimiter::Auto => {
-            let sep = if delimiter == Delimiter::Tab {
-                b'\t'
-            } else {
-                b','
+        Delimiter::Comma | Delimiter::Tab | Delimiter::Semicolon | Delimiter::Auto => {
+            let sep = match delimiter {
+                Delimiter::Tab => b'\t',
+                Delimiter::Semicolon => b';',
+                _ => b',',
             };
             let mut rdr = csv::ReaderBuilder::new()
                 .delimiter(sep)
