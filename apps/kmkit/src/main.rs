@@ -3,6 +3,7 @@
 mod anomalies_cmd;
 mod recommend_cmd;
 mod table_cmds;
+mod tour_cmd;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ Examples:
   kmkit anomalies kddcup99 --max-anomalies 3377 --top 10
   kmkit recommend online_retail -k 8 --top 10 --for 12347
   kmkit datasets                              list the bundled tables
+  kmkit tour                                  every app on its bundled data → tour/index.html
   kmkit completions bash > ~/.local/share/bash-completion/completions/kmkit
 
 TABLE is a CSV/TSV file (optionally .gz), .npy, .fvecs or .fbin, or the name of a
@@ -49,6 +51,8 @@ enum Command {
     Recommend(recommend_cmd::RecommendArgs),
     /// List the bundled datasets
     Datasets,
+    /// Run every kmkit app on its bundled dataset and link the reports in tour/index.html
+    Tour(tour_cmd::TourArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Anomalies(a) => anomalies_cmd::anomalies(a, v),
         Command::Recommend(a) => recommend_cmd::recommend(a, v),
         Command::Datasets => table_cmds::datasets(),
+        Command::Tour(a) => tour_cmd::tour(a, v),
         Command::Completions(a) => {
             kmkit_cli::write_completions::<Cli>(a.shell, &mut std::io::stdout());
             Ok(())
