@@ -13,7 +13,11 @@ use ndarray::{s, Array2};
 /// kernel's centring matters; f32.
 fn blobs(n: usize, d: usize, k: usize, seed: u64) -> Array2<f32> {
     let centres: Vec<Vec<f64>> = (0..k)
-        .map(|c| (0..d).map(|j| 100.0 + ((c * 7 + j * 3) % 11) as f64).collect())
+        .map(|c| {
+            (0..d)
+                .map(|j| 100.0 + ((c * 7 + j * 3) % 11) as f64)
+                .collect()
+        })
         .collect();
     let sds = vec![vec![1.5; d]; k];
     let (x, _) = kmkit_tests::blobs::gaussian_blobs(&centres, &sds, n.div_ceil(k), seed);
@@ -61,7 +65,11 @@ fn check(x: &Array2<f32>, params: &KMeansParams, sample: usize, chunk_sizes: &[u
             let got = fit_chunks(&p, &mut src, &opts).unwrap();
             let what = format!("chunks of {rows}, {threads} threads");
             assert_eq!(got.centroids, want.centroids, "centroids, {what}");
-            assert_eq!(got.inertia.to_bits(), want.inertia.to_bits(), "inertia, {what}");
+            assert_eq!(
+                got.inertia.to_bits(),
+                want.inertia.to_bits(),
+                "inertia, {what}"
+            );
             assert_eq!(got.n_iter, want.n_iter, "n_iter, {what}");
             assert_eq!(got.converged, want.converged, "converged, {what}");
             let (labels, dists) = chunk_labels(&got, &mut src);
@@ -80,7 +88,10 @@ fn rows_as_init(x: &Array2<f32>, rows: &[usize]) -> Array2<f32> {
 fn given_init_is_bit_identical_for_any_chunk_size_and_threads() {
     // 50,000 - 7 rows: 49 row groups of 1,024 rows, a short last block.
     let x = blobs(49_993, 16, 12, 1);
-    let init = rows_as_init(&x, &[5, 900, 1_234, 7_000, 13, 22_222, 40_001, 3, 77, 31_000]);
+    let init = rows_as_init(
+        &x,
+        &[5, 900, 1_234, 7_000, 13, 22_222, 40_001, 3, 77, 31_000],
+    );
     let params = KMeans::params(10).init(Init::Given(init)).seed(3);
     // 256 and 768 do not divide the 1,024-row groups: groups span chunks.
     check(&x, &params, 1 << 16, &[256, 768, 4_096, 1 << 16]);
@@ -130,7 +141,10 @@ fn seeding_on_a_smaller_sample_is_deterministic_and_sane() {
     };
     let a = fit(1_024, 1);
     let b = fit(4_096, 2);
-    assert_eq!(a.centroids, b.centroids, "independent of chunking and threads");
+    assert_eq!(
+        a.centroids, b.centroids,
+        "independent of chunking and threads"
+    );
     assert_eq!(a.inertia.to_bits(), b.inertia.to_bits());
     // Well-separated blobs: as good as the in-memory fit to 0.1 %.
     let full = in_memory(&params, &x);
@@ -157,7 +171,9 @@ fn bad_sources_are_typed_errors() {
     assert!(err.to_string().contains("row 700, column 2"), "{err}");
     let few = x.slice(s![..1, ..]).to_owned();
     let err = fit_chunks(&params, &mut ArrayChunks::new(few.view(), 256), &opts).unwrap_err();
-    assert!(err.to_string().contains("larger than the number of samples"));
+    assert!(err
+        .to_string()
+        .contains("larger than the number of samples"));
 }
 
 /// `x` as an `.fbin` file (u32 rows, u32 columns, row-major f32).
@@ -241,11 +257,20 @@ fn kmkit_fit_over_the_memory_limit_runs_out_of_core_and_equals_in_memory() {
     assert_eq!(summary["mode"], "out-of-core");
     assert!(r.stderr.contains("out of core"), "{}", r.stderr);
     assert!(r.stderr.contains("Davies–Bouldin skipped"), "{}", r.stderr);
-    for f in ["labels.csv", "centroids.csv", "model.json", "summary.json", "report.html"] {
+    for f in [
+        "labels.csv",
+        "centroids.csv",
+        "model.json",
+        "summary.json",
+        "report.html",
+    ] {
         assert!(out.join(f).exists(), "{f}");
     }
     let seed_sample = summary["out_of_core"]["seed_sample_rows"].as_u64().unwrap() as usize;
-    assert!(seed_sample < 50_000, "the seeding sample is a part of the data");
+    assert!(
+        seed_sample < 50_000,
+        "the seeding sample is a part of the data"
+    );
 
     // The in-memory reference: the table read whole, the same scaling learned.
     let table = kmkit_io::read_table(&file, &Default::default()).unwrap();
@@ -263,14 +288,16 @@ fn kmkit_fit_over_the_memory_limit_runs_out_of_core_and_equals_in_memory() {
     // The same starting centroids (seeding runs on a sample of the rows) …
     let params = KMeans::params(8).seed(5);
     let opts = OutOfCore { seed_sample };
-    let init =
-        kmkit_core::chunk_seeds(&params, &mut ArrayChunks::new(features.view(), 256), &opts)
-            .unwrap();
+    let init = kmkit_core::chunk_seeds(&params, &mut ArrayChunks::new(features.view(), 256), &opts)
+        .unwrap();
     // … then the in-memory fit gives exactly what the out-of-core run wrote.
     let want = in_memory(&params.clone().init(Init::Given(init)), features);
     let got = Model::from_json(&model_json["model"].to_string()).unwrap();
     assert_eq!(got.centroids, want.centroids);
-    assert_eq!(summary["quality"]["inertia"].as_f64().unwrap(), want.inertia);
+    assert_eq!(
+        summary["quality"]["inertia"].as_f64().unwrap(),
+        want.inertia
+    );
     let labels: Vec<u32> = csv_column(&out.join("labels.csv"), "cluster")
         .iter()
         .map(|v| v.parse().unwrap())
@@ -297,7 +324,15 @@ fn kmkit_fit_over_the_memory_limit_runs_out_of_core_and_equals_in_memory() {
 
     // Under the limit the in-memory path runs, and says so.
     let r = kmkit_tests::apps::kmkit_ok(&[
-        "fit", f, "-k", "8", "--memory-limit", "1G", "--format", "json", "-q",
+        "fit",
+        f,
+        "-k",
+        "8",
+        "--memory-limit",
+        "1G",
+        "--format",
+        "json",
+        "-q",
     ]);
     let summary: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(summary["mode"], "in-memory");
@@ -330,5 +365,9 @@ fn kmkit_fit_out_of_core_refuses_what_needs_the_table_in_memory() {
     std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
     let r = kmkit_tests::apps::run_app("kmkit", &["fit", f, "-k", "2", "--memory-limit", "10K"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("the header says 2000 × 4"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the header says 2000 × 4"),
+        "{}",
+        r.stderr
+    );
 }

@@ -6,8 +6,7 @@
 
 use anyhow::Context;
 use kmkit_core::{
-    assign_chunks, fit_chunks, KMeansParams, Model, OutOfCore, RowChunks, SourceError,
-    CHUNK_ALIGN,
+    assign_chunks, fit_chunks, KMeansParams, Model, OutOfCore, RowChunks, SourceError, CHUNK_ALIGN,
 };
 use kmkit_io::{ColumnRef, InputColumn, MatrixChunks, MissingPolicy, Preprocess, Scaling};
 use ndarray::{Array2, ArrayView2};
@@ -31,7 +30,12 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let value: f64 = num
         .parse()
         .map_err(|_| format!("{s:?} is not a size: give bytes or e.g. 256M, 2G"))?;
-    let shift = match unit.trim().to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
         "" => 0,
         "K" => 10,
         "M" => 20,

@@ -735,14 +735,13 @@ fn fit_out_of_core(
     mut chunks: MatrixChunks,
     limit: u64,
 ) -> anyhow::Result<()> {
-    let k = match args.kmeans.k_or(KChoice::Fixed(8)) {
-        KChoice::Fixed(k) => k,
-        KChoice::Range { .. } => {
-            return Err(usage_error(
+    let k =
+        match args.kmeans.k_or(KChoice::Fixed(8)) {
+            KChoice::Fixed(k) => k,
+            KChoice::Range { .. } => return Err(usage_error(
                 "out of core, k is not chosen automatically: give -k N (or raise --memory-limit)",
-            ))
-        }
-    };
+            )),
+        };
     let t = &args.input;
     if !(t.columns.is_empty()
         && t.drop.is_empty()

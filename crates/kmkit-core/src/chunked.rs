@@ -153,7 +153,12 @@ pub fn fit_chunks(
     let tol = params.tol * moments.mean_variance();
     let sample = match params.init {
         Init::Given(_) => None,
-        _ => Some(sample_rows(source, metric, options.seed_sample, params.seed)?),
+        _ => Some(sample_rows(
+            source,
+            metric,
+            options.seed_sample,
+            params.seed,
+        )?),
     };
     let mut best: Option<Fitted> = None;
     let mut warnings = Vec::new();
@@ -265,7 +270,12 @@ pub fn assign_chunks(
     pass(source, metric, |start, x| {
         let len = x.nrows();
         let rows = ctx.rows(&x);
-        ctx.assign(&rows, centroids.view(), &mut labels[..len], &mut dists[..len]);
+        ctx.assign(
+            &rows,
+            centroids.view(),
+            &mut labels[..len],
+            &mut dists[..len],
+        );
         sink(start, &labels[..len], &dists[..len]).map_err(|e| KMeansError::Source(e.to_string()))
     })
 }

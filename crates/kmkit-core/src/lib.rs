@@ -57,7 +57,8 @@ mod stats;
 mod yinyang;
 
 pub use chunked::{
-    assign_chunks, chunk_seeds, fit_chunks, ArrayChunks, OutOfCore, RowChunks, SourceError, CHUNK_ALIGN,
+    assign_chunks, chunk_seeds, fit_chunks, ArrayChunks, OutOfCore, RowChunks, SourceError,
+    CHUNK_ALIGN,
 };
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};

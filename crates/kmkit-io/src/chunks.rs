@@ -140,7 +140,8 @@ impl MatrixChunks {
                 data_start,
             } => {
                 let width = if *f64 { 8 } else { 4 };
-                let range = *data_start + rows.start * d * width..*data_start + rows.end * d * width;
+                let range =
+                    *data_start + rows.start * d * width..*data_start + rows.end * d * width;
                 if let Some(done) = last.replace(range) {
                     release(map, done);
                 }
@@ -164,10 +165,11 @@ impl MatrixChunks {
                 let row_bytes = if *fvecs { 4 + 4 * d } else { 4 * d };
                 if *next != index {
                     let at = *data_start + (rows.start * row_bytes) as u64;
-                    file.seek(SeekFrom::Start(at)).map_err(|source| IoError::Read {
-                        path: path.clone(),
-                        source,
-                    })?;
+                    file.seek(SeekFrom::Start(at))
+                        .map_err(|source| IoError::Read {
+                            path: path.clone(),
+                            source,
+                        })?;
                 }
                 bytes.resize(rows.len() * row_bytes, 0);
                 file.read_exact(bytes).map_err(|source| IoError::Read {
@@ -216,7 +218,8 @@ impl RowChunks for MatrixChunks {
         self.chunk_rows
     }
     fn chunk(&mut self, index: usize) -> std::result::Result<ArrayView2<'_, f32>, SourceError> {
-        self.read_chunk(index).map_err(|e| Box::new(e) as SourceError)
+        self.read_chunk(index)
+            .map_err(|e| Box::new(e) as SourceError)
     }
 }
 

@@ -188,10 +188,7 @@ pub(crate) fn fvecs_shape(path: &Path, head: &[u8], len: u64) -> Result<(usize, 
     if len % row != 0 {
         return Err(bad(
             path,
-            format!(
-                "row {} is truncated: expected {d} floats",
-                len / row
-            ),
+            format!("row {} is truncated: expected {d} floats", len / row),
         ));
     }
     Ok(((len / row) as usize, d as usize))
