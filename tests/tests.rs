@@ -30,3 +30,5 @@ mod genes;
 // kmkit-image: PSNR ≥ scikit-learn's colour-quantization example on china.jpg at
 // every k, Kodak k=64 size and quality, broken and extreme images.
 mod image_quantize;
+// Out-of-core Lloyd: bit-identical to in memory for any chunking; .npy/.fbin/.fvecs readers; kmkit fit --memory-limit.
+mod out_of_core;

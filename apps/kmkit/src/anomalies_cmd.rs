@@ -231,7 +231,7 @@ pub fn anomalies(args: AnomaliesArgs, v: Verbosity) -> anyhow::Result<()> {
             &format!("kmkit anomalies: {}", loaded.source.display),
             settings(
                 &loaded.source.display,
-                &prepared,
+                (prepared.features.n_rows(), prepared.features.n_cols()),
                 &pre,
                 &model.params,
                 &[(

@@ -14,6 +14,7 @@ const EXAMPLES: &str = "\
 Examples:
   kmkit fit iris -k 3 --out runs/iris        cluster a bundled table; write labels, model, report
   kmkit fit data.csv --k auto --id name --categorical colour --missing impute-mean
+  kmkit fit big.fbin -k 64 --memory-limit 256M --out runs/big   exact Lloyd by passes over a file larger than memory
   kmkit predict --model runs/iris/model.json iris
   kmkit elbow seeds --k 2..12 --out runs/elbow
   kmkit evaluate iris --labels runs/iris/labels.csv

@@ -7,15 +7,16 @@ use anyhow::Context;
 use clap::Args;
 use kmkit::datasets::{self, BUNDLED};
 use kmkit::describe::describe_clusters;
+use kmkit::out_of_core::{self, exceeds, parse_size, ScaledChunks, IN_MEMORY_BYTES_PER_VALUE};
 use kmkit_cli::run::{self, cluster_sizes, dense_view, quality, Quality};
 use kmkit_cli::{
     fit_k, key_values, progress, usage_error, Format, KChoice, KMeansArgs, KRule, OutputArgs,
     ReadArgs, ResultTable, TableArgs, Verbosity,
 };
-use kmkit_core::{Criteria, Input, KMeansParams};
+use kmkit_core::{Criteria, Features, Input, KMeansParams, RowChunks, CHUNK_ALIGN};
 use kmkit_io::{
-    centroids_csv, labels_csv, read_labels, read_table, ModelFile, PrepReport, Prepared,
-    Preprocess, Table,
+    centroids_csv, is_chunked_format, labels_csv, read_labels, read_table, MatrixChunks,
+    MissingPolicy, ModelFile, PrepReport, Prepared, Preprocess, Table,
 };
 use kmkit_report::{Body, Report, Section};
 use serde::Serialize;
@@ -35,6 +36,10 @@ pub struct FitArgs {
     /// Rule that picks k when --k is auto or a range
     #[arg(long, value_enum, default_value_t = KRule::Silhouette, help_heading = "Clustering")]
     pub rule: KRule,
+    /// Fit a .npy/.fbin/.fvecs file out of core (exact Lloyd by passes over the file) when
+    /// holding it in memory would take more than SIZE, e.g. 256M or 2G
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Clustering")]
+    pub memory_limit: Option<u64>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -149,15 +154,15 @@ pub fn note_preprocessing(r: &PrepReport, v: &Verbosity) {
 /// Run settings shown in the report and the summary.
 pub fn settings(
     source: &str,
-    prepared: &Prepared,
+    (n_rows, n_features): (usize, usize),
     pre: &Preprocess,
     params: &KMeansParams,
     extra: &[(&str, String)],
 ) -> Vec<(String, String)> {
     let mut s = vec![
         ("input".to_string(), source.to_string()),
-        ("rows".into(), prepared.features.n_rows().to_string()),
-        ("features".into(), prepared.features.n_cols().to_string()),
+        ("rows".into(), n_rows.to_string()),
+        ("features".into(), n_features.to_string()),
         ("k".into(), params.n_clusters.to_string()),
         ("seed".into(), params.seed.to_string()),
         ("init".into(), params.init.name().to_string()),
@@ -259,9 +264,35 @@ struct FitSummary<'a> {
     classes: Option<&'a [String]>,
     preprocessing: &'a PrepReport,
     outputs: Vec<&'static str>,
+    /// Which path ran: "in-memory" or "out-of-core".
+    mode: &'static str,
+    /// Chunking, sample sizes and the limit, for out-of-core runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    out_of_core: Option<Value>,
 }
 
 pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
+    if let Some(limit) = args.memory_limit {
+        let source = datasets::resolve(args.table.as_deref())?;
+        if !is_chunked_format(&source.path) {
+            v.note(format!(
+                "note: --memory-limit applies to .npy, .fbin and .fvecs files; {} is read in memory",
+                source.display
+            ));
+        } else {
+            let chunks = MatrixChunks::open(&source.path, CHUNK_ALIGN)?;
+            if exceeds(chunks.n_rows(), chunks.n_cols(), limit) {
+                return fit_out_of_core(args, v, source, chunks, limit);
+            }
+            v.detail(format!(
+                "{}: {} × {} fits in --memory-limit {}: fitting in memory",
+                source.display,
+                chunks.n_rows(),
+                chunks.n_cols(),
+                human_bytes(limit)
+            ));
+        }
+    }
     let loaded = load(args.table.as_deref(), &args.input.read, &v)?;
     let (pre, prepared) = featurize(&loaded, &args.input)?;
     note_preprocessing(&prepared.report, &v);
@@ -326,6 +357,8 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
         classes: prepared.truth.as_ref().map(|t| t.classes.as_slice()),
         preprocessing: &prepared.report,
         outputs,
+        mode: "in-memory",
+        out_of_core: None,
     };
     if let Some(mut out) = run::output_dir(args.output.out.as_deref())? {
         let (_, sq) = model.assign(Input::from(&prepared.features))?;
@@ -351,7 +384,7 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
             &format!("kmkit fit: {}", loaded.source.display),
             settings(
                 &loaded.source.display,
-                &prepared,
+                (prepared.features.n_rows(), prepared.features.n_cols()),
                 &pre,
                 &model.params,
                 &extra,
@@ -379,6 +412,7 @@ pub fn fit(args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
                     json!(format!("{} × {}", summary.n_rows, summary.n_features)),
                 ),
                 ("k", json!(k)),
+                ("mode", json!("in memory")),
             ];
             if let Some(r) = fitted.rule {
                 head.push(("k chosen by", json!(format!("{r:?}").to_lowercase())));
@@ -552,7 +586,7 @@ pub fn elbow(args: ElbowArgs, v: Verbosity) -> anyhow::Result<()> {
         ));
         report.settings = settings(
             &loaded.source.display,
-            &prepared,
+            (prepared.features.n_rows(), prepared.features.n_cols()),
             &pre,
             &args.kmeans.params(min),
             &[("k range", format!("{min}..{max}"))],
@@ -673,4 +707,232 @@ pub fn datasets() -> anyhow::Result<()> {
         ]);
     }
     print(&t.render(Format::Table))
+}
+
+/// Bytes as B, KiB, MiB or GiB for messages.
+fn human_bytes(b: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+/// `fit` on a binary matrix larger than --memory-limit: scaling learned and
+/// applied per chunk, exact Lloyd by passes, labels by a final pass streamed
+/// into labels.csv, metrics on an evenly spaced sample of rows.
+fn fit_out_of_core(
+    args: FitArgs,
+    v: Verbosity,
+    source: datasets::Input,
+    mut chunks: MatrixChunks,
+    limit: u64,
+) -> anyhow::Result<()> {
+    let k =
+        match args.kmeans.k_or(KChoice::Fixed(8)) {
+            KChoice::Fixed(k) => k,
+            KChoice::Range { .. } => return Err(usage_error(
+                "out of core, k is not chosen automatically: give -k N (or raise --memory-limit)",
+            )),
+        };
+    let t = &args.input;
+    if !(t.columns.is_empty()
+        && t.drop.is_empty()
+        && t.id.is_none()
+        && t.label.is_none()
+        && t.categorical.is_empty()
+        && t.missing == MissingPolicy::Error)
+    {
+        return Err(usage_error(
+            "out of core, every column is a numeric feature: --columns, --drop, --id, --label, \
+             --categorical and --missing need the in-memory path (raise --memory-limit)",
+        ));
+    }
+    let (n, d) = (chunks.n_rows(), chunks.n_cols());
+    let params = args.kmeans.params(k);
+    v.note(format!(
+        "out of core: {n} × {d} would take about {} in memory, over --memory-limit {}; \
+         exact Lloyd by passes over the file",
+        human_bytes(n as u64 * d as u64 * IN_MEMORY_BYTES_PER_VALUE),
+        human_bytes(limit)
+    ));
+    let pb = progress::spinner(&v, format!("fitting k = {k} out of core on {n} rows"));
+    let fit = out_of_core::fit(&mut chunks, &params, t.scaling.unwrap_or_default(), limit)?;
+    pb.finish_and_clear();
+    let (model, pre) = (&fit.model, &fit.pre);
+    model
+        .warnings
+        .iter()
+        .for_each(|w| v.note(format!("warning: {w}")));
+    let sample = out_of_core::sample(
+        &mut ScaledChunks::new(&mut chunks, pre),
+        run::SILHOUETTE_ROWS,
+    )?;
+    let k_fit = model.n_clusters();
+    // The final pass: cluster sizes, the sample's labels, and labels.csv.
+    let mut sizes = vec![0usize; k_fit];
+    let mut sample_labels = vec![0u32; sample.rows.len()];
+    let mut label_pass = |w: Option<&mut dyn Write>| -> anyhow::Result<()> {
+        let mut w = w;
+        if let Some(w) = w.as_deref_mut() {
+            writeln!(w, "id,cluster,distance")?;
+        }
+        let mut next = 0;
+        out_of_core::labels(&mut chunks, &fit, |start, labels, dists| {
+            for (o, (&l, &dd)) in labels.iter().zip(dists).enumerate() {
+                sizes[l as usize] += 1;
+                if let Some(w) = w.as_deref_mut() {
+                    writeln!(w, "{},{l},{}", start + o, (dd as f64).sqrt())?;
+                }
+            }
+            while next < sample.rows.len() && sample.rows[next] < start + labels.len() {
+                sample_labels[next] = labels[sample.rows[next] - start];
+                next += 1;
+            }
+            Ok(())
+        })
+    };
+    let mut out = run::output_dir(args.output.out.as_deref())?;
+    let pb = progress::spinner(&v, format!("assigning {n} rows"));
+    match out.as_mut() {
+        Some(dir) => {
+            let mut failed = None;
+            let written = dir.write_with("labels.csv", |w| {
+                label_pass(Some(w)).map_err(|e| {
+                    let msg = format!("{e:#}");
+                    failed = Some(e);
+                    std::io::Error::other(msg)
+                })
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            written?;
+        }
+        None => label_pass(None)?,
+    }
+    pb.finish_and_clear();
+    let mut q = quality(
+        Some(sample.x.view()),
+        &sample_labels,
+        None,
+        model.inertia,
+        args.kmeans.seed,
+    );
+    q.calinski_harabasz = None;
+    q.davies_bouldin = None;
+    let metrics_note = format!(
+        "silhouette on {} evenly spaced rows; Calinski–Harabasz and Davies–Bouldin skipped \
+         (they need all rows in memory)",
+        sample.rows.len()
+    );
+    v.note(format!("note: {metrics_note}"));
+    let words = describe_clusters(pre, model.centroids.view(), 3);
+    let report_prep = PrepReport {
+        n_rows_read: n,
+        n_rows_used: n,
+        n_features: d,
+        ..PrepReport::default()
+    };
+    let feature_names = pre.feature_names();
+    let details = json!({
+        "memory_limit_bytes": limit,
+        "chunk_rows": fit.budget.chunk_rows,
+        "seed_sample_rows": fit.budget.seed_sample.min(n),
+        "metrics": metrics_note,
+    });
+    let summary = FitSummary {
+        command: "fit",
+        input: &source.display,
+        n_rows: n,
+        n_features: d,
+        feature_names: &feature_names,
+        k: k_fit,
+        k_selection: None,
+        params: &model.params,
+        n_iter: model.n_iter,
+        converged: model.converged,
+        warnings: &model.warnings,
+        cluster_sizes: &sizes,
+        cluster_descriptions: &words,
+        quality: &q,
+        classes: None,
+        preprocessing: &report_prep,
+        outputs: if out.is_some() {
+            vec![
+                "labels.csv",
+                "centroids.csv",
+                "model.json",
+                "summary.json",
+                "report.html",
+            ]
+        } else {
+            vec![]
+        },
+        mode: "out-of-core",
+        out_of_core: Some(details),
+    };
+    if let Some(mut out) = out {
+        out.write(
+            "centroids.csv",
+            &centroids_csv(&feature_names, pre.inverse(model.centroids.view()).view()),
+        )?;
+        out.write(
+            "model.json",
+            &ModelFile::new(MODEL_KIND, pre.clone(), model.clone()).to_json(),
+        )?;
+        let mode = format!(
+            "out of core: chunks of {} rows, seeding sample of {} rows, --memory-limit {}",
+            fit.budget.chunk_rows,
+            fit.budget.seed_sample.min(n),
+            human_bytes(limit)
+        );
+        let mut features = Features::dense(sample.x.clone());
+        features.feature_names = feature_names.clone();
+        let mut report = run::standard_report(
+            &format!("kmkit fit: {}", source.display),
+            settings(
+                &source.display,
+                (n, d),
+                pre,
+                &model.params,
+                &[("mode", mode), ("metrics", metrics_note.clone())],
+            ),
+            &features,
+            model,
+            &sample_labels,
+            &q,
+            None,
+        )?;
+        report.cluster_sizes = sizes.clone();
+        report.cluster_names = words.clone();
+        report.sections.push(centroid_section(pre, model));
+        run::write_report_and_summary(&mut out, &report, &summary)?;
+        v.note(format!("wrote {}", out.dir().display()));
+    }
+    match args.output.format {
+        Format::Json => print(&String::from_utf8(kmkit_io::json_bytes(&summary))?),
+        Format::Csv => print(&cluster_table(&sizes, Some(&words)).render(Format::Csv)),
+        Format::Table => {
+            let head = vec![
+                ("input", json!(source.display)),
+                ("rows × features", json!(format!("{n} × {d}"))),
+                ("k", json!(k_fit)),
+                ("mode", json!("out of core")),
+                ("iterations", json!(model.n_iter)),
+            ];
+            print(
+                &(key_values(&head).render(Format::Table)
+                    + &metrics_table(&q).render(Format::Table)
+                    + &cluster_table(&sizes, Some(&words)).render(Format::Table)),
+            )
+        }
+    }
 }

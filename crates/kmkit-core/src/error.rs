@@ -70,6 +70,9 @@ pub enum KMeansError {
     /// Label vectors of different lengths passed to a metric.
     #[error("metric: {0}")]
     Metric(String),
+    /// An out-of-core source could not serve its rows (e.g. a file read failed).
+    #[error("reading the data: {0}")]
+    Source(String),
     /// An error raised by linfa's machinery (feature `linfa`), as its message.
     #[cfg(feature = "linfa")]
     #[error("linfa: {0}")]

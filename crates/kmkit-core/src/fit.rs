@@ -81,7 +81,11 @@ pub fn init_centroids<'a>(x: impl Into<Input<'a>>, params: &KMeansParams) -> Res
     })?
 }
 
-fn seed(points: &(impl Points + ?Sized), params: &KMeansParams, run: usize) -> Array2<f32> {
+pub(crate) fn seed(
+    points: &(impl Points + ?Sized),
+    params: &KMeansParams,
+    run: usize,
+) -> Array2<f32> {
     let k = params.n_clusters;
     let mut r = rng(params.seed, run as u64);
     match &params.init {

@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 mod bounded;
+mod chunked;
 mod data;
 mod elkan;
 mod error;
@@ -55,6 +56,10 @@ pub mod select;
 mod stats;
 mod yinyang;
 
+pub use chunked::{
+    assign_chunks, chunk_seeds, fit_chunks, ArrayChunks, OutOfCore, RowChunks, SourceError,
+    CHUNK_ALIGN,
+};
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};
 pub use fit::{init_centroids, KMeans};

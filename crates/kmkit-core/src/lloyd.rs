@@ -85,6 +85,19 @@ fn weighted_sum(points: &(impl Points + ?Sized), dists: &[f32]) -> f64 {
     .sum()
 }
 
+/// A row that will seed an empty cluster: its current cluster, weight and values.
+pub(crate) struct FarRow {
+    pub label: u32,
+    pub weight: f64,
+    pub row: Vec<f32>,
+}
+
+/// Number of clusters without weight in `stats`: how many farthest rows
+/// [`apply_update`] needs.
+pub(crate) fn n_empty(stats: &PartialStats) -> usize {
+    stats.weights.iter().filter(|&&w| w <= 0.0).count()
+}
+
 /// New centroids from merged statistics. Clusters without weight take the
 /// rows farthest from their own centroid (scikit-learn's rule: the i-th empty
 /// cluster gets the i-th farthest row, which leaves its old cluster's sums).
@@ -98,27 +111,51 @@ pub(crate) fn update(
     previous: ArrayView2<f32>,
     metric: Metric,
 ) -> (Array2<f32>, bool) {
-    let (k, d) = (stats.k, stats.d);
-    let mut sums = stats.sums.clone();
-    let mut weights = stats.weights.clone();
-    let empty: Vec<usize> = (0..k).filter(|&c| weights[c] <= 0.0).collect();
-    if !empty.is_empty() {
+    let m = n_empty(stats);
+    let mut far_rows = Vec::new();
+    if m > 0 {
         let mut far: Vec<usize> = (0..points.n())
             .filter(|&i| points.weight(i) > 0.0)
             .collect();
         far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]).then(a.cmp(&b)));
-        let mut row = vec![0.0f32; d];
-        for (&c, &i) in empty.iter().zip(&far) {
-            let w = points.weight(i);
-            let old = labels[i] as usize;
-            points.row_into(i, &mut row);
-            for j in 0..d {
-                sums[old * d + j] -= w * row[j] as f64;
-                sums[c * d + j] = w * row[j] as f64;
-            }
-            weights[old] -= w;
-            weights[c] = w;
+        far_rows = far
+            .iter()
+            .take(m)
+            .map(|&i| {
+                let mut row = vec![0.0f32; stats.d];
+                points.row_into(i, &mut row);
+                FarRow {
+                    label: labels[i],
+                    weight: points.weight(i),
+                    row,
+                }
+            })
+            .collect();
+    }
+    apply_update(stats, &far_rows, previous, metric)
+}
+
+/// [`update`] given the farthest rows (by distance to their centroid,
+/// descending, ties by row order), however they were gathered: in memory,
+/// or by a pass over chunks ([`crate::chunked`]).
+pub(crate) fn apply_update(
+    stats: &PartialStats,
+    far: &[FarRow],
+    previous: ArrayView2<f32>,
+    metric: Metric,
+) -> (Array2<f32>, bool) {
+    let (k, d) = (stats.k, stats.d);
+    let mut sums = stats.sums.clone();
+    let mut weights = stats.weights.clone();
+    let empty: Vec<usize> = (0..k).filter(|&c| weights[c] <= 0.0).collect();
+    for (&c, f) in empty.iter().zip(far) {
+        let (w, old) = (f.weight, f.label as usize);
+        for j in 0..d {
+            sums[old * d + j] -= w * f.row[j] as f64;
+            sums[c * d + j] = w * f.row[j] as f64;
         }
+        weights[old] -= w;
+        weights[c] = w;
     }
     let mut out = previous.to_owned();
     for c in 0..k {

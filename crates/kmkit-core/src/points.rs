@@ -105,6 +105,17 @@ impl<'a> DenseRows<'a> {
             .collect();
         DenseRows { x, n, d, w, shift }
     }
+    /// Unweighted rows centred on a shift computed elsewhere (the mean of
+    /// the whole data, for one chunk of it).
+    pub fn with_shift(x: &'a [f32], n: usize, d: usize, shift: Vec<f32>) -> Self {
+        DenseRows {
+            x,
+            n,
+            d,
+            w: None,
+            shift,
+        }
+    }
     pub fn row(&self, i: usize) -> &[f32] {
         &self.x[i * self.d..(i + 1) * self.d]
     }

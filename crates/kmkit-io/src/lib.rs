@@ -11,6 +11,10 @@
 //! [`Preprocess`], whose [`Preprocess::transform`] repeats it exactly on new
 //! data. Every bad input is an [`IoError`] naming the file, line and column.
 //!
+//! **In, out of core:** [`MatrixChunks`] serves a `.npy` (memory-mapped),
+//! `.fbin` or `.fvecs` file (streamed) in chunks of rows as a
+//! `kmkit_core::RowChunks` source, holding one chunk in memory at a time.
+//!
 //! **Out:** [`labels_csv`], [`centroids_csv`], [`json_bytes`] build result
 //! files; [`ModelFile`] bundles a `kmkit_core::Model` with any transform
 //! state. All writing goes through [`atomic`]: a temporary file in the same
@@ -41,6 +45,7 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+mod chunks;
 mod csv_in;
 mod error;
 mod matrix_in;
@@ -51,6 +56,7 @@ mod table;
 use std::path::Path;
 
 pub use atomic::OutputDir;
+pub use chunks::{is_chunked_format, MatrixChunks};
 pub use csv_in::{read_bytes, read_csv, read_csv_bytes};
 pub use error::{IoError, Result};
 pub use matrix_in::{read_fbin, read_fvecs, read_npy};

@@ -127,22 +127,35 @@ pub fn read_fbin(path: &Path) -> Result<Table> {
             path: path.to_path_buf(),
         });
     }
-    let head = bytes
+    let (n, d) = fbin_shape(path, &bytes, bytes.len() as u64)?;
+    let values = bytes[8..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
+        .collect();
+    finite_table(path, n, d, values)
+}
+
+/// Rows and columns of an `.fbin` file of `len` bytes that starts with
+/// `head`, checked against its length (a truncated file is an error).
+pub(crate) fn fbin_shape(path: &Path, head: &[u8], len: u64) -> Result<(usize, usize)> {
+    if len == 0 {
+        return Err(IoError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let head = head
         .get(..8)
         .ok_or_else(|| bad(path, "shorter than its 8-byte header"))?;
     let n = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
     let d = u32::from_le_bytes(head[4..].try_into().expect("4 bytes")) as usize;
-    let expected = n
-        .checked_mul(d)
+    let expected = (n as u64)
+        .checked_mul(d as u64)
         .and_then(|v| v.checked_mul(4))
         .and_then(|v| v.checked_add(8));
-    if expected != Some(bytes.len()) {
+    if expected != Some(len) {
         return Err(bad(
             path,
-            format!(
-                "the header says {n} × {d} floats, but the file has {} bytes",
-                bytes.len()
-            ),
+            format!("the header says {n} × {d} floats, but the file has {len} bytes"),
         ));
     }
     if n == 0 || d == 0 {
@@ -150,11 +163,40 @@ pub fn read_fbin(path: &Path) -> Result<Table> {
             path: path.to_path_buf(),
         });
     }
-    let values = bytes[8..]
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
-        .collect();
-    finite_table(path, n, d, values)
+    Ok((n, d))
+}
+
+/// Rows and columns of an `.fvecs` file of `len` bytes whose first row
+/// header is in `head`; every row must then be `4 + 4d` bytes.
+pub(crate) fn fvecs_shape(path: &Path, head: &[u8], len: u64) -> Result<(usize, usize)> {
+    if len == 0 {
+        return Err(IoError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let Some(head) = head.get(..4) else {
+        return Err(bad(path, "truncated at byte 0: a row header needs 4 bytes"));
+    };
+    let d = i32::from_le_bytes(head.try_into().expect("4 bytes"));
+    if d <= 0 {
+        return Err(bad(
+            path,
+            format!("row 0 declares dimension {d}: not an .fvecs file?"),
+        ));
+    }
+    let row = 4 + 4 * d as u64;
+    if len % row != 0 {
+        return Err(bad(
+            path,
+            format!("row {} is truncated: expected {d} floats", len / row),
+        ));
+    }
+    Ok(((len / row) as usize, d as usize))
+}
+
+/// The error for a malformed matrix file.
+pub(crate) fn matrix_error(path: &Path, message: impl Into<String>) -> IoError {
+    bad(path, message)
 }
 
 /// Binary formats have no missing-value marker: NaN is missing, ±inf an error.
