@@ -26,3 +26,5 @@ mod genes;
 // kmkit-image: PSNR ≥ scikit-learn's colour-quantization example on china.jpg at
 // every k, Kodak k=64 size and quality, broken and extreme images.
 mod image_quantize;
+// The image-quantize binary: outputs, predict round trip, --k auto, broken and extreme images, tour.
+mod image_app;

@@ -152,22 +152,9 @@ impl Bundled {
     }
 }
 
-/// The repository's `datasets/` folder: `$KMKIT_DATASETS`, else the first
-/// `datasets/` above the current directory, else the one next to the source
-/// this binary was built from.
+/// The repository's `datasets/` folder (see [`kmkit_cli::datasets_dir`]).
 pub fn datasets_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("KMKIT_DATASETS") {
-        return PathBuf::from(dir);
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        for dir in cwd.ancestors() {
-            let candidate = dir.join("datasets").join("tabular");
-            if candidate.is_dir() {
-                return dir.join("datasets");
-            }
-        }
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
+    kmkit_cli::datasets_dir("tabular")
 }
 
 /// An input argument resolved to a file, with its bundled preset if it named one.

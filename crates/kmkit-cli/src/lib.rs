@@ -38,6 +38,7 @@
 
 mod args;
 mod completions;
+mod datasets;
 mod exit;
 mod output;
 pub mod progress;
@@ -48,6 +49,7 @@ pub use args::{
     Format, HeaderArg, KChoice, KMeansArgs, OutputArgs, ReadArgs, TableArgs, Verbosity,
 };
 pub use completions::{write_completions, CompletionsArgs};
+pub use datasets::datasets_dir;
 pub use exit::{exit_code, run_main, usage_error, UsageError};
 pub use output::{key_values, readable, ResultTable};
 pub use select::{criteria_for, fit_k, sweep, Fitted, KRule};

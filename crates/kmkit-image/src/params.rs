@@ -1,5 +1,6 @@
 //! What to quantize to and how: one `Config`-style struct with a builder.
 
+use kmkit_core::{Algorithm, Init};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ImageError, Result};
@@ -57,10 +58,33 @@ pub struct QuantizeParams {
     pub n_init: usize,
     /// Iteration cap per run.
     pub max_iter: usize,
+    /// Convergence tolerance, relative to the colours' mean per-axis variance
+    /// (the core's meaning of `tol`).
+    #[serde(default = "default_tol")]
+    pub tol: f64,
+    /// Seeding of the `n_init` seeded runs (k-means++ by default).
+    #[serde(default = "default_init")]
+    pub init: Init,
+    /// Iteration algorithm. `Auto` means Lloyd here: at 3–4 coordinates the
+    /// fused distance kernel is cheaper than the bookkeeping of bounds.
+    #[serde(default = "default_algorithm")]
+    pub algorithm: Algorithm,
     /// Remap with or without dithering.
     pub dither: Dither,
     /// Worker threads for the core (0: all cores).
     pub threads: usize,
+}
+
+fn default_init() -> Init {
+    Init::KMeansPlusPlus
+}
+
+fn default_algorithm() -> Algorithm {
+    Algorithm::Auto
+}
+
+fn default_tol() -> f64 {
+    1e-4
 }
 
 impl QuantizeParams {
@@ -74,6 +98,9 @@ impl QuantizeParams {
             seed: 0,
             n_init: DEFAULT_N_INIT,
             max_iter: 300,
+            tol: default_tol(),
+            init: default_init(),
+            algorithm: default_algorithm(),
             dither: Dither::None,
             threads: 0,
         }
@@ -101,6 +128,21 @@ impl QuantizeParams {
     /// Sets the iteration cap.
     pub fn max_iter(mut self, max_iter: usize) -> Self {
         self.max_iter = max_iter;
+        self
+    }
+    /// Sets the convergence tolerance.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+    /// Sets the seeding of the seeded runs.
+    pub fn init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+    /// Sets the iteration algorithm (`Auto`: Lloyd).
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
         self
     }
     /// Sets the dithering.
@@ -135,6 +177,20 @@ impl QuantizeParams {
                 name: "max_iter",
                 value: "0".into(),
                 expected: "at least 1",
+            });
+        }
+        if !(self.tol.is_finite() && self.tol >= 0.0) {
+            return Err(ImageError::InvalidParam {
+                name: "tol",
+                value: self.tol.to_string(),
+                expected: "a finite number >= 0",
+            });
+        }
+        if let Init::Given(_) = self.init {
+            return Err(ImageError::InvalidParam {
+                name: "init",
+                value: "given".into(),
+                expected: "k-means++, k-means|| or random (a given palette is Palette::new)",
             });
         }
         Ok(())
