@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use image_quantize::job::Encoding;
 use kmkit_cli::{CompletionsArgs, KMeansArgs, OutputArgs, Verbosity};
-use kmkit_image::{ColorSpace, DEFAULT_MAX_PIXELS};
+use kmkit_image::{ColorSpace, DEFAULT_MAX_PIXELS, DEFAULT_N_INIT};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -119,22 +119,48 @@ pub struct PredictArgs {
     pub output: OutputArgs,
 }
 
-/// Parses the command line; also returns `-k`'s text as typed, since
-/// `auto` (2..256 for images) and the range `2..10` parse to the same value.
-pub fn parse() -> (Cli, Option<String>) {
+/// What clap's parsed values cannot tell apart.
+#[derive(Debug, Clone, Default)]
+pub struct Raw {
+    /// `-k` as typed: `auto` (2..256 for images) and the range `2..10`
+    /// parse to the same value.
+    pub k: Option<String>,
+    /// Whether `--init` was given (its default is the tables' k-means++;
+    /// palettes default to kmkit-image's own).
+    pub init_given: bool,
+}
+
+/// Parses the command line.
+pub fn parse() -> (Cli, Raw) {
     let cmd = Cli::command()
         .mut_arg("k", |a| {
             a.help("Colours: N (2–256), auto (smallest k in 2..256 reaching --min-psnr), or A..B (the same within A..B) [default: 64]")
         })
+        .mut_arg("n_init", |a| {
+            a.help(format!(
+                "Seeded k-means runs besides the two variance-partition starts; the palette with \
+                 least error after rounding to 8 bits wins (0: fastest) [default: {DEFAULT_N_INIT}]"
+            ))
+        })
+        .mut_arg("init", |a| {
+            a.help("Seeding of the seeded runs: k-means++, k-means|| or random [default: k-means||]")
+                .hide_default_value(true)
+        })
+        .mut_arg("algorithm", |a| {
+            a.help("Iteration algorithm; auto is Lloyd for colours (3–4 coordinates)")
+        })
         .mut_arg("out", out_help)
         .mut_subcommand("predict", |s| s.mut_arg("out", out_help));
     let matches = cmd.get_matches();
-    let k_raw = matches
-        .get_raw("k")
-        .and_then(|mut v| v.next())
-        .map(|s| s.to_string_lossy().into_owned());
+    let raw = Raw {
+        k: matches
+            .get_raw("k")
+            .and_then(|mut v| v.next())
+            .map(|s| s.to_string_lossy().into_owned()),
+        init_given: matches.value_source("init") == Some(clap::parser::ValueSource::CommandLine),
+    };
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    (cli, k_raw)
+    (cli, raw)
 }
 
 fn out_help(a: clap::Arg) -> clap::Arg {

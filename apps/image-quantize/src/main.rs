@@ -6,10 +6,10 @@ mod run;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let (cli, k_raw) = cli::parse();
+    let (cli, raw) = cli::parse();
     let v = cli.verbosity;
     kmkit_cli::run_main(|| match cli.command {
-        None => run::fit(cli.fit, k_raw.as_deref(), v),
+        None => run::fit(cli.fit, &raw, v),
         Some(cli::Command::Predict(a)) => run::predict(a, v),
         Some(cli::Command::Completions(a)) => {
             kmkit_cli::write_completions::<cli::Cli>(a.shell, &mut std::io::stdout());

@@ -14,7 +14,7 @@ use kmkit_image::{
 use kmkit_io::OutputDir;
 use serde_json::json;
 
-use crate::cli::{FitArgs, PngArgs, PredictArgs, SwatchFormat};
+use crate::cli::{FitArgs, PngArgs, PredictArgs, Raw, SwatchFormat};
 
 /// Palette size when `-k` is not given (the example, and a common
 /// web choice: 6-bit indices, well above 30 dB on photos).
@@ -267,8 +267,8 @@ fn decode_options(png: &PngArgs) -> anyhow::Result<DecodeOptions> {
     })
 }
 
-pub fn fit(args: FitArgs, k_raw: Option<&str>, v: Verbosity) -> anyhow::Result<()> {
-    let k = k_mode(args.kmeans.k, k_raw, args.min_psnr)?;
+pub fn fit(args: FitArgs, raw: &Raw, v: Verbosity) -> anyhow::Result<()> {
+    let k = k_mode(args.kmeans.k, raw.k.as_deref(), args.min_psnr)?;
     if args.sample == Some(0) {
         return Err(usage_error("--sample 0: sample at least 1 pixel"));
     }
@@ -279,7 +279,6 @@ pub fn fit(args: FitArgs, k_raw: Option<&str>, v: Verbosity) -> anyhow::Result<(
         .n_init(km.n_init.unwrap_or(DEFAULT_N_INIT))
         .max_iter(km.max_iter)
         .tol(km.tol)
-        .init(km.init.clone())
         .algorithm(km.algorithm)
         .threads(km.threads)
         .dither(if args.dither {
@@ -289,6 +288,9 @@ pub fn fit(args: FitArgs, k_raw: Option<&str>, v: Verbosity) -> anyhow::Result<(
         });
     if let Some(n) = args.sample {
         params = params.sample(n);
+    }
+    if raw.init_given {
+        params = params.init(km.init.clone());
     }
     let settings = Settings {
         params,

@@ -232,7 +232,7 @@ fn fit_rows(hist: &Histogram, has_transparent: bool, params: &QuantizeParams) ->
 /// the least weighted squared error on the fit rows (the quantity PSNR
 /// measures, after rounding): two variance-partition starts (split at the
 /// mean, and at the cut that lowers the error most) and the best of the
-/// core's `params.n_init` seeded k-means++ runs. Each start costs one Lloyd
+/// core's `params.n_init` seeded runs (k-means‖ by default). Each start costs one Lloyd
 /// run on the histogram; no single start wins on every image and k (on
 /// china.jpg each of them alone falls short of scikit-learn's all-pixel fit
 /// at some k in 8–256, all together do not).
