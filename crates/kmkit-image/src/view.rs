@@ -105,8 +105,8 @@ mod tests {
         assert_eq!(im.thumbnail(100), im, "never enlarged");
         let c = im.crop_centre(3);
         assert_eq!((c.width(), c.height()), (3, 3));
-        // Row 1, columns 3..6 of the original.
-        assert_eq!(c.pixels()[0], im.pixels()[13]);
+        // The 3×3 window of a 10×4 image starts at column (10 − 3) / 2 = 3 of row (4 − 3) / 2 = 0.
+        assert_eq!(c.pixels()[0], im.pixels()[3]);
         let one = Image::from_rgb8(1, 1, &[1, 2, 3]).unwrap();
         assert_eq!(one.thumbnail(0), one);
         assert_eq!(one.crop_centre(50), one);
