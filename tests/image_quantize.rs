@@ -115,7 +115,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A PNG whose IHDR announces `width × height`, followed by one tiny IDAT
 /// chunk and IEND: a well-formed header in front of far too little data.
-fn png_header(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png_header(width: u32, height: u32) -> Vec<u8> {
     fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
         out.extend((data.len() as u32).to_be_bytes());
         let mut body = kind.to_vec();

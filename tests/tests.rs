@@ -32,3 +32,5 @@ mod genes;
 mod image_quantize;
 // Out-of-core Lloyd: bit-identical to in memory for any chunking; .npy/.fbin/.fvecs readers; kmkit fit --memory-limit.
 mod out_of_core;
+// The image-quantize binary: outputs, predict round trip, --k auto, broken and extreme images, tour.
+mod image_app;

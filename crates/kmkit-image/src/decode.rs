@@ -99,6 +99,9 @@ impl Image {
     pub fn bit_depth(&self) -> u8 {
         self.bit_depth
     }
+    pub(crate) fn set_bit_depth(&mut self, bits: u8) {
+        self.bit_depth = bits;
+    }
     /// Pixels as 16-bit RGBA, row-major.
     pub fn pixels(&self) -> &[[u16; 4]] {
         &self.pixels

@@ -58,6 +58,8 @@ mod quantize;
 mod remap;
 mod seed;
 mod space;
+mod swatch;
+mod view;
 
 pub use decode::{decode, open, DecodeOptions, Image, DEFAULT_MAX_PIXELS};
 pub use error::{ImageError, Result};
@@ -66,8 +68,9 @@ pub use indexed::{encode_rgba8, Indexed};
 pub use palette::{hex, parse_hex, Palette};
 pub use params::{Dither, FitOn, QuantizeParams, DEFAULT_N_INIT, MAX_COLORS};
 pub use quality::{ciede2000, compare, delta_e_2000, mse, psnr, ssim, Quality};
-pub use quantize::{auto_k, quantize, AutoK, Quantized};
+pub use quantize::{auto_k, auto_k_in, quantize, AutoK, Quantized};
 pub use space::{
     lab_to_linear, linear_to_lab, linear_to_oklab, linear_to_srgb, oklab_to_linear, srgb8_to_lab,
     srgb_to_linear, ColorSpace,
 };
+pub use swatch::{swatch_png, swatch_svg};

@@ -232,7 +232,7 @@ fn fit_rows(hist: &Histogram, has_transparent: bool, params: &QuantizeParams) ->
 /// the least weighted squared error on the fit rows (the quantity PSNR
 /// measures, after rounding): two variance-partition starts (split at the
 /// mean, and at the cut that lowers the error most) and the best of the
-/// core's `params.n_init` seeded k-means++ runs. Each start costs one Lloyd
+/// core's `params.n_init` seeded runs (k-means‖ by default). Each start costs one Lloyd
 /// run on the histogram; no single start wins on every image and k (on
 /// china.jpg each of them alone falls short of scikit-learn's all-pixel fit
 /// at some k in 8–256, all together do not).
@@ -244,16 +244,21 @@ fn best_of_starts(
     with_alpha: bool,
     params: &QuantizeParams,
 ) -> Result<Vec<[u8; 4]>> {
-    // Plain Lloyd: at d = 3 or 4 the fused SIMD kernel makes a distance
-    // cheaper than the bound bookkeeping of Elkan/Hamerly, which `auto` would
-    // pick here (measured on china.jpg: Lloyd about 4× faster). Hartigan
-    // refinement is off: on palettes it gained < 0.01 dB for several times
-    // the fit time.
+    // Plain Lloyd unless asked otherwise: at d = 3 or 4 the fused SIMD
+    // kernel makes a distance cheaper than the bound bookkeeping of
+    // Elkan/Hamerly, which the core's `auto` would pick here (measured on
+    // china.jpg: Lloyd about 4× faster). Hartigan refinement is off: on
+    // palettes it gained < 0.01 dB for several times the fit time.
+    let algorithm = match params.algorithm {
+        Algorithm::Auto => Algorithm::Lloyd,
+        other => other,
+    };
     let base = KMeans::params(n_colors)
         .seed(params.seed)
         .max_iter(params.max_iter)
+        .tol(params.tol)
         .threads(params.threads)
-        .algorithm(Algorithm::Lloyd)
+        .algorithm(algorithm)
         .refine(false);
     let input = Input::from(x).weighted(w);
     let mut starts: Vec<KMeansParams> = [Split::Mean, Split::BestCut]
@@ -269,7 +274,7 @@ fn best_of_starts(
         })
         .collect();
     if params.n_init > 0 {
-        starts.push(base.clone().n_init(params.n_init));
+        starts.push(base.clone().init(params.init.clone()).n_init(params.n_init));
     }
     let mut best: Option<(f64, Vec<[u8; 4]>)> = None;
     for start in starts {

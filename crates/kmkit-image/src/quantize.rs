@@ -56,12 +56,25 @@ pub struct AutoK {
 }
 
 /// The smallest k in 2–256 whose quantization (with `params`, whose own `k`
-/// is ignored) reaches `min_psnr_db`.
+/// is ignored) reaches `min_psnr_db`. See [`auto_k_in`].
+pub fn auto_k(image: &Image, params: &QuantizeParams, min_psnr_db: f64) -> Result<AutoK> {
+    auto_k_in(image, params, min_psnr_db, 2, MAX_COLORS)
+}
+
+/// The smallest k in `min_k..=max_k` whose quantization (with `params`,
+/// whose own `k` is ignored) reaches `min_psnr_db`.
 ///
 /// PSNR grows with k for all practical purposes, so this is a bisection:
-/// about 8 quantizations, all sharing one histogram. If the target is out of
-/// reach at 256 colours, the result is k = 256 with `met = false`.
-pub fn auto_k(image: &Image, params: &QuantizeParams, min_psnr_db: f64) -> Result<AutoK> {
+/// about log2(max_k − min_k) quantizations, all sharing one histogram. If
+/// the target is out of reach at `max_k` colours, the result is `max_k`
+/// with `met = false`.
+pub fn auto_k_in(
+    image: &Image,
+    params: &QuantizeParams,
+    min_psnr_db: f64,
+    min_k: usize,
+    max_k: usize,
+) -> Result<AutoK> {
     if !min_psnr_db.is_finite() || min_psnr_db <= 0.0 {
         return Err(ImageError::InvalidParam {
             name: "min_psnr",
@@ -69,11 +82,20 @@ pub fn auto_k(image: &Image, params: &QuantizeParams, min_psnr_db: f64) -> Resul
             expected: "a finite number of dB above 0 (30–40 is typical)",
         });
     }
-    QuantizeParams {
-        k: MAX_COLORS,
-        ..params.clone()
+    if min_k > max_k {
+        return Err(ImageError::InvalidParam {
+            name: "k range",
+            value: format!("{min_k}..{max_k}"),
+            expected: "a non-empty range A..B with A <= B",
+        });
     }
-    .check()?;
+    for k in [min_k, max_k] {
+        QuantizeParams {
+            k,
+            ..params.clone()
+        }
+        .check()?;
+    }
     let histogram = Histogram::of(image);
     let mut results: BTreeMap<usize, (f64, Quantized)> = BTreeMap::new();
     let mut run = |k: usize| -> Result<f64> {
@@ -89,9 +111,9 @@ pub fn auto_k(image: &Image, params: &QuantizeParams, min_psnr_db: f64) -> Resul
         results.insert(k, (p, q));
         Ok(p)
     };
-    let (mut lo, mut hi) = (2usize, MAX_COLORS);
+    let (mut lo, mut hi) = (min_k, max_k);
     let met = run(hi)? >= min_psnr_db;
-    if met {
+    if met && lo < hi {
         if run(lo)? >= min_psnr_db {
             hi = lo;
         }
