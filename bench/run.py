@@ -117,9 +117,9 @@ def cases(data, kmkit, py, quick, avail):
     the kmkit row the ratios are taken against, and what is compared (ms/iter or whole-fit s)."""
     D = data
     A = [py, str(HERE / "anchors.py")]
-    dense_iters = 20
-    linfa_iters = 3  # linfa is ~10-50x slower per iteration; a few iterations give its ms/iter
-    fit_after_seed = 20
+    dense_iters = 10  # per-iteration time; 10 keep the start-up share small and the whole run ≤ 20 min
+    linfa_iters = 2  # linfa is ~15x slower per iteration: 2 iterations give its ms/iter
+    fit_after_seed = 10
     epochs = 2
 
     def rust(*args):
@@ -171,7 +171,6 @@ def cases(data, kmkit, py, quick, avail):
             threads=[1, 2], compare="ms_per_iter", ref="kmkit lloyd", flops=True,
             engines=[
                 Engine("kmkit lloyd", "rust", dense_fit(["--algorithm", "lloyd"])),
-                Engine("kmkit auto", "rust", dense_fit(["--algorithm", "auto"]), threads=[2]),
                 Engine("sklearn lloyd", "sklearn", dense_anchor("sklearn", ["--algorithm", "lloyd"])),
                 Engine("sklearnex lloyd", "sklearnex", dense_anchor("sklearnex", ["--algorithm", "lloyd"])),
                 Engine("faiss", "faiss", dense_anchor("faiss", [])),
@@ -281,6 +280,9 @@ def summarise(name, case, raw, peaks):
     """Median rows for one case: one per (threads, engine)."""
     rows = []
     runs = [r for r in raw if r.get("case") == name]
+    for r in runs:
+        if "error" not in r:
+            r["ms_per_iter"] = 1e3 * r["seconds"] / r["n_iter"] if r.get("n_iter") else None
     for threads in sorted({r["threads"] for r in runs}):
         ref = [r for r in runs if r["threads"] == threads and r["label"] == case["ref"] and "error" not in r]
         ref_by_seed = {r["repeat"]: r for r in ref}
@@ -294,8 +296,6 @@ def summarise(name, case, raw, peaks):
                 rows.append(row)
                 continue
             quality = "fit_inertia" if name == "seed" else "inertia"
-            for r in ok:
-                r["ms_per_iter"] = 1e3 * r["seconds"] / r["n_iter"] if r.get("n_iter") else None
             row.update(
                 seconds=med(r["seconds"] for r in ok),
                 n_iter=med(r.get("n_iter") for r in ok),
@@ -304,6 +304,7 @@ def summarise(name, case, raw, peaks):
                 rss=med(r.get("process_peak_rss_bytes") for r in ok),
                 input_bytes=ok[0].get("input_bytes"),
                 algorithm=ok[0].get("algorithm") or ok[0].get("seeding"),
+                auto_picks=ok[0].get("auto_picks"),
                 n=ok[0]["n"], d=ok[0]["d"], k=ok[0]["k"],
             )
             # Paired by seed: relative inertia difference to the kmkit reference row.
@@ -483,8 +484,11 @@ def render(rows, tgts, env, args, started, loads):
                 lines.append(f"| {r['threads']} | {r['engine']} | failed: {r['error']} | | | | | | | | | |")
                 continue
             eng = r["engine"] + ("" if r.get("onedal", True) else " (fell back to sklearn)")
+            alg = r.get("algorithm") or ""
+            if r.get("auto_picks") and r["engine"].startswith("kmkit") and "auto" not in r["engine"]:
+                alg += f" (auto → {r['auto_picks']})"
             lines.append(
-                f"| {r['threads']} | {eng} | {r.get('algorithm') or ''} | "
+                f"| {r['threads']} | {eng} | {alg} | "
                 f"{'' if r['ms_per_iter'] is None else format(r['ms_per_iter'], '.1f')} | {r['seconds']:.3f} | "
                 f"{'' if not r['n_iter'] else format(r['n_iter'], '.0f')} | "
                 f"{'' if r['inertia'] is None else format(r['inertia'], '.7g')} | "
@@ -494,6 +498,13 @@ def render(rows, tgts, env, args, started, loads):
                 f"{format(r['ratio'], '.2f') + '×' if r.get('ratio') else ''} | "
                 f"{'' if not r.get('rss') else format(r['rss'] / 2**20, '.0f')} |")
         lines.append("")
+    picks = {}
+    for r in rows:
+        if r.get("auto_picks") and r["engine"].startswith("kmkit"):
+            picks.setdefault(r["case"], r["auto_picks"])
+    if picks:
+        lines += ["What kmkit's `algorithm = auto` runs per case: "
+                  + ", ".join(f"{c} → {a}" for c, a in picks.items()) + ".", ""]
     lines += ["## Targets (issue 3)", "", "| case | target | measured | met |", "|---|---|---|---|"]
     for t in tgts:
         lines.append(f"| {t['case']} | {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")

@@ -26,3 +26,5 @@ mod genes;
 // kmkit-image: PSNR ≥ scikit-learn's colour-quantization example on china.jpg at
 // every k, Kodak k=64 size and quality, broken and extreme images.
 mod image_quantize;
+// kmkit-bench (the core benchmark's Rust side) on tiny blobs: known inertia, linfa parity, CSR = dense, errors.
+mod bench_smoke;

@@ -241,6 +241,12 @@ fn fit(a: &FitArgs) -> Result<Value> {
         MetricArg::Cosine => Metric::Cosine,
     };
     let mut m = header("fit", engine_name(a.engine), c, &x);
+    // What kmkit's `auto` runs on this shape (the rule `fit` applies), for every row.
+    let auto = Algorithm::Auto.resolve(n, d, c.k);
+    m.insert(
+        "auto_picks".into(),
+        json!(format!("{auto:?}").to_lowercase()),
+    );
     let (seconds, centroids, n_iter, extra) = match a.engine {
         Engine::Kmkit => {
             let algorithm = match a.algorithm {
@@ -303,7 +309,12 @@ fn fit(a: &FitArgs) -> Result<Value> {
             let seconds = start.elapsed().as_secs_f64();
             let centroids = model.centroids().clone();
             // linfa does not report its iteration count; with tol = 0 it runs max_iter.
-            (seconds, centroids, a.max_iter, json!({"algorithm": "lloyd"}))
+            (
+                seconds,
+                centroids,
+                a.max_iter,
+                json!({"algorithm": "lloyd"}),
+            )
         }
     };
     m.insert("seconds".into(), json!(seconds));
