@@ -34,3 +34,5 @@ mod image_quantize;
 mod out_of_core;
 // The image-quantize binary: outputs, predict round trip, --k auto, broken and extreme images, tour.
 mod image_app;
+// kmkit-bench (the core benchmark's Rust side) on tiny blobs: known inertia, linfa parity, CSR = dense, errors.
+mod bench_smoke;
