@@ -190,7 +190,10 @@ fn golub_k2_default_recipe_meets_sklearn_baseline() {
     for seed in 0..3 {
         let model = KMeans::params(2).seed(seed).n_init(10).fit(&f).unwrap();
         let ari = adjusted_rand_index(&truth, model.labels()).unwrap();
-        assert!(ari >= want, "seed {seed}: ARI {ari:.4} < scikit-learn {want}");
+        assert!(
+            ari >= want,
+            "seed {seed}: ARI {ari:.4} < scikit-learn {want}"
+        );
     }
 }
 

@@ -13,7 +13,11 @@ use kmkit_genes::{to_features, ExpressionMatrix, Mode, Recipe, Step, ZAxis};
 
 const SEEDS: u64 = 10;
 
-fn aris(m: &ExpressionMatrix, recipe: &Recipe, k: usize) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
+fn aris(
+    m: &ExpressionMatrix,
+    recipe: &Recipe,
+    k: usize,
+) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
     let (p, x) = recipe.fit_transform(m)?;
     let f = to_features(&x, &m.sample_ids, &p.output_names, Mode::Samples)?;
     let (truth, _) = m.label_codes().ok_or("no labels")?;
@@ -28,8 +32,14 @@ fn aris(m: &ExpressionMatrix, recipe: &Recipe, k: usize) -> Result<Vec<f64>, Box
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let golub = load(Some("golub"), &ReadSettings::default())?.matrix;
     let khan = load(Some("khan"), &ReadSettings::default())?.matrix;
-    let zs = Step::ZScore { axis: ZAxis::Samples, ddof: 0 };
-    let zg = Step::ZScore { axis: ZAxis::Genes, ddof: 0 };
+    let zs = Step::ZScore {
+        axis: ZAxis::Samples,
+        ddof: 0,
+    };
+    let zg = Step::ZScore {
+        axis: ZAxis::Genes,
+        ddof: 0,
+    };
     // (label, recipe for Golub, recipe for Khan): named recipes, then
     // variants of the scale's log + filter.
     let mut rows: Vec<(String, Recipe, Recipe)> = Vec::new();
@@ -54,13 +64,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("scale's log + filter, no z-score", vec![]),
         ("scale's log + filter, z-score per sample", vec![zs.clone()]),
         ("scale's log + filter, z-score per gene", vec![zg.clone()]),
-        ("scale's log + filter, centre genes, z-score per sample", vec![Step::CenterGenes, zs.clone()]),
-        ("scale's log + filter, PCA 5", vec![Step::Pca { n_components: 5 }]),
-        ("scale's log + filter, PCA 10", vec![Step::Pca { n_components: 10 }]),
-        ("scale's log + filter, z-score per sample, PCA 10", vec![zs.clone(), Step::Pca { n_components: 10 }]),
-        ("scale's log + filter, top 1000 var", vec![Step::TopVariance { n: 1000 }]),
-        ("scale's log + filter, top 50 var", vec![Step::TopVariance { n: 50 }]),
-        ("scale's log + filter, top 50 var, z-score per sample", vec![Step::TopVariance { n: 50 }, zs.clone()]),
+        (
+            "scale's log + filter, centre genes, z-score per sample",
+            vec![Step::CenterGenes, zs.clone()],
+        ),
+        (
+            "scale's log + filter, PCA 5",
+            vec![Step::Pca { n_components: 5 }],
+        ),
+        (
+            "scale's log + filter, PCA 10",
+            vec![Step::Pca { n_components: 10 }],
+        ),
+        (
+            "scale's log + filter, z-score per sample, PCA 10",
+            vec![zs.clone(), Step::Pca { n_components: 10 }],
+        ),
+        (
+            "scale's log + filter, top 1000 var",
+            vec![Step::TopVariance { n: 1000 }],
+        ),
+        (
+            "scale's log + filter, top 50 var",
+            vec![Step::TopVariance { n: 50 }],
+        ),
+        (
+            "scale's log + filter, top 50 var, z-score per sample",
+            vec![Step::TopVariance { n: 50 }, zs.clone()],
+        ),
     ];
     for (label, extra) in cases {
         rows.push((

@@ -12,7 +12,10 @@ use gene_clusters::pictures::{self, HEATMAP_GENES, HEATMAP_MODULE_ROWS};
 use gene_clusters::recipes::{self, Tweaks, DEFAULT_RECIPE};
 use gene_clusters::select::{choose, Rule};
 use kmkit_cli::run::{self, cluster_sizes, dense_view, quality, Quality};
-use kmkit_cli::{key_values, progress, usage_error, Format, KChoice, KMeansArgs, OutputArgs, ResultTable, Verbosity};
+use kmkit_cli::{
+    key_values, progress, usage_error, Format, KChoice, KMeansArgs, OutputArgs, ResultTable,
+    Verbosity,
+};
 use kmkit_core::Input;
 use kmkit_genes::{DuplicateIds, MissingPolicy, MissingReport, Mode, Recipe, SamplesIn};
 use kmkit_io::{centroids_csv, ModelFile};
@@ -39,7 +42,13 @@ pub struct FitArgs {
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub labels: Option<PathBuf>,
     /// Sample id and label columns of --labels [default: its first two]
-    #[arg(long, value_name = "ID,LABEL", value_delimiter = ',', num_args = 2, help_heading = "Input")]
+    #[arg(
+        long,
+        value_name = "ID,LABEL",
+        value_delimiter = ',',
+        num_args = 2,
+        help_heading = "Input"
+    )]
     pub labels_columns: Vec<String>,
     /// GEO series matrix: the sample characteristic used as labels [default: the first that varies]
     #[arg(long, value_name = "KEY", help_heading = "Input")]
@@ -136,7 +145,10 @@ pub fn note_missing(r: &MissingReport, v: &Verbosity) {
         ));
     }
     if r.genes_renamed > 0 {
-        v.note(format!("note: renamed {} repeated gene ids", r.genes_renamed));
+        v.note(format!(
+            "note: renamed {} repeated gene ids",
+            r.genes_renamed
+        ));
     }
 }
 
@@ -190,7 +202,12 @@ pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
         input::attach_labels(&mut loaded.matrix, path, cols)?;
     }
     let m = &loaded.matrix;
-    v.detail(format!("{}: {} samples × {} genes", loaded.display, m.n_samples(), m.n_genes()));
+    v.detail(format!(
+        "{}: {} samples × {} genes",
+        loaded.display,
+        m.n_samples(),
+        m.n_genes()
+    ));
     let (recipe_name, recipe) = if args.transform.is_empty() {
         let tweaks = Tweaks {
             top_genes: args.top_genes,
@@ -215,16 +232,38 @@ pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
     };
     // Features through the same function predict uses, so predict repeats fit.
     let features = model::features(&state, m)?;
-    let default_k = loaded.bundled.map_or(KChoice::AUTO, |b| KChoice::Fixed(b.k));
+    let default_k = loaded
+        .bundled
+        .map_or(KChoice::AUTO, |b| KChoice::Fixed(b.k));
     let choice = args.kmeans.k_or(default_k);
-    let pb = progress::spinner(&v, format!("fitting k = {choice} on {} {}", features.n_rows(), item(mode)));
-    let chosen = choose(&features, choice, args.rule, &args.kmeans, args.consensus_resamples)?;
+    let pb = progress::spinner(
+        &v,
+        format!(
+            "fitting k = {choice} on {} {}",
+            features.n_rows(),
+            item(mode)
+        ),
+    );
+    let chosen = choose(
+        &features,
+        choice,
+        args.rule,
+        &args.kmeans,
+        args.consensus_resamples,
+    )?;
     pb.finish_and_clear();
     let model = &chosen.model;
     let labels = model.labels();
     let k = model.n_clusters();
-    model.warnings.iter().for_each(|w| v.note(format!("warning: {w}")));
-    let truth = if mode == Mode::Samples { m.label_codes() } else { None };
+    model
+        .warnings
+        .iter()
+        .for_each(|w| v.note(format!("warning: {w}")));
+    let truth = if mode == Mode::Samples {
+        m.label_codes()
+    } else {
+        None
+    };
     let x = dense_view(&features);
     let q = quality(
         x.as_ref().map(|a| a.view()),
@@ -234,8 +273,11 @@ pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
         args.kmeans.seed,
     );
     let sizes = cluster_sizes(labels, k);
-    let contingency = truth.as_ref().map(|(t, names)| Contingency::new(labels, k, t, names));
-    let mods: Option<Vec<Module>> = (mode == Mode::Genes).then(|| modules(&features, model, labels));
+    let contingency = truth
+        .as_ref()
+        .map(|(t, names)| Contingency::new(labels, k, t, names));
+    let mods: Option<Vec<Module>> =
+        (mode == Mode::Genes).then(|| modules(&features, model, labels));
     let k_selection = chosen.rule.map(|r| {
         json!({
             "rule": r,
@@ -247,7 +289,13 @@ pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
     });
     let mut outputs = Vec::new();
     if args.output.out.is_some() {
-        outputs = vec!["assignments.csv", "centroids.csv", "model.json", "summary.json", "report.html"];
+        outputs = vec![
+            "assignments.csv",
+            "centroids.csv",
+            "model.json",
+            "summary.json",
+            "report.html",
+        ];
         if contingency.is_some() {
             outputs.push("contingency.csv");
         }
@@ -285,13 +333,26 @@ pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
     if let Some(mut out) = run::output_dir(args.output.out.as_deref())? {
         let (_, sq) = model.assign(Input::from(&features))?;
         let dist: Vec<f64> = sq.iter().map(|&d| (d as f64).max(0.0).sqrt()).collect();
-        let classes = if mode == Mode::Samples { m.labels.as_deref() } else { None };
-        out.write("assignments.csv", &assignments_csv(item_one(mode), &features.row_ids, labels, &dist, classes))?;
+        let classes = if mode == Mode::Samples {
+            m.labels.as_deref()
+        } else {
+            None
+        };
+        out.write(
+            "assignments.csv",
+            &assignments_csv(item_one(mode), &features.row_ids, labels, &dist, classes),
+        )?;
         out.write(
             "centroids.csv",
-            &centroids_csv(&features.feature_names, model.centroids.mapv(|c| c as f64).view()),
+            &centroids_csv(
+                &features.feature_names,
+                model.centroids.mapv(|c| c as f64).view(),
+            ),
         )?;
-        out.write("model.json", &ModelFile::new(MODEL_KIND, state.clone(), model.clone()).to_json())?;
+        out.write(
+            "model.json",
+            &ModelFile::new(MODEL_KIND, state.clone(), model.clone()).to_json(),
+        )?;
         if let Some(c) = &contingency {
             out.write("contingency.csv", &c.to_csv())?;
         }
@@ -301,13 +362,27 @@ pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
         let mut settings_list = vec![
             ("input".to_string(), loaded.display.clone()),
             ("mode".into(), item(mode).to_string()),
-            ("samples × genes read".into(), format!("{} × {}", m.n_samples(), m.n_genes())),
+            (
+                "samples × genes read".into(),
+                format!("{} × {}", m.n_samples(), m.n_genes()),
+            ),
             ("recipe".into(), recipe_name.clone()),
             ("steps".into(), summary.steps.join(" → ")),
-            ("features".into(), format!("{} {} × {}", features.n_rows(), item(mode), features.n_cols())),
+            (
+                "features".into(),
+                format!(
+                    "{} {} × {}",
+                    features.n_rows(),
+                    item(mode),
+                    features.n_cols()
+                ),
+            ),
             ("k".into(), k.to_string()),
             ("seed".into(), args.kmeans.seed.to_string()),
-            ("n_init".into(), model.params.n_init.map_or("auto".into(), |n| n.to_string())),
+            (
+                "n_init".into(),
+                model.params.n_init.map_or("auto".into(), |n| n.to_string()),
+            ),
         ];
         if let Some(r) = chosen.rule {
             settings_list.push(("k chosen by".into(), format!("{r:?}").to_lowercase()));
@@ -325,29 +400,58 @@ pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
         if let Some(c) = &contingency {
             report.cluster_names = c.majority();
         }
-        report.sections.extend(domain_sections(mode, m, &state, &features, labels, k, &chosen, contingency.as_ref(), mods.as_deref(), args.consensus_resamples)?);
+        report.sections.extend(domain_sections(
+            mode,
+            m,
+            &state,
+            &features,
+            labels,
+            k,
+            &chosen,
+            contingency.as_ref(),
+            mods.as_deref(),
+            args.consensus_resamples,
+        )?);
         run::write_report_and_summary(&mut out, &report, &summary)?;
         v.note(format!("wrote {}", out.dir().display()));
     }
     match args.output.format {
         Format::Json => print(&String::from_utf8(kmkit_io::json_bytes(&summary))?),
-        Format::Csv => print(&cluster_table(&sizes, contingency.as_ref(), mods.as_deref()).render(Format::Csv)),
+        Format::Csv => {
+            print(&cluster_table(&sizes, contingency.as_ref(), mods.as_deref()).render(Format::Csv))
+        }
         Format::Table => {
             let mut head = vec![
                 ("input", json!(loaded.display)),
-                ("samples × genes", json!(format!("{} × {}", m.n_samples(), m.n_genes()))),
-                ("recipe", json!(format!("{recipe_name}: {}", summary.steps.join(" → ")))),
-                ("clustered", json!(format!("{} {} × {} features", features.n_rows(), item(mode), features.n_cols()))),
+                (
+                    "samples × genes",
+                    json!(format!("{} × {}", m.n_samples(), m.n_genes())),
+                ),
+                (
+                    "recipe",
+                    json!(format!("{recipe_name}: {}", summary.steps.join(" → "))),
+                ),
+                (
+                    "clustered",
+                    json!(format!(
+                        "{} {} × {} features",
+                        features.n_rows(),
+                        item(mode),
+                        features.n_cols()
+                    )),
+                ),
                 ("k", json!(k)),
             ];
             if let Some(r) = chosen.rule {
                 head.push(("k chosen by", json!(format!("{r:?}").to_lowercase())));
             }
-            let pairs: Vec<(&str, Value)> = q.pairs().into_iter().map(|(k, v)| (k, json!(v))).collect();
+            let pairs: Vec<(&str, Value)> =
+                q.pairs().into_iter().map(|(k, v)| (k, json!(v))).collect();
             print(
                 &(key_values(&head).render(Format::Table)
                     + &key_values(&pairs).render(Format::Table)
-                    + &cluster_table(&sizes, contingency.as_ref(), mods.as_deref()).render(Format::Table)),
+                    + &cluster_table(&sizes, contingency.as_ref(), mods.as_deref())
+                        .render(Format::Table)),
             )
         }
     }
@@ -367,7 +471,11 @@ fn item_one(mode: Mode) -> &'static str {
 }
 
 /// One row per cluster: size, share, and the class counts or top genes.
-pub fn cluster_table(sizes: &[usize], c: Option<&Contingency>, mods: Option<&[Module]>) -> ResultTable {
+pub fn cluster_table(
+    sizes: &[usize],
+    c: Option<&Contingency>,
+    mods: Option<&[Module]>,
+) -> ResultTable {
     let total: usize = sizes.iter().sum();
     let mut headers = vec!["cluster".to_string(), "size".into(), "share".into()];
     if let Some(c) = c {
@@ -381,12 +489,22 @@ pub fn cluster_table(sizes: &[usize], c: Option<&Contingency>, mods: Option<&[Mo
         rows: Vec::new(),
     };
     for (i, &n) in sizes.iter().enumerate() {
-        let mut row = vec![json!(i), json!(n), json!(format!("{:.1}%", 100.0 * n as f64 / total.max(1) as f64))];
+        let mut row = vec![
+            json!(i),
+            json!(n),
+            json!(format!("{:.1}%", 100.0 * n as f64 / total.max(1) as f64)),
+        ];
         if let Some(c) = c {
             row.extend(c.counts[i].iter().map(|&x| json!(x)));
         }
         if let Some(ms) = mods {
-            row.push(json!(ms[i].genes.iter().take(5).map(|g| g.0.as_str()).collect::<Vec<_>>().join(" ")));
+            row.push(json!(ms[i]
+                .genes
+                .iter()
+                .take(5)
+                .map(|g| g.0.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")));
         }
         t.push(row);
     }
@@ -474,7 +592,14 @@ fn domain_sections(
                     rows: cons
                         .per_k
                         .iter()
-                        .map(|p| vec![p.k.to_string(), format!("{:.4}", p.area), format!("{:.4}", p.delta), format!("{:.4}", p.pac)])
+                        .map(|p| {
+                            vec![
+                                p.k.to_string(),
+                                format!("{:.4}", p.area),
+                                format!("{:.4}", p.delta),
+                                format!("{:.4}", p.pac),
+                            ]
+                        })
                         .collect(),
                 },
                 caption: Some(format!(
@@ -492,7 +617,12 @@ fn domain_sections(
                 rows: chosen
                     .suggestions
                     .iter()
-                    .map(|(r, k)| vec![format!("{r:?}").to_lowercase(), k.map_or("-".into(), |k| k.to_string())])
+                    .map(|(r, k)| {
+                        vec![
+                            format!("{r:?}").to_lowercase(),
+                            k.map_or("-".into(), |k| k.to_string()),
+                        ]
+                    })
                     .collect(),
             },
             caption: None,
@@ -509,7 +639,11 @@ fn domain_sections(
                     .counts
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| std::iter::once(i.to_string()).chain(r.iter().map(|n| n.to_string())).collect())
+                    .map(|(i, r)| {
+                        std::iter::once(i.to_string())
+                            .chain(r.iter().map(|n| n.to_string()))
+                            .collect()
+                    })
                     .collect(),
             },
             caption: None,
@@ -519,14 +653,23 @@ fn domain_sections(
         s.push(Section {
             title: "Gene modules".into(),
             body: Body::Table {
-                headers: vec!["module".into(), "genes".into(), "most central genes (correlation with the module profile)".into()],
+                headers: vec![
+                    "module".into(),
+                    "genes".into(),
+                    "most central genes (correlation with the module profile)".into(),
+                ],
                 rows: ms
                     .iter()
                     .map(|m| {
                         vec![
                             m.module.to_string(),
                             m.genes.len().to_string(),
-                            m.genes.iter().take(8).map(|(g, r)| format!("{g} ({r:.2})")).collect::<Vec<_>>().join(", "),
+                            m.genes
+                                .iter()
+                                .take(8)
+                                .map(|(g, r)| format!("{g} ({r:.2})"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
                         ]
                     })
                     .collect(),

@@ -96,7 +96,9 @@ pub fn load(arg: Option<&str>, settings: &ReadSettings) -> anyhow::Result<Loaded
                     &d.join("Khan_ytest.csv"),
                 ),
             }
-            .with_context(|| format!("reading the bundled {} dataset in {}", b.name, d.display()))?;
+            .with_context(|| {
+                format!("reading the bundled {} dataset in {}", b.name, d.display())
+            })?;
             return Ok(Loaded {
                 matrix,
                 display: b.name.to_string(),
@@ -106,7 +108,11 @@ pub fn load(arg: Option<&str>, settings: &ReadSettings) -> anyhow::Result<Loaded
         }
         bail!(
             "{arg}: no such file, and not a bundled dataset ({})",
-            BUNDLED.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
+            BUNDLED
+                .iter()
+                .map(|b| b.name)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let options = TableOptions {
@@ -116,7 +122,10 @@ pub fn load(arg: Option<&str>, settings: &ReadSettings) -> anyhow::Result<Loaded
         duplicates: settings.duplicates,
         ..TableOptions::default()
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let (matrix, missing) = if name.contains("_series_matrix.txt") {
         let g = read_geo_series_matrix(path, &options, settings.geo_label.as_deref())?;
         (g.matrix, g.missing)
@@ -149,7 +158,12 @@ fn id_index(path: &Path, id: Option<&str>) -> anyhow::Result<usize> {
     first
         .split(sep)
         .position(|h| h.trim().trim_matches('"') == id)
-        .with_context(|| format!("--id-column {id:?}: no such column in the header of {}", path.display()))
+        .with_context(|| {
+            format!(
+                "--id-column {id:?}: no such column in the header of {}",
+                path.display()
+            )
+        })
 }
 
 /// Joins a labels file (CSV/TSV with a header) by sample id. `columns` names

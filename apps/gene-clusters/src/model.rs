@@ -36,7 +36,12 @@ pub fn features(state: &GeneState, m: &ExpressionMatrix) -> anyhow::Result<Featu
         _ => m.clone(),
     };
     let x = state.pipeline.transform(&m)?;
-    Ok(to_features(&x, &m.sample_ids, &state.pipeline.output_names, state.mode)?)
+    Ok(to_features(
+        &x,
+        &m.sample_ids,
+        &state.pipeline.output_names,
+        state.mode,
+    )?)
 }
 
 fn align_samples(m: &ExpressionMatrix, samples: &[String]) -> anyhow::Result<ExpressionMatrix> {

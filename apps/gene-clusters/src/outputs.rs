@@ -30,7 +30,11 @@ pub fn assignments_csv(
     csv_bytes(
         &header,
         ids.iter().enumerate().map(|(i, id)| {
-            let mut r = vec![id.clone(), labels[i].to_string(), format!("{}", distance[i])];
+            let mut r = vec![
+                id.clone(),
+                labels[i].to_string(),
+                format!("{}", distance[i]),
+            ];
             if let Some(c) = classes {
                 r.push(c[i].clone());
             }
@@ -81,7 +85,11 @@ impl Contingency {
             .iter()
             .map(|row| {
                 let total: usize = row.iter().sum();
-                match row.iter().enumerate().max_by_key(|(j, &n)| (n, std::cmp::Reverse(*j))) {
+                match row
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(j, &n)| (n, std::cmp::Reverse(*j)))
+                {
                     Some((j, &n)) if total > 0 => format!("{} ({n} of {total})", self.classes[j]),
                     _ => String::new(),
                 }
@@ -120,14 +128,19 @@ pub fn modules(features: &Features, model: &Model, labels: &[u32]) -> Vec<Module
         let mean = cen.iter().sum::<f64>() / n;
         let sd = (cen.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
         let r = if sd > 0.0 {
-            row.iter().zip(&cen).map(|(&z, &v)| z as f64 * (v - mean)).sum::<f64>() / (n * sd)
+            row.iter()
+                .zip(&cen)
+                .map(|(&z, &v)| z as f64 * (v - mean))
+                .sum::<f64>()
+                / (n * sd)
         } else {
             0.0
         };
         out[c].genes.push((features.row_ids[i].clone(), r));
     }
     for m in &mut out {
-        m.genes.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        m.genes
+            .sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
     out
 }

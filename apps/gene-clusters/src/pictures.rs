@@ -47,8 +47,16 @@ impl Canvas {
 
 /// Blue (−) → white (0) → red (+), full colour at ±`limit`.
 fn diverging(v: f64, limit: f64) -> [u8; 3] {
-    let t = if v.is_finite() { (v / limit).clamp(-1.0, 1.0) } else { 0.0 };
-    let (end, a) = if t >= 0.0 { ([178.0, 24.0, 43.0], t) } else { ([33.0, 102.0, 172.0], -t) };
+    let t = if v.is_finite() {
+        (v / limit).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    let (end, a) = if t >= 0.0 {
+        ([178.0, 24.0, 43.0], t)
+    } else {
+        ([33.0, 102.0, 172.0], -t)
+    };
     end.map(|e: f64| (255.0 + (e - 255.0) * a).round() as u8)
 }
 
@@ -117,13 +125,20 @@ pub fn marker_genes(x: ArrayView2<f64>, labels: &[u32], k: usize, max: usize) ->
                 sum[l as usize] += v;
                 cnt[l as usize] += 1;
             }
-            let means: Vec<f64> = sum.iter().zip(&cnt).map(|(s, &c)| if c > 0 { s / c as f64 } else { 0.0 }).collect();
+            let means: Vec<f64> = sum
+                .iter()
+                .zip(&cnt)
+                .map(|(s, &c)| if c > 0 { s / c as f64 } else { 0.0 })
+                .collect();
             let all = col.mean().unwrap_or(0.0);
             let sd = col.std(0.0).max(1e-12);
             let (top, hi) = means
                 .iter()
                 .enumerate()
-                .fold((0, f64::NEG_INFINITY), |b, (c, &m)| if m > b.1 { (c, m) } else { b });
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |b, (c, &m)| if m > b.1 { (c, m) } else { b },
+                );
             (j, top, (hi - all) / sd)
         })
         .collect();

@@ -59,8 +59,16 @@ pub fn predict(args: PredictArgs, v: Verbosity) -> anyhow::Result<()> {
     let (labels, sq) = file.model.assign(Input::from(&features))?;
     let k = file.model.n_clusters();
     let dist: Vec<f64> = sq.iter().map(|&d| (d as f64).max(0.0).sqrt()).collect();
-    let item = if state.mode == Mode::Samples { "sample" } else { "gene" };
-    let classes = if state.mode == Mode::Samples { loaded.matrix.labels.as_deref() } else { None };
+    let item = if state.mode == Mode::Samples {
+        "sample"
+    } else {
+        "gene"
+    };
+    let classes = if state.mode == Mode::Samples {
+        loaded.matrix.labels.as_deref()
+    } else {
+        None
+    };
     let contingency = (state.mode == Mode::Samples)
         .then(|| loaded.matrix.label_codes())
         .flatten()
@@ -70,8 +78,12 @@ pub fn predict(args: PredictArgs, v: Verbosity) -> anyhow::Result<()> {
         .flatten()
         .and_then(|(t, _)| kmkit_core::metrics::adjusted_rand_index(&t, &labels).ok());
     if let Some(dir) = &args.output.out {
-        let mut out = kmkit_io::OutputDir::create(dir).with_context(|| format!("creating {}", dir.display()))?;
-        out.write("assignments.csv", &assignments_csv(item, &features.row_ids, &labels, &dist, classes))?;
+        let mut out = kmkit_io::OutputDir::create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+        out.write(
+            "assignments.csv",
+            &assignments_csv(item, &features.row_ids, &labels, &dist, classes),
+        )?;
         if let Some(c) = &contingency {
             out.write("contingency.csv", &c.to_csv())?;
         }
@@ -98,7 +110,13 @@ pub fn predict(args: PredictArgs, v: Verbosity) -> anyhow::Result<()> {
                 "assignments": rows,
             }))? + "\n"
         }
-        Format::Csv => String::from_utf8(assignments_csv(item, &features.row_ids, &labels, &dist, classes))?,
+        Format::Csv => String::from_utf8(assignments_csv(
+            item,
+            &features.row_ids,
+            &labels,
+            &dist,
+            classes,
+        ))?,
         Format::Table => cluster_table(&sizes, contingency.as_ref(), None).render(Format::Table),
     };
     use std::io::Write;

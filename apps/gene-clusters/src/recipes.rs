@@ -188,13 +188,11 @@ pub fn parse_step(s: &str) -> Result<Step, String> {
         "pca" => Step::Pca {
             n_components: count(0, "a number of components")?,
         },
-        other => {
-            return Err(format!(
-                "unknown step {other:?}: use floor:V, ceiling:V, log2p1, log10, normalize-total[:T], \
+        other => return Err(format!(
+            "unknown step {other:?}: use floor:V, ceiling:V, log2p1, log10, normalize-total[:T], \
                  top-var:N, top-mad:N, dudoit[:RATIO:DIFF], center-genes, zscore-gene[:DDOF], \
                  zscore-sample[:DDOF] or pca:N"
-            ))
-        }
+        )),
     };
     arity(match name {
         "dudoit" => 2,
@@ -226,7 +224,9 @@ mod tests {
             })
         );
         assert_eq!(parse_step("top-var:50"), Ok(Step::TopVariance { n: 50 }));
-        assert!(parse_step("zscore-sample:2").unwrap_err().contains("0 or 1"));
+        assert!(parse_step("zscore-sample:2")
+            .unwrap_err()
+            .contains("0 or 1"));
         assert!(parse_step("floor").unwrap_err().contains("needs"));
         assert!(parse_step("log10:3").unwrap_err().contains("too many"));
         assert!(parse_step("magic").unwrap_err().contains("unknown step"));

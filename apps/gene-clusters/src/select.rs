@@ -63,7 +63,9 @@ pub fn choose(
         };
         // One k-means++ run per subsample, as Monti et al. resample single runs.
         let params = args.params(2).n_init(1);
-        Ok(Some(consensus(features, &params, &cfg).context("consensus clustering")?))
+        Ok(Some(
+            consensus(features, &params, &cfg).context("consensus clustering")?,
+        ))
     };
     match choice {
         KChoice::Fixed(k) => {
@@ -72,8 +74,15 @@ pub fn choose(
                     "-k {k} asks for more clusters than the {n} rows: lower k"
                 )));
             }
-            let model = args.params(k).fit(features).with_context(|| format!("fitting k = {k}"))?;
-            let consensus = if (k as f64) <= 0.8 * n as f64 { consensus_of(vec![k])? } else { None };
+            let model = args
+                .params(k)
+                .fit(features)
+                .with_context(|| format!("fitting k = {k}"))?;
+            let consensus = if (k as f64) <= 0.8 * n as f64 {
+                consensus_of(vec![k])?
+            } else {
+                None
+            };
             Ok(Chosen {
                 model,
                 sweep: None,
@@ -93,8 +102,14 @@ pub fn choose(
                 .gap(10);
             let sweep = select_k(features, min..=max, &args.params(min), &criteria)
                 .with_context(|| format!("sweeping k over {min}..{max}"))?;
-            let cons_ks: Vec<usize> = (min.max(2)..=max).filter(|&k| (k as f64) <= 0.8 * n as f64).collect();
-            let consensus = if cons_ks.is_empty() { None } else { consensus_of(cons_ks)? };
+            let cons_ks: Vec<usize> = (min.max(2)..=max)
+                .filter(|&k| (k as f64) <= 0.8 * n as f64)
+                .collect();
+            let consensus = if cons_ks.is_empty() {
+                None
+            } else {
+                consensus_of(cons_ks)?
+            };
             let suggestions = vec![
                 (Rule::Consensus, consensus.as_ref().map(|c| c.suggested_k)),
                 (Rule::Silhouette, sweep.best_silhouette()),
@@ -109,7 +124,10 @@ pub fn choose(
                 .and_then(|(_, k)| *k)
                 .or_else(|| sweep.elbow())
                 .unwrap_or(min);
-            let model = sweep.model(k).cloned().context("the sweep kept no model for the chosen k")?;
+            let model = sweep
+                .model(k)
+                .cloned()
+                .context("the sweep kept no model for the chosen k")?;
             Ok(Chosen {
                 model,
                 sweep: Some(sweep),

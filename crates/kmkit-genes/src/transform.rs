@@ -377,7 +377,12 @@ fn fit_step(step: &Step, f: &Frame) -> Result<FittedStep> {
         }
         Step::Pca { n_components } => FittedStep::Pca(Pca::fit(f.x.view(), *n_components)?),
         Step::CenterGenes => FittedStep::CenterGenes {
-            mean: f.x.columns().into_iter().map(|c| c.sum() / n as f64).collect(),
+            mean: f
+                .x
+                .columns()
+                .into_iter()
+                .map(|c| c.sum() / n as f64)
+                .collect(),
         },
         other => FittedStep::Stateless {
             step: other.clone(),
