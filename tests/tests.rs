@@ -27,6 +27,8 @@ mod rfm_segments;
 
 // kmkit-genes: transforms vs numpy, Golub/Khan ARI vs scikit-learn, GEO, gene mode, consensus; bad input.
 mod genes;
+// The `gene-clusters` binary: Golub/Khan ARI vs scikit-learn with the default recipe, outputs, predict, modules, consensus k, bad input.
+mod app_gene_clusters;
 // kmkit-image: PSNR ≥ scikit-learn's colour-quantization example on china.jpg at
 // every k, Kodak k=64 size and quality, broken and extreme images.
 mod image_quantize;

@@ -28,7 +28,7 @@
 //! let csv = "gene,a,b,c,d\ng1,1.0,1.1,5.0,5.2\ng2,2.0,2.1,0.1,0.0\ng3,0.5,0.4,0.5,0.6\n";
 //! let (m, _missing) = parse_table(csv, "example", &TableOptions::default())?;
 //! assert_eq!((m.n_samples(), m.n_genes()), (4, 3));
-//! let recipe = default_recipe(&m, Mode::Samples);           // log-scale: top genes, z-score per sample
+//! let recipe = default_recipe(&m, Mode::Samples);           // log-scale: top genes by variance
 //! let (pipeline, x) = recipe.fit_transform(&m)?;
 //! let features = to_features(&x, &m.sample_ids, &pipeline.output_names, Mode::Samples)?;
 //! let model = KMeans::params(2).seed(0).n_init(4).fit(&features)?;

@@ -62,6 +62,10 @@ pub enum Step {
         /// Minimum max − min (500 in the paper).
         min_diff: f64,
     },
+    /// Subtract each gene's mean over the fit samples (`x - x.mean(0)`);
+    /// followed by a per-sample z-score, Euclidean distance between samples
+    /// becomes a centred Pearson correlation distance.
+    CenterGenes,
     /// z-score with `ddof` 0 (population, as `StandardScaler`) or 1 (sample,
     /// as pandas `std()`); a constant gene or sample becomes all zeros.
     ZScore {
@@ -104,6 +108,7 @@ impl Step {
                 }
             ),
             Step::Pca { n_components } => format!("PCA({n_components})"),
+            Step::CenterGenes => "centre each gene".into(),
         }
     }
 }
@@ -148,6 +153,11 @@ pub enum FittedStep {
     },
     /// PCA axes.
     Pca(Pca),
+    /// Gene centring with the fit means.
+    CenterGenes {
+        /// Mean per gene.
+        mean: Vec<f64>,
+    },
 }
 
 /// A fitted recipe: apply it to new samples with [`FittedPipeline::transform`].
@@ -366,6 +376,14 @@ fn fit_step(step: &Step, f: &Frame) -> Result<FittedStep> {
             }
         }
         Step::Pca { n_components } => FittedStep::Pca(Pca::fit(f.x.view(), *n_components)?),
+        Step::CenterGenes => FittedStep::CenterGenes {
+            mean: f
+                .x
+                .columns()
+                .into_iter()
+                .map(|c| c.sum() / n as f64)
+                .collect(),
+        },
         other => FittedStep::Stateless {
             step: other.clone(),
         },
@@ -434,6 +452,19 @@ fn apply(s: &FittedStep, f: &mut Frame) -> Result<()> {
                 for (j, v) in row.iter_mut().enumerate() {
                     *v = (*v - mean[j]) / scale[j];
                 }
+            }
+            Ok(())
+        }
+        FittedStep::CenterGenes { mean } => {
+            if mean.len() != f.x.ncols() {
+                return Err(GenesError::ShapeMismatch(format!(
+                    "gene centring fitted on {} genes, data has {}",
+                    mean.len(),
+                    f.x.ncols()
+                )));
+            }
+            for mut row in f.x.rows_mut() {
+                row.iter_mut().zip(mean).for_each(|(v, m)| *v -= m);
             }
             Ok(())
         }
