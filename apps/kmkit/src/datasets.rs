@@ -152,23 +152,7 @@ impl Bundled {
     }
 }
 
-/// The repository's `datasets/` folder: `$KMKIT_DATASETS`, else the first
-/// `datasets/` above the current directory, else the one next to the source
-/// this binary was built from.
-pub fn datasets_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("KMKIT_DATASETS") {
-        return PathBuf::from(dir);
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        for dir in cwd.ancestors() {
-            let candidate = dir.join("datasets").join("tabular");
-            if candidate.is_dir() {
-                return dir.join("datasets");
-            }
-        }
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
-}
+pub use kmkit_cli::datasets_dir;
 
 /// An input argument resolved to a file, with its bundled preset if it named one.
 #[derive(Debug, Clone)]

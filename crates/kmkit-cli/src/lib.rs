@@ -14,6 +14,7 @@
 //! - [`ResultTable`]: one value table printed as a table, JSON or CSV;
 //! - [`run`]: cluster [`run::Quality`] metrics, the standard HTML report and
 //!   output files every app writes;
+//! - [`datasets_dir`]: the bundled datasets every app defaults to;
 //! - [`write_completions`] for shell completions;
 //! - [`run_main`]: one `error: …` line and exit codes 0 ok / 1 runtime / 2 usage.
 //!
@@ -38,6 +39,7 @@
 
 mod args;
 mod completions;
+mod datasets;
 mod exit;
 mod output;
 pub mod progress;
@@ -48,6 +50,7 @@ pub use args::{
     Format, HeaderArg, KChoice, KMeansArgs, OutputArgs, ReadArgs, TableArgs, Verbosity,
 };
 pub use completions::{write_completions, CompletionsArgs};
+pub use datasets::datasets_dir;
 pub use exit::{exit_code, run_main, usage_error, UsageError};
 pub use output::{key_values, readable, ResultTable};
 pub use select::{criteria_for, fit_k, sweep, Fitted, KRule};
