@@ -152,9 +152,8 @@ fn codebooks_identify_held_out_fsdd_speakers() {
         .iter()
         .map(|f| rec.join(f).to_string_lossy().into_owned())
         .collect();
-    let mut args = vec!["predict", "--model", &out as &str, "--format", "csv", "-q"];
     let model = format!("{out}/model.json");
-    args[2] = &model;
+    let mut args = vec!["predict", "--model", model.as_str(), "--format", "csv", "-q"];
     args.extend(files.iter().map(|s| s.as_str()));
     let p = ok(&args);
     let mut rdr = csv::Reader::from_reader(p.stdout.as_bytes());

@@ -412,9 +412,31 @@ fn codebook_report(
             summary.accuracy.map_or("n/a".into(), |a| format!("{a:.4}")),
         ),
     ];
-    // The cluster-size plot shows the training clips per speaker.
-    r.cluster_sizes = summary.per_speaker.iter().map(|s| s.train_clips).collect();
-    r.cluster_names = books.speakers.clone();
+    // No cluster-size plot: the codebooks are per speaker, not clusters of files.
+    let per_speaker = summary
+        .per_speaker
+        .iter()
+        .map(|s| {
+            vec![
+                s.speaker.clone(),
+                s.train_clips.to_string(),
+                s.test_clips.to_string(),
+                s.correct.to_string(),
+                s.accuracy.map_or("n/a".into(), |a| format!("{a:.4}")),
+            ]
+        })
+        .collect();
+    r.sections.push(Section {
+        title: "Speakers".into(),
+        body: Body::Table {
+            headers: ["speaker", "training clips", "held-out clips", "correct", "accuracy"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows: per_speaker,
+        },
+        caption: None,
+    });
     let mut headers = vec!["speaker \\ identified as".to_string()];
     headers.extend(books.speakers.iter().cloned());
     let rows = matrix

@@ -82,7 +82,7 @@ pub fn cluster_table(
     let mut t = ResultTable::new(if compositions.is_some() {
         &[
             "cluster",
-            "segments",
+            "clips",
             "share",
             "files",
             "mean seconds",
@@ -90,7 +90,7 @@ pub fn cluster_table(
             "purity",
         ]
     } else {
-        &["cluster", "segments", "share", "files", "mean seconds"]
+        &["cluster", "clips", "share", "files", "mean seconds"]
     });
     let total = clips.len().max(1) as f64;
     for c in 0..k {

@@ -384,13 +384,20 @@ pub fn heatmap_svg(
             .caption(&title, ("sans-serif", 18))
             .x_label_area_size(64)
             .y_label_area_size(80)
+            // Integer ranges include their end in plotters, so `0..n-1` gives n segments.
             .build_cartesian_2d(
-                (0..n_cols).into_segmented(),
-                (0..n_rows).into_segmented(),
+                (0..n_cols - 1).into_segmented(),
+                (0..n_rows - 1).into_segmented(),
             )
             .map_err(|e| e.to_string())?;
-        let name = |labels: &[String], v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) if *i < labels.len() => labels[*i].clone(),
+        // Row 0 is drawn at the top, as a table reads.
+        let flip = |y: usize| n_rows - 1 - y;
+        let col_name = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < n_cols => col_labels[*i].clone(),
+            _ => String::new(),
+        };
+        let row_name = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < n_rows => row_labels[flip(*i)].clone(),
             _ => String::new(),
         };
         chart
@@ -403,8 +410,8 @@ pub fn heatmap_svg(
                     .into_font()
                     .transform(FontTransform::Rotate90),
             )
-            .x_label_formatter(&|v| name(col_labels, v))
-            .y_label_formatter(&|v| name(row_labels, v))
+            .x_label_formatter(&col_name)
+            .y_label_formatter(&row_name)
             .draw()
             .map_err(|e| e.to_string())?;
         chart
@@ -416,8 +423,8 @@ pub fn heatmap_svg(
                 };
                 Rectangle::new(
                     [
-                        (SegmentValue::Exact(c), SegmentValue::Exact(r)),
-                        (SegmentValue::Exact(c + 1), SegmentValue::Exact(r + 1)),
+                        (SegmentValue::Exact(c), SegmentValue::Exact(flip(r))),
+                        (SegmentValue::Exact(c + 1), SegmentValue::Exact(flip(r) + 1)),
                     ],
                     colour.filled(),
                 )
@@ -465,5 +472,8 @@ mod tests {
         assert!(heatmap_svg("x", v.view(), &rows[..1], &cols, None).is_err());
         assert!(heatmap_svg("x", ndarray::Array2::<f64>::zeros((0, 3)).view(), &[], &cols, None).is_err());
         assert_eq!(diverging(1.0, 2.0), RGBColor(217, 140, 149));
+        // One row or one column is still a picture.
+        let one = heatmap_svg("x", ndarray::array![[1.0]].view(), &rows[..1], &cols[..1], None).unwrap();
+        assert!(one.contains("#B2182B"));
     }
 }
