@@ -73,7 +73,10 @@ fn default_run_clusters_fsdd_speakers_and_predict_repeats_it() {
     // The tour's call: no input, JSON on stdout, everything under --out.
     let start = std::time::Instant::now();
     let r = ok(&["--out", &out, "-q", "--format", "json"]);
-    eprintln!("default run: {:.2} s (test profile)", start.elapsed().as_secs_f64());
+    eprintln!(
+        "default run: {:.2} s (test profile)",
+        start.elapsed().as_secs_f64()
+    );
     assert!(r.stderr.is_empty(), "-q printed: {}", r.stderr);
     let summary = json(&r.stdout);
     assert_eq!(summary, json(&read(&format!("{out}/summary.json"))));
@@ -83,7 +86,9 @@ fn default_run_clusters_fsdd_speakers_and_predict_repeats_it() {
     assert_eq!(summary["k"], 4);
     assert_eq!(summary["n_features"], 40);
     let ari = summary["quality"]["adjusted_rand"].as_f64().unwrap();
-    let nmi = summary["quality"]["normalized_mutual_info"].as_f64().unwrap();
+    let nmi = summary["quality"]["normalized_mutual_info"]
+        .as_f64()
+        .unwrap();
     let baseline = sklearn_librosa_ari();
     eprintln!("FSDD speakers, k = 4 through the app: ARI {ari:.4}, NMI {nmi:.4} (scikit-learn + librosa ARI {baseline})");
     assert!(ari >= baseline, "ARI {ari} < baseline {baseline}");
@@ -109,7 +114,12 @@ fn default_run_clusters_fsdd_speakers_and_predict_repeats_it() {
     assert_eq!(centroids.len(), 4);
     assert!(centroids[0].contains_key("mean_mfcc0") && centroids[0].contains_key("std_mfcc19"));
     let html = check_report(&format!("{out}/report.html"));
-    for needle in ["Per-cluster mean MFCC", "Labels per cluster", "principal components", "adjusted_rand"] {
+    for needle in [
+        "Per-cluster mean MFCC",
+        "Labels per cluster",
+        "principal components",
+        "adjusted_rand",
+    ] {
         assert!(html.contains(needle), "report lacks {needle}");
     }
     let model = json(&read(&format!("{out}/model.json")));
@@ -117,7 +127,16 @@ fn default_run_clusters_fsdd_speakers_and_predict_repeats_it() {
 
     // predict on the same files gives the same clusters.
     let again = dir.join("predict");
-    let p = ok(&["predict", "--model", &format!("{out}/model.json"), "--out", &again, "-q", "--format", "json"]);
+    let p = ok(&[
+        "predict",
+        "--model",
+        &format!("{out}/model.json"),
+        "--out",
+        &again,
+        "-q",
+        "--format",
+        "json",
+    ]);
     let ps = json(&p.stdout);
     assert_eq!(ps["quality"]["adjusted_rand"].as_f64().unwrap(), ari);
     let fit_clusters: Vec<&String> = rows.iter().map(|r| &r["cluster"]).collect();
@@ -127,7 +146,11 @@ fn default_run_clusters_fsdd_speakers_and_predict_repeats_it() {
 
     // The table on stdout: one row per cluster with its majority speaker.
     let t = ok(&["predict", "--model", &format!("{out}/model.json"), "-q"]);
-    assert!(t.stdout.contains("majority label") && t.stdout.contains("adjusted_rand"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("majority label") && t.stdout.contains("adjusted_rand"),
+        "{}",
+        t.stdout
+    );
 }
 
 #[test]
@@ -136,30 +159,52 @@ fn codebooks_identify_held_out_fsdd_speakers() {
     let out = dir.join("vq");
     let r = ok(&["codebook", "--out", &out, "-q", "--format", "json"]);
     let s = json(&r.stdout);
-    assert_eq!((s["n_train"].as_u64(), s["n_test"].as_u64()), (Some(1800), Some(200)));
+    assert_eq!(
+        (s["n_train"].as_u64(), s["n_test"].as_u64()),
+        (Some(1800), Some(200))
+    );
     let acc = s["accuracy"].as_f64().unwrap();
     eprintln!("VQ speaker identification through the app (FSDD takes 0-4): accuracy {acc:.3}");
     assert!(acc >= 0.95, "accuracy {acc}");
     let ids = csv_rows(&format!("{out}/identifications.csv"));
     assert_eq!(ids.len(), 200);
-    let correct = ids.iter().filter(|r| r["speaker"] == r["predicted"]).count();
+    let correct = ids
+        .iter()
+        .filter(|r| r["speaker"] == r["predicted"])
+        .count();
     assert_eq!(correct as f64 / 200.0, acc);
     check_report(&format!("{out}/report.html"));
 
     // The saved codebooks identify the same files the same way through predict.
     let rec = repo_root().join("datasets/speech/fsdd/recordings");
-    let files: Vec<String> = ["0_george_0.wav", "3_jackson_1.wav", "7_lucas_4.wav", "9_nicolas_2.wav"]
-        .iter()
-        .map(|f| rec.join(f).to_string_lossy().into_owned())
-        .collect();
+    let files: Vec<String> = [
+        "0_george_0.wav",
+        "3_jackson_1.wav",
+        "7_lucas_4.wav",
+        "9_nicolas_2.wav",
+    ]
+    .iter()
+    .map(|f| rec.join(f).to_string_lossy().into_owned())
+    .collect();
     let model = format!("{out}/model.json");
-    let mut args = vec!["predict", "--model", model.as_str(), "--format", "csv", "-q"];
+    let mut args = vec![
+        "predict",
+        "--model",
+        model.as_str(),
+        "--format",
+        "csv",
+        "-q",
+    ];
     args.extend(files.iter().map(|s| s.as_str()));
     let p = ok(&args);
     let mut rdr = csv::Reader::from_reader(p.stdout.as_bytes());
     for rec in rdr.records() {
         let rec = rec.unwrap();
-        let name = Path::new(&rec[0]).file_name().unwrap().to_string_lossy().into_owned();
+        let name = Path::new(&rec[0])
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let fit = ids.iter().find(|r| r["file"].ends_with(&name)).unwrap();
         assert_eq!(&rec[3], fit["predicted"].as_str(), "{name}");
     }
@@ -186,7 +231,14 @@ fn odd_folder(dir: &TempDir) -> String {
     let data = dir.path().join("odd");
     std::fs::create_dir_all(data.join("nested")).unwrap();
     let rec = repo_root().join("datasets/speech/fsdd/recordings");
-    for f in ["0_george_5.wav", "1_george_6.wav", "2_george_7.wav", "0_lucas_5.wav", "1_lucas_6.wav", "2_lucas_7.wav"] {
+    for f in [
+        "0_george_5.wav",
+        "1_george_6.wav",
+        "2_george_7.wav",
+        "0_lucas_5.wav",
+        "1_lucas_6.wav",
+        "2_lucas_7.wav",
+    ] {
         std::fs::copy(rec.join(f), data.join("nested").join(f)).unwrap();
     }
     write_wav(&data.join("silence.wav"), &vec![0.0; 8000]);
@@ -204,7 +256,10 @@ fn odd_folder(dir: &TempDir) -> String {
 fn no_nan(path: &str) {
     let text = read(path);
     for cell in text.split([',', '\n']) {
-        assert!(!matches!(cell.trim(), "NaN" | "inf" | "-inf"), "{path}:\n{text}");
+        assert!(
+            !matches!(cell.trim(), "NaN" | "inf" | "-inf"),
+            "{path}:\n{text}"
+        );
     }
 }
 
@@ -215,12 +270,35 @@ fn odd_files_are_left_out_or_clustered_never_nan() {
     let out = dir.join("out");
     let r = ok(&[&data, "-k", "2", "--out", &out, "--format", "json"]);
     // Silent and empty files are left out, each named with its reason on stderr.
-    for needle in ["silence.wav", "silent", "empty.wav", "zero-length", "clipped.wav", "clipped"] {
-        assert!(r.stderr.contains(needle), "stderr lacks {needle}:\n{}", r.stderr);
+    for needle in [
+        "silence.wav",
+        "silent",
+        "empty.wav",
+        "zero-length",
+        "clipped.wav",
+        "clipped",
+    ] {
+        assert!(
+            r.stderr.contains(needle),
+            "stderr lacks {needle}:\n{}",
+            r.stderr
+        );
     }
     let s = json(&r.stdout);
-    assert_eq!((s["n_files"].as_u64(), s["n_clips"].as_u64(), s["n_dropped"].as_u64()), (Some(10), Some(8), Some(2)));
-    let dropped: Vec<&str> = s["dropped"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        (
+            s["n_files"].as_u64(),
+            s["n_clips"].as_u64(),
+            s["n_dropped"].as_u64()
+        ),
+        (Some(10), Some(8), Some(2))
+    );
+    let dropped: Vec<&str> = s["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
     assert_eq!(dropped, ["empty.wav", "silence.wav"]);
     assert_eq!(s["clipped"][0]["id"], "clipped.wav");
     let rows = csv_rows(&format!("{out}/segments.csv"));
@@ -230,12 +308,27 @@ fn odd_files_are_left_out_or_clustered_never_nan() {
         no_nan(&format!("{out}/{f}"));
     }
     // serde_json writes a NaN as null: the metrics on the features must be numbers.
-    for m in ["inertia", "silhouette", "calinski_harabasz", "davies_bouldin"] {
-        assert!(s["quality"][m].as_f64().is_some_and(f64::is_finite), "{m}: {}", s["quality"]);
+    for m in [
+        "inertia",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+    ] {
+        assert!(
+            s["quality"][m].as_f64().is_some_and(f64::is_finite),
+            "{m}: {}",
+            s["quality"]
+        );
     }
     let model = json(&read(&format!("{out}/model.json")));
-    let values = model["model"]["centroids"]["data"].as_array().expect("ndarray's serde layout");
-    assert!(values.iter().all(|v| v.as_f64().is_some()), "{}", model["model"]["centroids"]);
+    let values = model["model"]["centroids"]["data"]
+        .as_array()
+        .expect("ndarray's serde layout");
+    assert!(
+        values.iter().all(|v| v.as_f64().is_some()),
+        "{}",
+        model["model"]["centroids"]
+    );
     let html = check_report(&format!("{out}/report.html"));
     assert!(html.contains("Left out (2)"));
 
@@ -248,7 +341,13 @@ fn odd_files_are_left_out_or_clustered_never_nan() {
         .iter()
         .find(|d| d["id"] == "one.wav")
         .expect("one.wav left out");
-    assert!(one["reason"].as_str().unwrap().contains("no speech segment"), "{one}");
+    assert!(
+        one["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no speech segment"),
+        "{one}"
+    );
     assert!(s["n_clips"].as_u64().unwrap() >= 7, "{}", s["n_clips"]);
 
     // Nothing left: one clear line, exit 1.
@@ -266,7 +365,11 @@ fn odd_files_are_left_out_or_clustered_never_nan() {
     let r = run_app("speech-clusters", &[bad.to_str().unwrap(), "-k", "2"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains("notes.wav") && r.stderr.contains("not a valid WAV"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("notes.wav") && r.stderr.contains("not a valid WAV"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -280,7 +383,10 @@ fn segments_of_a_long_recording_carry_their_times() {
     let c = rec.join("4_nicolas_9.wav").to_string_lossy().into_owned();
     ok(&[&a, &b, &c, "--segment", "-k", "2", "--out", &out, "-q"]);
     let rows = csv_rows(&format!("{out}/segments.csv"));
-    let arctic_rows: Vec<_> = rows.iter().filter(|r| r["file"].ends_with("arctic_a0007.wav")).collect();
+    let arctic_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r["file"].ends_with("arctic_a0007.wav"))
+        .collect();
     // librosa.effects.split(top_db=30, 512, 128) speech starts at sample 6528 (0.408 s) and,
     // with gaps under 0.1 s bridged, ends at 55296 (3.456 s); the 24 ms tail is too short.
     assert_eq!(arctic_rows.len(), 1, "{rows:?}");
@@ -301,14 +407,34 @@ fn usage_and_runtime_errors_have_their_exit_codes() {
     let help = ok(&["--help"]);
     assert!(help.stdout.contains("Examples:") && help.stdout.contains("codebook"));
     for (args, code, needle) in [
-        (vec!["--labels-from-name", "("], 2, "not a valid regular expression"),
+        (
+            vec!["--labels-from-name", "("],
+            2,
+            "not a valid regular expression",
+        ),
         (vec!["-k", "0"], 2, "number of clusters"),
-        (vec!["codebook", "-k", "2..4"], 2, "fixed number of codewords"),
-        (vec!["datasets/speech/cmu_arctic/arctic_a0007.wav", "-k", "3"], 2, "more clusters than the 1 clips"),
+        (
+            vec!["codebook", "-k", "2..4"],
+            2,
+            "fixed number of codewords",
+        ),
+        (
+            vec!["datasets/speech/cmu_arctic/arctic_a0007.wav", "-k", "3"],
+            2,
+            "more clusters than the 1 clips",
+        ),
         (vec!["no/such/folder"], 1, "no/such/folder"),
         (vec!["datasets/tabular"], 1, "no .wav files"),
-        (vec!["predict", "--model", "no/model.json"], 1, "no/model.json"),
-        (vec!["codebook", "datasets/speech/cmu_arctic"], 2, "--labels-from-name"),
+        (
+            vec!["predict", "--model", "no/model.json"],
+            1,
+            "no/model.json",
+        ),
+        (
+            vec!["codebook", "datasets/speech/cmu_arctic"],
+            2,
+            "--labels-from-name",
+        ),
     ] {
         let r = run_app("speech-clusters", &args);
         assert_eq!(r.code, code, "{args:?}: {}", r.stderr);

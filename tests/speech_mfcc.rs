@@ -337,7 +337,8 @@ fn lifter_deltas_and_delta_deltas_equal_librosa() {
     for (block, key) in ["mfcc", "delta", "delta2"].iter().enumerate() {
         for (i, coeff) in fixture[key].as_array().unwrap().iter().enumerate() {
             // Liftering scales coefficient i by up to 1 + L/2: so does its rounding error.
-            let weight = 1.0 + lifter / 2.0 * (std::f32::consts::PI * (i + 1) as f32 / lifter).sin();
+            let weight =
+                1.0 + lifter / 2.0 * (std::f32::consts::PI * (i + 1) as f32 / lifter).sin();
             let frames = coeff.as_array().unwrap();
             assert_eq!(frames.len(), ours.nrows());
             for (t, v) in frames.iter().enumerate() {

@@ -48,7 +48,11 @@ impl InputArgs {
                 labels,
             }
         } else {
-            let shown: Vec<String> = self.inputs.iter().map(|p| p.display().to_string()).collect();
+            let shown: Vec<String> = self
+                .inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             Resolved {
                 paths: self.inputs.clone(),
                 display: shown.join(" "),

@@ -248,7 +248,12 @@ pub fn cluster(args: ClusterArgs, v: Verbosity) -> anyhow::Result<()> {
     if let Some(mut out) = run::output_dir(args.output.out.as_deref())? {
         out.write(
             "segments.csv",
-            &segments_csv(clips, &clusters, &distances, coded.as_ref().map(|_| labels.as_slice()))?,
+            &segments_csv(
+                clips,
+                &clusters,
+                &distances,
+                coded.as_ref().map(|_| labels.as_slice()),
+            )?,
         )?;
         out.write(
             "centroids.csv",
@@ -294,7 +299,11 @@ pub fn cluster(args: ClusterArgs, v: Verbosity) -> anyhow::Result<()> {
                         1 => " + deltas",
                         _ => " + deltas + delta-deltas",
                     },
-                    if settings.std { "mean and std per clip" } else { "mean per clip" }
+                    if settings.std {
+                        "mean and std per clip"
+                    } else {
+                        "mean per clip"
+                    }
                 ),
             ),
             ("k".into(), k.to_string()),
@@ -351,7 +360,9 @@ pub fn cluster(args: ClusterArgs, v: Verbosity) -> anyhow::Result<()> {
 
     match args.output.format {
         Format::Json => print(&String::from_utf8(kmkit_io::json_bytes(&summary))?),
-        Format::Csv => print(&cluster_table(clips, &clusters, k, comps.as_deref()).render(Format::Csv)),
+        Format::Csv => {
+            print(&cluster_table(clips, &clusters, k, comps.as_deref()).render(Format::Csv))
+        }
         Format::Table => {
             let mut head = vec![
                 ("input", json!(resolved.display)),
@@ -412,7 +423,13 @@ pub fn dropped_section(dropped: &[Dropped]) -> Section {
     let rows = dropped
         .iter()
         .take(200)
-        .map(|d| vec![d.source.display().to_string(), d.id.clone(), d.reason.clone()])
+        .map(|d| {
+            vec![
+                d.source.display().to_string(),
+                d.id.clone(),
+                d.reason.clone(),
+            ]
+        })
         .collect();
     Section {
         title: format!("Left out ({})", dropped.len()),

@@ -90,9 +90,8 @@ impl CodebookFile {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read the model: {e}", path.display()))?;
-        let file: CodebookFile = serde_json::from_str(&text).map_err(|e| {
-            anyhow::anyhow!("{}: not a codebook model file: {e}", path.display())
-        })?;
+        let file: CodebookFile = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: not a codebook model file: {e}", path.display()))?;
         if file.format_version != CODEBOOK_FILE_VERSION || file.kind != CODEBOOK_KIND {
             anyhow::bail!(
                 "{}: codebook file version {} / kind {:?} is not supported",
@@ -171,7 +170,10 @@ mod tests {
             .chain([None])
             .collect();
         let p = Holdout::Pattern(LabelPattern::new(r"_0\.wav$").unwrap());
-        assert_eq!(split_holdout(&clips, &labels, &p), (vec![1, 2], vec![0, 3, 4]));
+        assert_eq!(
+            split_holdout(&clips, &labels, &p),
+            (vec![1, 2], vec![0, 3, 4])
+        );
         assert_eq!(
             split_holdout(&clips, &labels, &Holdout::Every(2)),
             (vec![1], vec![0, 2, 3, 4])
@@ -180,6 +182,9 @@ mod tests {
             split_holdout(&clips, &labels, &Holdout::None),
             (vec![0, 1, 2, 3], vec![4])
         );
-        assert_eq!(confusion(&[0, 0, 1], &[0, 1, 1], 2), vec![vec![1, 1], vec![0, 1]]);
+        assert_eq!(
+            confusion(&[0, 0, 1], &[0, 1, 1], 2),
+            vec![vec![1, 1], vec![0, 1]]
+        );
     }
 }

@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use kmkit_cli::{key_values, progress, run, usage_error, Format, KChoice, KMeansArgs, OutputArgs, ResultTable, Verbosity};
+use kmkit_cli::{
+    key_values, progress, run, usage_error, Format, KChoice, KMeansArgs, OutputArgs, ResultTable,
+    Verbosity,
+};
 use kmkit_report::{Body, Report, Section};
 use kmkit_speech::{accuracy, Clip, CodebookSettings, Codebooks, Identification};
 use serde::Serialize;
 use serde_json::{json, Value};
-use speech_clusters::codebook::{
-    confusion, speaker_means, split_holdout, CodebookFile, Holdout,
-};
+use speech_clusters::codebook::{confusion, speaker_means, split_holdout, CodebookFile, Holdout};
 use speech_clusters::labels::LabelPattern;
 use speech_clusters::pipeline::{clip_labels, prepare, wav_files, Prepared};
 use speech_clusters::profile::{profile_section, standardize_columns};
@@ -155,20 +156,20 @@ pub fn codebook(args: CodebookArgs, v: Verbosity) -> anyhow::Result<()> {
             pattern.as_str()
         );
     }
-    let train: Vec<Clip> = train_idx.iter().map(|&i| prepared.clips[i].clone()).collect();
+    let train: Vec<Clip> = train_idx
+        .iter()
+        .map(|&i| prepared.clips[i].clone())
+        .collect();
     let train_labels: Vec<String> = train_idx
         .iter()
         .map(|&i| labels[i].clone().expect("training clips are labelled"))
         .collect();
-    pb.set_message(format!(
-        "training {} codebooks of {size} codewords",
-        {
-            let mut s = train_labels.clone();
-            s.sort();
-            s.dedup();
-            s.len()
-        }
-    ));
+    pb.set_message(format!("training {} codebooks of {size} codewords", {
+        let mut s = train_labels.clone();
+        s.sort();
+        s.dedup();
+        s.len()
+    }));
     let books = settings.train(&train, &train_labels)?;
     // Held-out clips: from --test, or the ones split off above.
     let mut test_prepared: Option<Prepared> = None;
@@ -182,8 +183,14 @@ pub fn codebook(args: CodebookArgs, v: Verbosity) -> anyhow::Result<()> {
         (clips, truth)
     } else {
         (
-            test_idx.iter().map(|&i| prepared.clips[i].clone()).collect::<Vec<_>>(),
-            test_idx.iter().map(|&i| labels[i].clone()).collect::<Vec<_>>(),
+            test_idx
+                .iter()
+                .map(|&i| prepared.clips[i].clone())
+                .collect::<Vec<_>>(),
+            test_idx
+                .iter()
+                .map(|&i| labels[i].clone())
+                .collect::<Vec<_>>(),
         )
     };
     pb.set_message(format!("identifying {} held-out clips", test_clips.len()));
@@ -288,7 +295,11 @@ fn finish(
         .enumerate()
         .map(|(s, name)| {
             let test = truth.iter().filter(|&&t| t == s).count();
-            let correct = truth.iter().zip(&pred).filter(|(&t, &p)| t == s && p == s).count();
+            let correct = truth
+                .iter()
+                .zip(&pred)
+                .filter(|(&t, &p)| t == s && p == s)
+                .count();
             SpeakerRow {
                 speaker: name.clone(),
                 train_clips: train_counts.map_or(0, |c| c[s]),
@@ -302,7 +313,12 @@ fn finish(
     let training = model_path.is_none();
     let outputs = match (&output.out, training) {
         (None, _) => vec![],
-        (Some(_), true) => vec!["identifications.csv", "model.json", "summary.json", "report.html"],
+        (Some(_), true) => vec![
+            "identifications.csv",
+            "model.json",
+            "summary.json",
+            "report.html",
+        ],
         (Some(_), false) => vec!["identifications.csv", "summary.json"],
     };
     let summary = CodebookSummary {
@@ -324,7 +340,10 @@ fn finish(
     };
     if let Some(dir) = output.out.as_deref() {
         let mut out = run::output_dir(Some(dir))?.expect("a directory was given");
-        out.write("identifications.csv", &identifications_csv(books, verdicts)?)?;
+        out.write(
+            "identifications.csv",
+            &identifications_csv(books, verdicts)?,
+        )?;
         if training {
             out.write("model.json", &kmkit_io::json_bytes(file))?;
             let report = codebook_report(file, &summary, &matrix)?;
@@ -343,10 +362,19 @@ fn finish(
                 ("speakers", json!(speakers.len())),
                 ("codewords per speaker", json!(books.settings.size())),
                 ("held out", json!(holdout)),
-                ("identified / scored", json!(format!("{} / {}", summary.n_test, summary.n_scored))),
+                (
+                    "identified / scored",
+                    json!(format!("{} / {}", summary.n_test, summary.n_scored)),
+                ),
                 ("accuracy", acc.map_or(Value::Null, |a| json!(a))),
             ]);
-            let mut t = ResultTable::new(&["speaker", "train clips", "test clips", "correct", "accuracy"]);
+            let mut t = ResultTable::new(&[
+                "speaker",
+                "train clips",
+                "test clips",
+                "correct",
+                "accuracy",
+            ]);
             for r in &summary.per_speaker {
                 t.push(vec![
                     json!(r.speaker),
@@ -400,7 +428,10 @@ fn codebook_report(
         ("input".into(), summary.input.to_string()),
         ("speakers from".into(), file.labels.as_str().to_string()),
         ("held out".into(), summary.holdout.clone()),
-        ("codewords per speaker".into(), books.settings.size().to_string()),
+        (
+            "codewords per speaker".into(),
+            books.settings.size().to_string(),
+        ),
         ("MFCCs".into(), books.settings.mfcc.n_features().to_string()),
         ("seed".into(), books.settings.kmeans.seed.to_string()),
     ];
@@ -429,10 +460,16 @@ fn codebook_report(
     r.sections.push(Section {
         title: "Speakers".into(),
         body: Body::Table {
-            headers: ["speaker", "training clips", "held-out clips", "correct", "accuracy"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            headers: [
+                "speaker",
+                "training clips",
+                "held-out clips",
+                "correct",
+                "accuracy",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             rows: per_speaker,
         },
         caption: None,

@@ -21,7 +21,19 @@ impl LabelPattern {
     pub fn new(pattern: &str) -> Result<Self, String> {
         Regex::new(pattern)
             .map(|regex| LabelPattern { regex })
-            .map_err(|e| format!("--labels-from-name {pattern:?} is not a valid regular expression: {e}"))
+            .map_err(|e| {
+                // regex's message spans lines (the pattern with a caret); keep one.
+                let detail: Vec<&str> = e
+                    .to_string()
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                format!(
+                    "--labels-from-name {pattern:?} is not a valid regular expression ({})",
+                    detail.last().copied().unwrap_or("parse error")
+                )
+            })
     }
 
     /// The pattern's text.
@@ -38,9 +50,13 @@ impl LabelPattern {
     /// (or its group did not take part in the match).
     pub fn label(&self, file_name: &str) -> Option<String> {
         let caps = self.regex.captures(file_name)?;
-        let m = caps
-            .name("label")
-            .or_else(|| if caps.len() > 1 { caps.get(1) } else { caps.get(0) })?;
+        let m = caps.name("label").or_else(|| {
+            if caps.len() > 1 {
+                caps.get(1)
+            } else {
+                caps.get(0)
+            }
+        })?;
         Some(m.as_str().to_string())
     }
 }

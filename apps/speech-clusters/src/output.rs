@@ -103,8 +103,8 @@ pub fn cluster_table(
         let mut files: Vec<&std::path::Path> = members.iter().map(|m| m.source.as_path()).collect();
         files.sort();
         files.dedup();
-        let seconds = members.iter().map(|m| m.audio.duration()).sum::<f64>()
-            / members.len().max(1) as f64;
+        let seconds =
+            members.iter().map(|m| m.audio.duration()).sum::<f64>() / members.len().max(1) as f64;
         let mut row = vec![
             json!(c),
             json!(members.len()),

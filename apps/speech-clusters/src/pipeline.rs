@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use kmkit_speech::{
-    find_wavs, load_clips, screen, split_clips, Clip, Dropped, EmbeddingSettings,
-    FittedEmbedding, Mfcc, MfccSettings, VadSettings,
+    find_wavs, load_clips, screen, split_clips, Clip, Dropped, EmbeddingSettings, FittedEmbedding,
+    Mfcc, MfccSettings, VadSettings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +44,7 @@ pub struct Prepared {
 /// The WAV files under `inputs` (files as given, folders searched
 /// recursively); an error when there are none.
 pub fn wav_files(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let files = find_wavs(inputs)?;
+    let files = find_wavs(inputs).map_err(one_line)?;
     if files.is_empty() {
         let shown: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         anyhow::bail!(
@@ -66,7 +66,7 @@ pub fn prepare(
     segment: Option<&VadSettings>,
 ) -> anyhow::Result<Prepared> {
     let mfcc = Mfcc::new(mfcc.clone())?;
-    let clips = load_clips(files, None)?;
+    let clips = load_clips(files, None).map_err(one_line)?;
     let mut screened = screen(clips, &mfcc);
     if let Some(vad) = segment {
         let split = split_clips(&screened.kept, vad)?;
@@ -104,7 +104,11 @@ pub fn prepare(
             "no clip left to analyse: all {} files were dropped ({}{})",
             files.len(),
             reasons.join("; "),
-            if screened.dropped.len() > 3 { "; …" } else { "" }
+            if screened.dropped.len() > 3 {
+                "; …"
+            } else {
+                ""
+            }
         );
     }
     Ok(Prepared {
@@ -113,6 +117,12 @@ pub fn prepare(
         dropped: screened.dropped,
         clipped: screened.clipped,
     })
+}
+
+/// The error as one message: kmkit-speech's I/O errors already quote their
+/// cause, which anyhow's chain would print a second time.
+fn one_line(e: kmkit_speech::SpeechError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
 }
 
 /// Label of each clip from its source file's name (`None` without a pattern).
@@ -125,8 +135,10 @@ pub fn clip_labels(clips: &[Clip], pattern: Option<&LabelPattern>) -> Vec<Option
 
 /// The last component of `path`, as text.
 pub fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The clip embedding the app uses unless told otherwise:

@@ -470,10 +470,24 @@ mod tests {
         }
         assert!(svg.contains("mfcc2") && svg.contains("cluster 1"));
         assert!(heatmap_svg("x", v.view(), &rows[..1], &cols, None).is_err());
-        assert!(heatmap_svg("x", ndarray::Array2::<f64>::zeros((0, 3)).view(), &[], &cols, None).is_err());
+        assert!(heatmap_svg(
+            "x",
+            ndarray::Array2::<f64>::zeros((0, 3)).view(),
+            &[],
+            &cols,
+            None
+        )
+        .is_err());
         assert_eq!(diverging(1.0, 2.0), RGBColor(217, 140, 149));
         // One row or one column is still a picture.
-        let one = heatmap_svg("x", ndarray::array![[1.0]].view(), &rows[..1], &cols[..1], None).unwrap();
+        let one = heatmap_svg(
+            "x",
+            ndarray::array![[1.0]].view(),
+            &rows[..1],
+            &cols[..1],
+            None,
+        )
+        .unwrap();
         assert!(one.contains("#B2182B"));
     }
 }

@@ -238,7 +238,10 @@ mod tests {
             Clip::new("nan", Audio::new(vec![0.1, f32::NAN], 8000)),
             Clip::new(
                 "clipped",
-                Audio::new(tone.iter().map(|v| (v * 10.0).clamp(-1.0, 1.0)).collect(), 8000),
+                Audio::new(
+                    tone.iter().map(|v| (v * 10.0).clamp(-1.0, 1.0)).collect(),
+                    8000,
+                ),
             ),
         ];
         // Snip-edges framing needs a whole 200-sample window at 8 kHz.
@@ -253,7 +256,10 @@ mod tests {
             .collect();
         assert_eq!(reasons[0], ("empty", "no samples (zero-length audio)"));
         assert!(reasons[1].1.starts_with("silent"), "{reasons:?}");
-        assert!(reasons[2].1.contains("shorter than one analysis frame"), "{reasons:?}");
+        assert!(
+            reasons[2].1.contains("shorter than one analysis frame"),
+            "{reasons:?}"
+        );
         assert!(reasons[3].1.contains("NaN"), "{reasons:?}");
         assert_eq!(s.clipped.len(), 1);
         assert_eq!(s.clipped[0].0, "clipped");
