@@ -317,3 +317,40 @@ fn broken_empty_and_odd_files_give_clear_errors_or_finite_features() {
 fn lib_or(settings: &MfccSettings) -> Mfcc {
     Mfcc::new(settings.clone()).unwrap()
 }
+
+#[test]
+fn lifter_deltas_and_delta_deltas_equal_librosa() {
+    let path = repo_root().join("tests/fixtures/speech/lifter_delta_librosa.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let clip = fixture["clip"].as_str().unwrap();
+    let lifter = fixture["params"]["lifter"].as_f64().unwrap() as f32;
+    let settings = MfccSettings {
+        lifter,
+        deltas: 2,
+        delta_width: 9,
+        ..fixture_speech_setting()
+    };
+    let audio = read_wav(&fsdd(clip)).unwrap();
+    let ours = Mfcc::new(settings).unwrap().compute(&audio, clip).unwrap();
+    assert_eq!(ours.ncols(), 39);
+    let mut worst = 0f32;
+    for (block, key) in ["mfcc", "delta", "delta2"].iter().enumerate() {
+        for (i, coeff) in fixture[key].as_array().unwrap().iter().enumerate() {
+            // Liftering scales coefficient i by up to 1 + L/2: so does its rounding error.
+            let weight =
+                1.0 + lifter / 2.0 * (std::f32::consts::PI * (i + 1) as f32 / lifter).sin();
+            let frames = coeff.as_array().unwrap();
+            assert_eq!(frames.len(), ours.nrows());
+            for (t, v) in frames.iter().enumerate() {
+                let got = ours[[t, block * 13 + i]];
+                let diff = (got - v.as_f64().unwrap() as f32).abs();
+                assert!(
+                    diff <= 0.05 * weight,
+                    "{key}[{i}] frame {t}: kmkit {got} librosa {v}"
+                );
+                worst = worst.max(diff / weight);
+            }
+        }
+    }
+    eprintln!("lifter {lifter} + deltas vs librosa: worst difference {worst:.2e} (per unit of lifter weight)");
+}

@@ -19,6 +19,8 @@ mod app_kmkit;
 mod speech_mfcc;
 // kmkit-speech end to end on FSDD: speaker clusters (ARI), VAD, VQ codebooks.
 mod speech_clusters;
+// The `speech-clusters` binary end to end: FSDD speaker ARI, predict, codebooks, odd WAV files, errors.
+mod app_speech_clusters;
 
 // kmkit-rfm: R, F, M, scores, segments and ledger against the pandas recipe; bad input.
 mod rfm;

@@ -48,7 +48,8 @@ pub use html::{
 };
 pub use pca::{pca_2d, Projection};
 pub use plots::{
-    cluster_color, k_curve_svg, scatter_svg, silhouette_svg, sizes_svg, MAX_SCATTER_POINTS,
+    cluster_color, heatmap_svg, k_curve_svg, scatter_svg, silhouette_svg, sizes_svg,
+    MAX_SCATTER_POINTS,
 };
 
 #[cfg(test)]

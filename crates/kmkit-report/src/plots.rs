@@ -332,6 +332,108 @@ pub fn scatter_svg(
     })
 }
 
+/// Colour of `v` on a diverging scale: blue at `-limit`, white at 0, red at `+limit`.
+fn diverging(v: f64, limit: f64) -> RGBColor {
+    let t = if limit > 0.0 {
+        (v / limit).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    // Ends of the scale: RdBu's dark red and dark blue.
+    let (end, a) = if t >= 0.0 {
+        ((178.0, 24.0, 43.0), t)
+    } else {
+        ((33.0, 102.0, 172.0), -t)
+    };
+    let mix = |e: f64| (255.0 + (e - 255.0) * a).round() as u8;
+    RGBColor(mix(end.0), mix(end.1), mix(end.2))
+}
+
+/// A matrix as a grid of coloured cells (rows bottom to top in order, columns
+/// left to right) on a diverging scale centred on 0: red above, blue below,
+/// full colour at ±`limit` (the largest |value| when `None`). Used for
+/// per-cluster profiles such as mean MFCCs in standard deviations.
+pub fn heatmap_svg(
+    title: &str,
+    values: ArrayView2<f64>,
+    row_labels: &[String],
+    col_labels: &[String],
+    limit: Option<f64>,
+) -> Result<String> {
+    let (n_rows, n_cols) = values.dim();
+    if n_rows == 0 || n_cols == 0 {
+        return Err(ReportError::Empty("no cells to draw in the heatmap".into()));
+    }
+    if row_labels.len() != n_rows || col_labels.len() != n_cols {
+        return Err(ReportError::Mismatch(format!(
+            "heatmap of {n_rows} × {n_cols} cells with {} row and {} column labels",
+            row_labels.len(),
+            col_labels.len()
+        )));
+    }
+    let limit = limit.unwrap_or_else(|| {
+        values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+    });
+    let title = title.to_string();
+    svg("heatmap", |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .caption(&title, ("sans-serif", 18))
+            .x_label_area_size(64)
+            .y_label_area_size(80)
+            // Integer ranges include their end in plotters, so `0..n-1` gives n segments.
+            .build_cartesian_2d(
+                (0..n_cols - 1).into_segmented(),
+                (0..n_rows - 1).into_segmented(),
+            )
+            .map_err(|e| e.to_string())?;
+        // Row 0 is drawn at the top, as a table reads.
+        let flip = |y: usize| n_rows - 1 - y;
+        let col_name = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < n_cols => col_labels[*i].clone(),
+            _ => String::new(),
+        };
+        let row_name = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < n_rows => row_labels[flip(*i)].clone(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(n_cols)
+            .y_labels(n_rows)
+            .x_label_style(
+                ("sans-serif", 11)
+                    .into_font()
+                    .transform(FontTransform::Rotate90),
+            )
+            .x_label_formatter(&col_name)
+            .y_label_formatter(&row_name)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(values.indexed_iter().map(|((r, c), &v)| {
+                let colour = if v.is_finite() {
+                    diverging(v, limit)
+                } else {
+                    RGBColor(200, 200, 200)
+                };
+                Rectangle::new(
+                    [
+                        (SegmentValue::Exact(c), SegmentValue::Exact(flip(r))),
+                        (SegmentValue::Exact(c + 1), SegmentValue::Exact(flip(r) + 1)),
+                    ],
+                    colour.filled(),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
 /// A number in at most ~6 characters for axis labels.
 pub(crate) fn short(v: f64) -> String {
     let a = v.abs();
@@ -343,5 +445,49 @@ pub(crate) fn short(v: f64) -> String {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heatmap_draws_one_cell_per_value_in_diverging_colours() {
+        let v = ndarray::array![[-2.0, 0.0, 1.0], [2.0, 0.5, f64::NAN]];
+        let rows = vec!["cluster 0".to_string(), "cluster 1".to_string()];
+        let cols: Vec<String> = (0..3).map(|i| format!("mfcc{i}")).collect();
+        let svg = heatmap_svg("Mean MFCC", v.view(), &rows, &cols, None).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let fills: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("rect"))
+            .filter_map(|n| n.attribute("fill"))
+            .collect();
+        // Full red at +2, full blue at −2, white at 0, grey for NaN.
+        for colour in ["#B2182B", "#2166AC", "#FFFFFF", "#C8C8C8"] {
+            assert!(fills.contains(&colour), "{colour} not in {fills:?}");
+        }
+        assert!(svg.contains("mfcc2") && svg.contains("cluster 1"));
+        assert!(heatmap_svg("x", v.view(), &rows[..1], &cols, None).is_err());
+        assert!(heatmap_svg(
+            "x",
+            ndarray::Array2::<f64>::zeros((0, 3)).view(),
+            &[],
+            &cols,
+            None
+        )
+        .is_err());
+        assert_eq!(diverging(1.0, 2.0), RGBColor(217, 140, 149));
+        // One row or one column is still a picture.
+        let one = heatmap_svg(
+            "x",
+            ndarray::array![[1.0]].view(),
+            &rows[..1],
+            &cols[..1],
+            None,
+        )
+        .unwrap();
+        assert!(one.contains("#B2182B"));
     }
 }

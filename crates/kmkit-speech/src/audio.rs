@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SpeechError};
 
+/// Amplitude at or below which audio counts as digital silence (−100 dBFS;
+/// one step of 16-bit PCM is 3·10⁻⁵).
+pub const SILENCE: f32 = 1e-5;
+
 /// Mono audio: samples in [-1, 1] (float files may exceed it) and their rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Audio {
@@ -37,6 +41,27 @@ impl Audio {
             return 0.0;
         }
         self.samples.len() as f64 / self.sample_rate as f64
+    }
+
+    /// Largest absolute sample value (0 for empty audio).
+    pub fn peak(&self) -> f32 {
+        self.samples.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    }
+
+    /// True when no sample rises above [`SILENCE`] (−100 dBFS): digital
+    /// silence, which has no speech, speaker or sound to cluster.
+    pub fn is_silent(&self) -> bool {
+        self.peak() <= SILENCE
+    }
+
+    /// Fraction of samples at full scale (|v| ≥ 0.999), a sign of clipping.
+    /// Clipped audio is still analysed; callers may warn about it.
+    pub fn clipped_fraction(&self) -> f64 {
+        if self.samples.is_empty() {
+            return 0.0;
+        }
+        let clipped = self.samples.iter().filter(|v| v.abs() >= 0.999).count();
+        clipped as f64 / self.samples.len() as f64
     }
 
     /// Checks the audio can be analysed: a positive rate, at least one

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::{load, Audio};
 use crate::error::{Result, SpeechError};
+use crate::mfcc::Mfcc;
 use crate::vad::{split, VadSettings};
 
 /// A piece of audio to embed or identify: a whole file or a segment of one.
@@ -152,4 +153,119 @@ pub fn split_clips(clips: &[Clip], settings: &VadSettings) -> Result<SplitClips>
         out.segments.extend(segs);
     }
     Ok(out)
+}
+
+/// A clip left out of an analysis, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    /// The clip's id (file name, or `file#n` for a segment).
+    pub id: String,
+    /// The file it came from.
+    pub source: PathBuf,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// Clips sorted into those a transform can analyse and those it cannot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screened {
+    /// Clips to analyse, in input order.
+    pub kept: Vec<Clip>,
+    /// Clips left out, in input order, each with its reason.
+    pub dropped: Vec<Dropped>,
+    /// Kept clips with more than 1 % of their samples at full scale, and that fraction.
+    pub clipped: Vec<(String, f64)>,
+}
+
+/// Sorts `clips` for `mfcc`: zero-length clips, clips with NaN or infinite
+/// samples, digital silence (nothing above [`crate::SILENCE`]: no voice to
+/// describe) and clips shorter than one analysis frame are dropped with a
+/// reason; clipped audio is kept and listed. Every clip ends up in exactly
+/// one of `kept` and `dropped`.
+pub fn screen(clips: Vec<Clip>, mfcc: &Mfcc) -> Screened {
+    let mut out = Screened {
+        kept: Vec::with_capacity(clips.len()),
+        dropped: Vec::new(),
+        clipped: Vec::new(),
+    };
+    for clip in clips {
+        let reason = match clip.audio.validate(&clip.id) {
+            Err(SpeechError::Empty { .. }) => Some("no samples (zero-length audio)".to_string()),
+            Err(e) => Some(e.to_string()),
+            Ok(()) if clip.audio.is_silent() => {
+                Some("silent: no sample above -100 dBFS, nothing to describe".to_string())
+            }
+            Ok(()) => match mfcc.n_frames(clip.audio.samples.len(), clip.audio.sample_rate) {
+                Ok(0) => Some(format!(
+                    "{} samples, shorter than one analysis frame",
+                    clip.audio.samples.len()
+                )),
+                Ok(_) => None,
+                Err(e) => Some(e.to_string()),
+            },
+        };
+        match reason {
+            Some(reason) => out.dropped.push(Dropped {
+                id: clip.id,
+                source: clip.source,
+                reason,
+            }),
+            None => {
+                let clipped = clip.audio.clipped_fraction();
+                if clipped > 0.01 {
+                    out.clipped.push((clip.id.clone(), clipped));
+                }
+                out.kept.push(clip);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::MfccSettings;
+
+    #[test]
+    fn screen_drops_empty_silent_short_and_non_finite_clips_and_lists_clipping() {
+        let tone: Vec<f32> = (0..4000).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+        let clips = vec![
+            Clip::new("tone", Audio::new(tone.clone(), 8000)),
+            Clip::new("empty", Audio::new(vec![], 8000)),
+            Clip::new("silent", Audio::new(vec![0.0; 4000], 8000)),
+            Clip::new("short", Audio::new(vec![0.3; 100], 8000)),
+            Clip::new("nan", Audio::new(vec![0.1, f32::NAN], 8000)),
+            Clip::new(
+                "clipped",
+                Audio::new(
+                    tone.iter().map(|v| (v * 10.0).clamp(-1.0, 1.0)).collect(),
+                    8000,
+                ),
+            ),
+        ];
+        // Snip-edges framing needs a whole 200-sample window at 8 kHz.
+        let mfcc = Mfcc::new(MfccSettings::speech()).unwrap();
+        let s = screen(clips, &mfcc);
+        let kept: Vec<&str> = s.kept.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(kept, ["tone", "clipped"]);
+        let reasons: Vec<(&str, &str)> = s
+            .dropped
+            .iter()
+            .map(|d| (d.id.as_str(), d.reason.as_str()))
+            .collect();
+        assert_eq!(reasons[0], ("empty", "no samples (zero-length audio)"));
+        assert!(reasons[1].1.starts_with("silent"), "{reasons:?}");
+        assert!(
+            reasons[2].1.contains("shorter than one analysis frame"),
+            "{reasons:?}"
+        );
+        assert!(reasons[3].1.contains("NaN"), "{reasons:?}");
+        assert_eq!(s.clipped.len(), 1);
+        assert_eq!(s.clipped[0].0, "clipped");
+        // Centred framing analyses any non-empty clip: the short one is kept.
+        let lib = Mfcc::new(MfccSettings::librosa()).unwrap();
+        let s = screen(vec![Clip::new("short", Audio::new(vec![0.3], 8000))], &lib);
+        assert_eq!(s.kept.len(), 1);
+    }
 }

@@ -3,7 +3,7 @@
 //! codebook quantises its frames with the least average distortion
 //! (Soong, Rosenberg, Juang & Rabiner, 1985).
 
-use kmkit_core::{KMeans, Model};
+use kmkit_core::{KMeansParams, Model};
 use ndarray::{concatenate, Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,12 +18,9 @@ use crate::settings::{Cmvn, MfccSettings};
 pub struct CodebookSettings {
     /// The frame transform.
     pub mfcc: MfccSettings,
-    /// Codewords per speaker (k of each speaker's k-means).
-    pub size: usize,
-    /// k-means restarts per speaker.
-    pub n_init: usize,
-    /// Seed of every speaker's k-means.
-    pub seed: u64,
+    /// Each speaker's k-means: `n_clusters` is the number of codewords per
+    /// speaker; seed, restarts, iterations and algorithm apply to every speaker.
+    pub kmeans: KMeansParams,
 }
 
 impl Default for CodebookSettings {
@@ -35,9 +32,7 @@ impl Default for CodebookSettings {
                 cmvn: Cmvn::None,
                 ..MfccSettings::speech()
             },
-            size: 16,
-            n_init: 1,
-            seed: 0,
+            kmeans: KMeansParams::new(16),
         }
     }
 }
@@ -63,6 +58,11 @@ pub struct Identification {
 }
 
 impl CodebookSettings {
+    /// Codewords per speaker.
+    pub fn size(&self) -> usize {
+        self.kmeans.n_clusters
+    }
+
     /// Trains a codebook per speaker from `clips` labelled by `speakers` (one label per clip).
     pub fn train(&self, clips: &[Clip], speakers: &[String]) -> Result<Codebooks> {
         if clips.len() != speakers.len() {
@@ -77,7 +77,7 @@ impl CodebookSettings {
                 "no training clips: give labelled WAV files".into(),
             ));
         }
-        if self.size == 0 {
+        if self.size() == 0 {
             return Err(SpeechError::InvalidSetting {
                 name: "size",
                 value: "0".into(),
@@ -97,14 +97,14 @@ impl CodebookSettings {
             .map(|name| {
                 let views: Vec<_> = frames.iter().zip(speakers).filter(|(_, s)| *s == name).map(|(f, _)| f.view()).collect();
                 let x = concatenate(Axis(0), &views).expect("frames share their width");
-                if x.nrows() < self.size {
+                if x.nrows() < self.size() {
                     return Err(SpeechError::BadInput(format!(
                         "speaker {name} has {} frames, fewer than the codebook size {}: give more audio or a smaller size",
                         x.nrows(),
-                        self.size
+                        self.size()
                     )));
                 }
-                Ok(KMeans::params(self.size).seed(self.seed).n_init(self.n_init).fit(&x)?)
+                Ok(self.kmeans.fit(&x)?)
             })
             .collect::<Result<_>>()?;
         Ok(Codebooks {

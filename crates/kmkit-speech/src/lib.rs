@@ -49,8 +49,8 @@ mod settings;
 mod vad;
 mod window;
 
-pub use audio::{load, read_wav, Audio};
-pub use clip::{find_wavs, load_clips, split_clips, Clip, SplitClips};
+pub use audio::{load, read_wav, Audio, SILENCE};
+pub use clip::{find_wavs, load_clips, screen, split_clips, Clip, Dropped, Screened, SplitClips};
 pub use codebook::{accuracy, CodebookSettings, Codebooks, Identification};
 pub use delta::delta;
 pub use embed::{frame_statistics, EmbeddingSettings, FittedEmbedding};

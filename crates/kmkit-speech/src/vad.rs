@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::Audio;
+use crate::audio::{Audio, SILENCE};
 use crate::error::{Result, SpeechError};
 
 /// Settings of [`split`]; the defaults are librosa's (top_db 60, frames of
@@ -46,9 +46,10 @@ pub struct Segment {
     pub end: usize,
 }
 
-/// RMS at or below this (−100 dBFS) everywhere counts as digital silence.
-/// librosa would call such a clip all speech (its dB are relative to a zero peak).
-const SILENT_RMS: f64 = 1e-5;
+/// RMS at or below [`SILENCE`] (−100 dBFS) everywhere counts as digital
+/// silence. librosa would call such a clip all speech (its dB are relative to
+/// a zero peak).
+const SILENT_RMS: f64 = SILENCE as f64;
 
 /// Speech segments of `audio`, in order. A silent clip has none.
 pub fn split(audio: &Audio, settings: &VadSettings, id: &str) -> Result<Vec<Segment>> {
