@@ -188,11 +188,13 @@ pub fn parse_step(s: &str) -> Result<Step, String> {
         "pca" => Step::Pca {
             n_components: count(0, "a number of components")?,
         },
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "unknown step {other:?}: use floor:V, ceiling:V, log2p1, log10, normalize-total[:T], \
                  top-var:N, top-mad:N, dudoit[:RATIO:DIFF], center-genes, zscore-gene[:DDOF], \
                  zscore-sample[:DDOF] or pca:N"
-        )),
+        ))
+        }
     };
     arity(match name {
         "dudoit" => 2,

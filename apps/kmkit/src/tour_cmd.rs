@@ -160,6 +160,10 @@ fn run_stop(bin_dir: &Path, stop: &Stop, dir: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no message");
     anyhow::bail!("{} exited with {}: {line}", stop.binary, out.status)
 }

@@ -3,7 +3,7 @@
 //! over seeds 0–9: mean, min and max. The table in BENCHMARKS.md.
 //!
 //! ```text
-//! cargo run --release -p gene-clusters --example recipes
+//! cargo run --release -p gene-clusters --example gene_recipes
 //! ```
 
 use gene_clusters::input::{load, ReadSettings};
