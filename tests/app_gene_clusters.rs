@@ -289,7 +289,7 @@ fn bad_input_gives_one_clear_line() {
         "na.csv",
         "gene,s1,s2,s3,s4\ng1,1,NA,3,4\ng2,4,5,6,7\ng3,,,,\ng4,1,1,2,2\n",
     );
-    fails(&[&na, "-k", "2"], 1, "3 missing values in 2 genes");
+    fails(&[&na, "-k", "2"], 1, "5 missing values in 2 genes");
     let s = json(
         &ok(&[
             &na,

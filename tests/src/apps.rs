@@ -23,24 +23,29 @@ pub fn app_binary(name: &str) -> PathBuf {
         .to_path_buf();
     let target_dir = profile_dir.parent().expect("target/").to_path_buf();
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if !built.iter().any(|b| b == name) {
+    if built.is_empty() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // Every binary at once, with the flags of the README's test command
+        // (`--workspace --all-features`): the same feature resolution as the
+        // test build, so no library is compiled a second time.
         let status = Command::new(cargo)
             .args([
                 "build",
                 "--quiet",
                 "--profile",
                 "test",
-                "-p",
-                name,
-                "--bin",
-                name,
+                "--workspace",
+                "--all-features",
+                "--bins",
             ])
             .env("CARGO_TARGET_DIR", &target_dir)
             .current_dir(crate::data::repo_root())
             .status()
             .expect("run cargo build");
-        assert!(status.success(), "cargo build -p {name} failed");
+        assert!(
+            status.success(),
+            "cargo build --bins failed (wanted {name})"
+        );
         built.push(name.to_string());
     }
     profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))

@@ -16,7 +16,7 @@ use kmkit_cli::{
 use kmkit_core::{Criteria, Features, Input, KMeansParams, RowChunks, CHUNK_ALIGN};
 use kmkit_io::{
     centroids_csv, is_chunked_format, labels_csv, read_labels, read_table, MatrixChunks,
-    MissingPolicy, ModelFile, PrepReport, Prepared, Preprocess, Table,
+    MissingPolicy, ModelFile, PrepReport, Prepared, Preprocess, Scaling, Table,
 };
 use kmkit_report::{Body, Report, Section};
 use serde::Serialize;
@@ -753,6 +753,11 @@ fn fit_out_of_core(
         return Err(usage_error(
             "out of core, every column is a numeric feature: --columns, --drop, --id, --label, \
              --categorical and --missing need the in-memory path (raise --memory-limit)",
+        ));
+    }
+    if t.scaling == Some(Scaling::Robust) {
+        return Err(usage_error(
+            "robust scaling needs every value of a column at once: use --scaling standard, min-max or none out of core",
         ));
     }
     let (n, d) = (chunks.n_rows(), chunks.n_cols());

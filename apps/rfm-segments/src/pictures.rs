@@ -1,7 +1,7 @@
 //! The report's domain pictures: RF segment sizes and revenue, the R × F
 //! score grid, the distribution of monetary value, and cluster profiles.
 
-use kmkit_report::{bars_svg, grouped_bars_svg, heatmap_svg, histogram_svg, Body, Section};
+use kmkit_report::{bars_svg, grid_heatmap_svg, grouped_bars_svg, histogram_svg, Body, Section};
 use kmkit_rfm::{ClusterProfile, GroupSummary, RfmTable, Segment};
 use ndarray::ArrayView2;
 
@@ -104,7 +104,7 @@ pub fn segment_sections(
         ),
         svg_section(
             "Recency × frequency grid",
-            heatmap_svg(
+            grid_heatmap_svg(
                 "Customers by R and F score",
                 &labels,
                 &labels,

@@ -23,8 +23,8 @@ impl LabelPattern {
             .map(|regex| LabelPattern { regex })
             .map_err(|e| {
                 // regex's message spans lines (the pattern with a caret); keep one.
-                let detail: Vec<&str> = e
-                    .to_string()
+                let message = e.to_string();
+                let detail: Vec<&str> = message
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty())

@@ -174,12 +174,12 @@ impl Points for DenseRows<'_> {
             for (o, i) in (start..end).enumerate() {
                 let c = prep.centroids.row(labels[lo + o] as usize);
                 dists[lo + o] =
-                    k.dist2(self.row(i), c.as_slice().expect("centroids are contiguous"));
+                    (k.sq_dist)(self.row(i), c.as_slice().expect("centroids are contiguous"));
             }
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {
-        kernels::get().dist2(self.row(i), c)
+        (kernels::get().sq_dist)(self.row(i), c)
     }
     fn add_to(&self, i: usize, w: f64, sums: &mut [f64]) {
         for (s, &v) in sums.iter_mut().zip(self.row(i)) {

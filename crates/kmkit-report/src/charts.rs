@@ -169,7 +169,7 @@ pub fn grouped_bars_svg(
 /// A heatmap of a small grid (`values[row][col]`), each cell shaded by its
 /// value (white to blue) and labelled with `cell_text[row][col]`. Rows are
 /// drawn bottom to top, so row 0 sits on the x axis.
-pub fn heatmap_svg(
+pub fn grid_heatmap_svg(
     title: &str,
     col_labels: &[String],
     row_labels: &[String],
@@ -329,7 +329,7 @@ mod tests {
         .unwrap();
         assert!(has_text(&g, "R") && has_text(&g, "1"), "{g}");
         assert!(grouped_bars_svg("t", &s(&["0"]), &s(&["R", "F"]), &[vec![1.0]], "z").is_err());
-        let h = heatmap_svg(
+        let h = grid_heatmap_svg(
             "t",
             &s(&["1", "2"]),
             &s(&["x", "y"]),
@@ -339,7 +339,7 @@ mod tests {
         )
         .unwrap();
         assert!(has_text(&h, "d") && has_text(&h, "y"), "{h}");
-        assert!(heatmap_svg(
+        assert!(grid_heatmap_svg(
             "t",
             &s(&["1"]),
             &s(&["x"]),

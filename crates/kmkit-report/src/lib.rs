@@ -13,7 +13,7 @@
 //! and the page carries no scripts, fonts or style sheets from elsewhere.
 //! The markup is kept well-formed XML so tests can parse it strictly.
 //! Domain sections draw with the generic [`bars_svg`], [`grouped_bars_svg`],
-//! [`heatmap_svg`] and [`histogram_svg`].
+//! [`grid_heatmap_svg`] and [`histogram_svg`].
 //! The projection is a small power-iteration PCA ([`pca_2d`]) that works on
 //! dense and sparse rows without forming a covariance matrix.
 //!
@@ -41,7 +41,7 @@ mod html;
 mod pca;
 mod plots;
 
-pub use charts::{bars_svg, grouped_bars_svg, heatmap_svg, histogram_svg};
+pub use charts::{bars_svg, grid_heatmap_svg, grouped_bars_svg, histogram_svg};
 pub use error::{ReportError, Result};
 pub use html::{
     escape, index_page, Body, IndexEntry, KCurve, Report, Scatter, Section, Silhouette,

@@ -165,24 +165,6 @@ pub fn available() -> Vec<&'static Kernels> {
         .collect()
 }
 
-/// Rows at most this long get an inlined scalar distance in
-/// [`Kernels::dist2`]: at d ≤ 8 (pixels, RFM) a call through the SIMD
-/// function pointer costs more than the arithmetic.
-pub const SHORT: usize = 8;
-
-impl Kernels {
-    /// Squared distance `Σ (a_j − b_j)²`, inlined for short rows, else through
-    /// [`Kernels::sq_dist`].
-    #[inline]
-    pub fn dist2(&self, a: &[f32], b: &[f32]) -> f32 {
-        if a.len() <= SHORT {
-            scalar::sq_dist(a, b)
-        } else {
-            (self.sq_dist)(a, b)
-        }
-    }
-}
-
 fn best() -> &'static Kernels {
     by_name("avx512")
         .or_else(|_| by_name("avx2"))

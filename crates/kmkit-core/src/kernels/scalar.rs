@@ -50,7 +50,6 @@ pub(crate) fn assign(
     }
 }
 
-#[inline]
 pub(crate) fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
