@@ -1,17 +1,9 @@
 //! What fitting and predicting both print and note.
 
-use std::io::Write;
-
 use kmkit_cli::Verbosity;
 use kmkit_text::NoTopicCounts;
 
-/// Writes `text` to stdout.
-pub fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
+pub use kmkit_cli::print;
 
 /// Notes on stderr about lossily decoded and topic-less documents.
 pub fn note_dropped(n_docs: usize, n_bad_encoding: usize, no_topic: &NoTopicCounts, v: &Verbosity) {

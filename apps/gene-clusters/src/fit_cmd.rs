@@ -1,6 +1,5 @@
 //! The default command: read → recipe → features → k → outputs.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -177,12 +176,7 @@ struct Summary<'a> {
     outputs: Vec<&'static str>,
 }
 
-fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
+use kmkit_cli::print;
 
 pub fn fit(mut args: FitArgs, v: Verbosity) -> anyhow::Result<()> {
     if args.kmeans.n_init.is_none() {

@@ -1,6 +1,5 @@
 //! The two commands: fit palettes (the default) and predict with a saved one.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -81,12 +80,7 @@ fn k_mode(choice: Option<KChoice>, raw: Option<&str>, min_psnr: f64) -> anyhow::
     }
 }
 
-fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
+use kmkit_cli::print;
 
 /// Files written for the images of a run, and the folder, created on first use
 /// (a run whose every image fails leaves no folder behind).

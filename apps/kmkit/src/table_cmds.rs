@@ -226,12 +226,7 @@ fn metrics_table(q: &Quality) -> ResultTable {
     key_values(&pairs)
 }
 
-fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
+pub(crate) use kmkit_cli::print;
 
 /// The k range of a sweep, when --k is one.
 fn k_selection_json(fitted: &kmkit_cli::Fitted) -> Option<Value> {

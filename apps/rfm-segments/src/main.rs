@@ -6,7 +6,6 @@ mod basket_cmd;
 mod fit_cmd;
 mod predict_cmd;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -56,13 +55,7 @@ enum Command {
     Completions(CompletionsArgs),
 }
 
-/// Writes `text` to stdout (a closed pipe ends quietly through `run_main`).
-pub(crate) fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
+pub(crate) use kmkit_cli::print;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

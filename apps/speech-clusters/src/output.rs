@@ -1,21 +1,13 @@
 //! Output shared by the modes: stdout, notes about dropped files, the
 //! segments CSV and the per-cluster table.
 
-use std::io::Write;
-
 use kmkit_cli::{ResultTable, Verbosity};
 use kmkit_speech::Clip;
 use serde_json::json;
 use speech_clusters::labels::Composition;
 use speech_clusters::pipeline::Prepared;
 
-/// Writes `text` to stdout.
-pub fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
+pub use kmkit_cli::print;
 
 /// Notes on stderr: every dropped file or segment (the first 10, then a
 /// count) and clipped files.

@@ -53,5 +53,5 @@ pub use args::{
 pub use completions::{write_completions, CompletionsArgs};
 pub use datasets::{bundled_file, datasets_dir, datasets_dir_with};
 pub use exit::{exit_code, run_main, usage_error, UsageError};
-pub use output::{key_values, readable, ResultTable};
+pub use output::{key_values, print, readable, ResultTable};
 pub use select::{criteria_for, fit_k, fit_k_params, sweep, sweep_params, Fitted, KRule};

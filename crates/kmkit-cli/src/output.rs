@@ -147,3 +147,13 @@ mod tests {
         assert_eq!(readable(&json!(1.5e-7)), "1.5000e-7");
     }
 }
+
+/// Writes `text` to stdout and flushes it; a closed pipe becomes an error
+/// that [`run_main`](crate::run_main) ends quietly.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
