@@ -40,3 +40,8 @@ mod out_of_core;
 mod image_app;
 // kmkit-bench (the core benchmark's Rust side) on tiny blobs: known inertia, linfa parity, CSR = dense, errors.
 mod bench_smoke;
+// Hostile input (issue 10): the tests/hostile/ corpus through every app (one clear line, no panic,
+// inputs untouched, nothing half-written), and memory limits checked before allocating.
+mod hostile_inputs;
+// Nothing lost (issue 10): apps SIGKILLed at seeded random moments leave only complete outputs; reruns succeed.
+mod hostile_kill;
