@@ -223,7 +223,11 @@ fn refused_quickly(args: &[&str], says: &str) {
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", r.stderr);
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(says), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains(says),
+        "{}",
+        lines[0]
+    );
     // Refused from the header, not after reading gigabytes.
     assert!(took.as_secs_f64() < 5.0, "{args:?} took {took:?}");
 }
@@ -274,7 +278,9 @@ fn matrices_larger_than_memory_are_refused_from_their_header() {
     assert_eq!(r.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("digits.csv.gz: it decompresses to more than the 100.0 KiB of memory available"),
+        stderr.contains(
+            "digits.csv.gz: it decompresses to more than the 100.0 KiB of memory available"
+        ),
         "{stderr}"
     );
 }
@@ -292,7 +298,10 @@ fn exact_silhouette_on_a_million_rows_is_refused_and_sampling_works() {
         "the error says what to do instead: {e}"
     );
     assert!(metrics::silhouette_samples(x.view(), &labels).is_err());
-    assert!(start.elapsed().as_secs_f64() < 1.0, "refused before the O(n²) work");
+    assert!(
+        start.elapsed().as_secs_f64() < 1.0,
+        "refused before the O(n²) work"
+    );
     let s = metrics::silhouette_score_sampled(x.view(), &labels, 2_000, 7).unwrap();
     assert!((-1.0..=1.0).contains(&s), "{s}");
 }

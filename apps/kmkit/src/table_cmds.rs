@@ -705,7 +705,6 @@ pub fn datasets() -> anyhow::Result<()> {
     print(&t.render(Format::Table))
 }
 
-
 /// `fit` on a binary matrix larger than --memory-limit: scaling learned and
 /// applied per chunk, exact Lloyd by passes, labels by a final pass streamed
 /// into labels.csv, metrics on an evenly spaced sample of rows.

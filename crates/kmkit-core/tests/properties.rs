@@ -63,11 +63,21 @@ impl Case {
 
 /// `n × d` blobs around up to 5 integer centres in [-8, 8]^d, offsets in
 /// [-1, 1] on the 1/64 grid, about a quarter of the cells exactly zero.
-fn grid_data(n: std::ops::Range<usize>, d: std::ops::Range<usize>) -> impl Strategy<Value = Array2<f32>> {
+fn grid_data(
+    n: std::ops::Range<usize>,
+    d: std::ops::Range<usize>,
+) -> impl Strategy<Value = Array2<f32>> {
     (n, d, 1usize..=5).prop_flat_map(|(n, d, blobs)| {
         (
             prop::collection::vec(-8i32..=8, blobs * d),
-            prop::collection::vec((0usize..blobs, prop::collection::vec(-64i32..=64, d), prop::collection::vec(0u8..4, d)), n),
+            prop::collection::vec(
+                (
+                    0usize..blobs,
+                    prop::collection::vec(-64i32..=64, d),
+                    prop::collection::vec(0u8..4, d),
+                ),
+                n,
+            ),
         )
             .prop_map(move |(centres, rows)| {
                 let mut x = Array2::<f32>::zeros((n, d));
@@ -86,8 +96,13 @@ fn grid_data(n: std::ops::Range<usize>, d: std::ops::Range<usize>) -> impl Strat
 
 /// A case: grid data, k below n, maybe weights in {0.25, …, 4}, a seed.
 fn case() -> impl Strategy<Value = Case> {
-    (grid_data(8..160, 1..7), 1usize..7, any::<bool>(), any::<u64>()).prop_flat_map(
-        |(x, k, weighted, seed)| {
+    (
+        grid_data(8..160, 1..7),
+        1usize..7,
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_flat_map(|(x, k, weighted, seed)| {
             let n = x.nrows();
             let k = k.min(n);
             let weights = if weighted {
@@ -103,13 +118,15 @@ fn case() -> impl Strategy<Value = Case> {
                 k,
                 seed,
             })
-        },
-    )
+        })
 }
 
 /// k rows of `x` picked by `picks` (indices modulo n), as given centroids.
 fn rows_of(x: &Array2<f32>, picks: &[usize]) -> Array2<f32> {
-    x.select(Axis(0), &picks.iter().map(|p| p % x.nrows()).collect::<Vec<_>>())
+    x.select(
+        Axis(0),
+        &picks.iter().map(|p| p % x.nrows()).collect::<Vec<_>>(),
+    )
 }
 
 fn sq_dist(a: ArrayView2<f32>, i: usize, c: ArrayView2<f32>, j: usize) -> f64 {
@@ -125,7 +142,10 @@ fn bits(a: &Array2<f32>) -> Vec<u32> {
 }
 
 fn max_abs_diff(a: &Array2<f32>, b: &Array2<f32>) -> f32 {
-    a.iter().zip(b).map(|(u, v)| (u - v).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(u, v)| (u - v).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Whether two labelings are the same partition: a bijection maps one to the other.
@@ -141,11 +161,17 @@ fn same_partition(a: &[u32], b: &[u32]) -> bool {
 /// tolerance for the f32 kernel (relative to the squared norms involved).
 fn assert_argmin(x: ArrayView2<f32>, model: &Model, labels: &[u32]) -> Result<(), TestCaseError> {
     let c = model.centroids.view();
-    let scale = x.iter().chain(c.iter()).map(|v| v.abs()).fold(0.0f32, f32::max) as f64;
+    let scale = x
+        .iter()
+        .chain(c.iter())
+        .map(|v| v.abs())
+        .fold(0.0f32, f32::max) as f64;
     let tol = 1e-5 * (1.0 + scale * scale * x.ncols() as f64);
     for (i, &l) in labels.iter().enumerate() {
         let own = sq_dist(x, i, c, l as usize);
-        let best = (0..c.nrows()).map(|j| sq_dist(x, i, c, j)).fold(f64::INFINITY, f64::min);
+        let best = (0..c.nrows())
+            .map(|j| sq_dist(x, i, c, j))
+            .fold(f64::INFINITY, f64::min);
         prop_assert!(
             own <= best + tol,
             "row {i}: label {l} at {own}, a centroid is at {best} (tol {tol})"
@@ -311,7 +337,8 @@ proptest! {
 
 /// Arbitrary (not grid) rows, weights, centroids and cut points for the
 /// `PartialStats` property.
-fn stats_case() -> impl Strategy<Value = (Array2<f32>, Vec<f32>, Array2<f32>, Vec<usize>, Vec<u64>)> {
+fn stats_case() -> impl Strategy<Value = (Array2<f32>, Vec<f32>, Array2<f32>, Vec<usize>, Vec<u64>)>
+{
     (2usize..200, 1usize..8, 1usize..6).prop_flat_map(|(n, d, k)| {
         (
             prop::collection::vec(-1e3f32..1e3, n * d),
@@ -341,7 +368,12 @@ fn assert_close(a: &PartialStats, b: &PartialStats) -> Result<(), TestCaseError>
     for (u, v) in a.weights.iter().zip(&b.weights) {
         prop_assert!(close(*u, *v), "weights {} vs {}", u, v);
     }
-    prop_assert!(close(a.inertia, b.inertia), "inertia {} vs {}", a.inertia, b.inertia);
+    prop_assert!(
+        close(a.inertia, b.inertia),
+        "inertia {} vs {}",
+        a.inertia,
+        b.inertia
+    );
     Ok(())
 }
 

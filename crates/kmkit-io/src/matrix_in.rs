@@ -95,8 +95,14 @@ fn npy_header_range(bytes: &[u8]) -> Option<std::ops::Range<usize>> {
         return None;
     }
     let (len, start) = match bytes.get(6)? {
-        1 => (u16::from_le_bytes(bytes.get(8..10)?.try_into().ok()?) as usize, 10),
-        _ => (u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize, 12),
+        1 => (
+            u16::from_le_bytes(bytes.get(8..10)?.try_into().ok()?) as usize,
+            10,
+        ),
+        _ => (
+            u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize,
+            12,
+        ),
     };
     Some(start..start.checked_add(len)?)
 }
@@ -413,8 +419,15 @@ mod tests {
         assert!(e.contains("header says shape [1000000000, 10]"), "{e}");
         assert!(e.contains("(40000000000 bytes of data)"), "{e}");
         // A shape whose byte count overflows, and one short by a single value.
-        std::fs::write(&p, npy_bytes("<f8", false, "(18446744073709551615, 4)", &[])).unwrap();
-        assert!(read_npy(&p).unwrap_err().to_string().contains("header says"));
+        std::fs::write(
+            &p,
+            npy_bytes("<f8", false, "(18446744073709551615, 4)", &[]),
+        )
+        .unwrap();
+        assert!(read_npy(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("header says"));
         std::fs::write(&p, npy_bytes("<f8", false, "(2, 2)", &[0; 24])).unwrap();
         assert!(read_npy(&p).unwrap_err().to_string().contains("holds 24"));
         // The exact size still reads.
