@@ -233,7 +233,7 @@ fn image_quantize_killed_at_random_leaves_only_complete_outputs() {
             "summary.json",
         ],
         deterministic: &["centroids.csv", "china.png", "model.json"],
-        kills: 15,
+        kills: 10,
         seed: 11,
     });
 }
