@@ -42,3 +42,8 @@ mod image_app;
 mod bench_smoke;
 // `kmkit tour` (the README's main command): every stop ok, the index links each well-formed report.
 mod tour;
+// Hostile input (issue 10): the tests/hostile/ corpus through every app (one clear line, no panic,
+// inputs untouched, nothing half-written), and memory limits checked before allocating.
+mod hostile_inputs;
+// Nothing lost (issue 10): apps SIGKILLed at seeded random moments leave only complete outputs; reruns succeed.
+mod hostile_kill;

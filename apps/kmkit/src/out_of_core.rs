@@ -11,44 +11,11 @@ use kmkit_core::{
 use kmkit_io::{ColumnRef, InputColumn, MatrixChunks, MissingPolicy, Preprocess, Scaling};
 use ndarray::{Array2, ArrayView2};
 
-/// Bytes per value the in-memory path holds for a binary matrix: the file's
-/// f32 bytes, the table's f64 columns and the f32 features.
-pub const IN_MEMORY_BYTES_PER_VALUE: u64 = 4 + 8 + 4;
+pub use kmkit_io::memory::{parse_size, IN_MEMORY_BYTES_PER_VALUE};
 
 /// Largest chunk, in rows: larger chunks gain nothing once a pass is
 /// streaming at disk or memory speed.
 const MAX_CHUNK_ROWS: usize = 1 << 16;
-
-/// Parses a memory size: bytes, or a number with K, M, G or T (powers of
-/// 1024; `KB`, `KiB`, `MB` … accepted alike), e.g. `256M`, `1.5G`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let digits = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(digits);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size: give bytes or e.g. 256M, 2G"))?;
-    let shift = match unit
-        .trim()
-        .to_ascii_uppercase()
-        .trim_end_matches("IB")
-        .trim_end_matches('B')
-    {
-        "" => 0,
-        "K" => 10,
-        "M" => 20,
-        "G" => 30,
-        "T" => 40,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?}: use K, M, G or T")),
-    };
-    let bytes = value * (1u64 << shift) as f64;
-    if !(bytes.is_finite() && bytes >= 1.0) {
-        return Err(format!("{s:?}: the memory limit must be at least 1 byte"));
-    }
-    Ok(bytes as u64)
-}
 
 /// Whether fitting `n × d` values in memory would exceed `limit` bytes.
 pub fn exceeds(n: usize, d: usize, limit: u64) -> bool {

@@ -14,6 +14,7 @@ use kmkit_cli::{
     ReadArgs, ResultTable, TableArgs, Verbosity,
 };
 use kmkit_core::{Criteria, Features, Input, KMeansParams, RowChunks, CHUNK_ALIGN};
+use kmkit_io::memory::human_bytes;
 use kmkit_io::{
     centroids_csv, is_chunked_format, labels_csv, read_labels, read_table, MatrixChunks,
     MissingPolicy, ModelFile, PrepReport, Prepared, Preprocess, Scaling, Table,
@@ -464,7 +465,7 @@ struct PredictSummary<'a> {
 }
 
 pub fn predict(args: PredictArgs, v: Verbosity) -> anyhow::Result<()> {
-    let mf: ModelFile<Preprocess> = ModelFile::load(&args.model, MODEL_KIND)?;
+    let mf = ModelFile::<Preprocess>::load_table(&args.model, MODEL_KIND)?;
     let loaded = load(args.table.as_deref(), &args.read, &v)?;
     let prepared = mf.preprocess.transform(&loaded.table)?;
     note_preprocessing(&prepared.report, &v);
@@ -622,7 +623,7 @@ pub fn elbow(args: ElbowArgs, v: Verbosity) -> anyhow::Result<()> {
 pub fn evaluate(args: EvaluateArgs, v: Verbosity) -> anyhow::Result<()> {
     let loaded = load(args.table.as_deref(), &args.input.read, &v)?;
     let prepared = match &args.model {
-        Some(m) => ModelFile::<Preprocess>::load(m, MODEL_KIND)?
+        Some(m) => ModelFile::<Preprocess>::load_table(m, MODEL_KIND)?
             .preprocess
             .transform(&loaded.table)?,
         None => featurize(&loaded, &args.input)?.1,
@@ -702,22 +703,6 @@ pub fn datasets() -> anyhow::Result<()> {
         ]);
     }
     print(&t.render(Format::Table))
-}
-
-/// Bytes as B, KiB, MiB or GiB for messages.
-fn human_bytes(b: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < units.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", units[u])
-    }
 }
 
 /// `fit` on a binary matrix larger than --memory-limit: scaling learned and

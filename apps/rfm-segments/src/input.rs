@@ -167,7 +167,7 @@ impl FormatArgs {
         head: &[u8],
         base: Option<&TransactionFormat>,
     ) -> anyhow::Result<(TransactionFormat, String)> {
-        let sniffed = sniff(head).context("reading the header")?;
+        let sniffed = sniff(head)?;
         let (mut base, mut origin) = match (self.preset, base) {
             (Some(p), _) => (Some(p.format()), format!("preset {}", p.name())),
             (None, Some(b)) => (Some(b.clone()), "the model's format".to_string()),
@@ -304,7 +304,9 @@ pub fn load(
             return Err(usage_error(format!("{}: no such file", f.display())));
         }
     }
-    let (format, layout) = format.resolve(&head(&files[0])?, base)?;
+    let (format, layout) = format
+        .resolve(&head(&files[0])?, base)
+        .with_context(|| files[0].display().to_string())?;
     let tx = read_transaction_files(&files, &format).map_err(|e| match e {
         kmkit_rfm::RfmError::MissingColumn { .. }
         | kmkit_rfm::RfmError::NoHeader(_)

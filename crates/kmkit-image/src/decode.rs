@@ -222,17 +222,23 @@ fn from_reader<R: BufRead + Seek>(
     })
 }
 
-/// Maps the `image` crate's errors onto ours, keeping its message.
+/// Maps the `image` crate's errors onto ours, keeping its message on one
+/// line (some decoders end theirs with a newline: apps print one line).
 fn convert(e: image::ImageError) -> ImageError {
     use image::ImageError as E;
     match e {
-        E::Unsupported(u) => ImageError::UnsupportedFormat(u.to_string()),
+        E::Unsupported(u) => ImageError::UnsupportedFormat(one_line(&u.to_string())),
         E::Limits(l) => ImageError::Corrupt(format!("the decoder refused to allocate: {l}")),
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             ImageError::Corrupt("the file ends before the image data does".into())
         }
-        other => ImageError::Corrupt(other.to_string()),
+        other => ImageError::Corrupt(one_line(&other.to_string())),
     }
+}
+
+/// `text` with every run of whitespace (newlines included) as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::error::{IoError, Result};
+use crate::memory;
 use crate::table::{
     is_missing_text, parse_number, Column, ColumnData, HeaderMode, ReadOptions, Table, MISSING_CODE,
 };
@@ -30,15 +31,30 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     };
+    // Refuse what cannot fit before reading it: the file itself, and (for
+    // gzip, whose size says little) the decompressed bytes as they come.
+    let len = std::fs::metadata(path).map_err(err)?.len();
+    memory::check_fits(path, "reading the file", len, "")?;
     let raw = std::fs::read(path).map_err(err)?;
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
     {
+        let budget = memory::available_memory()?.unwrap_or(u64::MAX);
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(&raw[..])
+            .take(budget.saturating_add(1))
             .read_to_end(&mut out)
             .map_err(err)?;
+        if out.len() as u64 > budget {
+            return Err(IoError::TooLarge {
+                path: path.to_path_buf(),
+                message: format!(
+                    "it decompresses to more than the {} of memory available",
+                    memory::human_bytes(budget)
+                ),
+            });
+        }
         Ok(out)
     } else {
         Ok(raw)
@@ -59,6 +75,15 @@ pub fn read_csv_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<T
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IoError::Empty {
             path: path.to_path_buf(),
+        });
+    }
+    // NUL bytes are UTF-16 (ASCII text with every other byte 0, which is
+    // valid UTF-8) or binary data: say so rather than report odd cells.
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) || bytes.contains(&0) {
+        return Err(IoError::Csv {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "not UTF-8 text (UTF-16 or binary data): save the file as UTF-8".into(),
         });
     }
     let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(bytes));

@@ -125,6 +125,15 @@ pub enum IoError {
         /// What is wrong and what is supported.
         message: String,
     },
+    /// Reading the file would need more memory than is available; refused
+    /// before allocating (see [`crate::memory`]).
+    #[error("{}: {message}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// How much it needs, how much there is, and what to do instead.
+        message: String,
+    },
     /// A model file is malformed, of another kind, or of another version.
     #[error("model file {}: {message}", path.display())]
     Model {

@@ -49,6 +49,7 @@ mod chunks;
 mod csv_in;
 mod error;
 mod matrix_in;
+pub mod memory;
 mod preprocess;
 mod results;
 mod table;

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::csv_in::read_bytes;
 use crate::error::{IoError, Result};
+use crate::memory;
 use crate::table::Table;
 
 fn bad(path: &Path, message: impl Into<String>) -> IoError {
@@ -22,6 +23,22 @@ pub fn read_npy(path: &Path) -> Result<Table> {
     use ndarray::{Array1, Array2};
     use ndarray_npy::{ReadNpyError, ReadNpyExt};
     let bytes = read_bytes(path)?;
+    // ndarray-npy allocates the array the header describes before reading
+    // the data: a 200-byte file claiming 10⁹ rows must be refused first.
+    if let Some((shape, needed, available)) = npy_claim(&bytes) {
+        if needed > available as u128 {
+            return Err(bad(
+                path,
+                format!(
+                    "the header says shape {shape:?} ({needed} bytes of data), but the file holds \
+                     {available}: truncated or not a .npy file"
+                ),
+            ));
+        }
+        let values = shape.iter().fold(1u64, |acc, &n| acc.saturating_mul(n));
+        let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
+        check_matrix_fits(path, &dims.join(" × "), values)?;
+    }
     // ndarray-npy reads one element type and rank at a time: try each of the
     // four supported forms, moving on only when the descriptor or rank differs.
     let wrong_form = |e: &ReadNpyError| {
@@ -71,8 +88,95 @@ pub fn read_npy(path: &Path) -> Result<Table> {
         .and_then(as_table)
 }
 
+/// Where a `.npy` file's header text lies: `start..end`, the data starting
+/// at `end`. `None` when the preamble (magic, version, length) is not `.npy`'s.
+fn npy_header_range(bytes: &[u8]) -> Option<std::ops::Range<usize>> {
+    if bytes.get(..6)? != b"\x93NUMPY" {
+        return None;
+    }
+    let (len, start) = match bytes.get(6)? {
+        1 => (
+            u16::from_le_bytes(bytes.get(8..10)?.try_into().ok()?) as usize,
+            10,
+        ),
+        _ => (
+            u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize,
+            12,
+        ),
+    };
+    Some(start..start.checked_add(len)?)
+}
+
+/// The shape a `.npy` header declares, the bytes of data that shape needs
+/// (item size from the `descr`, at least 1) and the bytes the file has after
+/// the header, read from the header's Python dict text without allocating
+/// anything of the declared size. `None` when the header cannot be read this
+/// way; ndarray-npy then reports why.
+fn npy_claim(bytes: &[u8]) -> Option<(Vec<u64>, u128, usize)> {
+    let range = npy_header_range(bytes)?;
+    let header = std::str::from_utf8(bytes.get(range.clone())?).ok()?;
+    let value_of = |key: &str| {
+        let at = header
+            .find(&format!("'{key}'"))
+            .or_else(|| header.find(&format!("\"{key}\"")))?;
+        Some(&header[at + key.len() + 2..])
+    };
+    let dims = value_of("shape")?;
+    let dims = &dims[dims.find('(')? + 1..];
+    let dims = &dims[..dims.find(')')?];
+    let shape: Vec<u64> = dims
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // The item size is the number ending the type string: '<f8' → 8.
+    let item = value_of("descr")
+        .and_then(|d| {
+            let d = &d[d.find(['\'', '"'])? + 1..];
+            let d = &d[..d.find(['\'', '"'])?];
+            d.trim_start_matches(|c: char| !c.is_ascii_digit())
+                .parse::<u128>()
+                .ok()
+        })
+        .unwrap_or(1)
+        .max(1);
+    let needed = shape
+        .iter()
+        .try_fold(item, |acc, &n| acc.checked_mul(n as u128))
+        .unwrap_or(u128::MAX);
+    Some((shape, needed, bytes.len() - range.end.min(bytes.len())))
+}
+
+/// Refuses a matrix of `values` numbers (`shape` for the message) whose
+/// in-memory form would not fit in the memory available.
+fn check_matrix_fits(path: &Path, shape: &str, values: u64) -> Result<()> {
+    memory::check_fits(
+        path,
+        &format!("holding its {shape} values"),
+        values.saturating_mul(memory::IN_MEMORY_BYTES_PER_VALUE),
+        ": fit it out of core (kmkit fit --memory-limit SIZE) or give a sample",
+    )
+}
+
+/// The first `n` bytes of `path` (fewer if it is shorter) and its length.
+fn head(path: &Path, n: u64) -> Result<(Vec<u8>, u64)> {
+    use std::io::Read;
+    let err = |source| IoError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(err)?;
+    let len = file.metadata().map_err(err)?.len();
+    let mut head = Vec::new();
+    file.take(n).read_to_end(&mut head).map_err(err)?;
+    Ok((head, len))
+}
+
 /// Reads a `.fvecs` file.
 pub fn read_fvecs(path: &Path) -> Result<Table> {
+    let (_, len) = head(path, 0)?;
+    check_matrix_fits(path, &format!("~{}", len / 4), len / 4)?;
     let bytes = read_bytes(path)?;
     let mut values = Vec::new();
     let (mut n, mut d_seen) = (0usize, None);
@@ -121,6 +225,9 @@ pub fn read_fvecs(path: &Path) -> Result<Table> {
 
 /// Reads a `.fbin` file.
 pub fn read_fbin(path: &Path) -> Result<Table> {
+    let (first, len) = head(path, 8)?;
+    let (n, d) = fbin_shape(path, &first, len)?;
+    check_matrix_fits(path, &format!("{n} × {d}"), n as u64 * d as u64)?;
     let bytes = read_bytes(path)?;
     if bytes.is_empty() {
         return Err(IoError::Empty {
@@ -300,5 +407,31 @@ mod tests {
             .contains("float32 or float64"));
         std::fs::write(&p, b"not numpy").unwrap();
         assert!(read_npy(&p).is_err());
+    }
+
+    #[test]
+    fn npy_header_claiming_more_than_the_file_holds_is_refused_before_allocating() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.npy");
+        // 10¹⁰ f32 values would be a 40 GB allocation inside ndarray-npy.
+        std::fs::write(&p, npy_bytes("<f4", false, "(1000000000, 10)", &[0; 64])).unwrap();
+        let e = read_npy(&p).unwrap_err().to_string();
+        assert!(e.contains("header says shape [1000000000, 10]"), "{e}");
+        assert!(e.contains("(40000000000 bytes of data)"), "{e}");
+        // A shape whose byte count overflows, and one short by a single value.
+        std::fs::write(
+            &p,
+            npy_bytes("<f8", false, "(18446744073709551615, 4)", &[]),
+        )
+        .unwrap();
+        assert!(read_npy(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("header says"));
+        std::fs::write(&p, npy_bytes("<f8", false, "(2, 2)", &[0; 24])).unwrap();
+        assert!(read_npy(&p).unwrap_err().to_string().contains("holds 24"));
+        // The exact size still reads.
+        std::fs::write(&p, npy_bytes("<f8", false, "(2, 2)", &[0; 32])).unwrap();
+        assert_eq!(read_npy(&p).unwrap().n_rows(), 2);
     }
 }

@@ -420,6 +420,37 @@ impl Preprocess {
         })
     }
 
+    /// Checks state read from a model file before it is used: every numeric
+    /// column's centre, scale and fill finite with a positive scale, and as
+    /// many features as the model's centroids have columns (`n_features`).
+    /// A hand-edited or damaged file is reported as such, not as odd data.
+    pub fn check(&self, n_features: usize) -> std::result::Result<(), String> {
+        for input in &self.inputs {
+            if let InputColumn::Numeric {
+                column,
+                center,
+                scale,
+                fill,
+            } = input
+            {
+                if !(center.is_finite() && fill.is_finite() && scale.is_finite() && *scale > 0.0) {
+                    return Err(format!(
+                        "column {:?} has centre {center}, scale {scale}, fill {fill}: \
+                         the scale must be a positive number and all three finite",
+                        column.name
+                    ));
+                }
+            }
+        }
+        let made = self.feature_names().len();
+        if made != n_features {
+            return Err(format!(
+                "the preprocessing makes {made} features but the model's centroids have {n_features} columns"
+            ));
+        }
+        Ok(())
+    }
+
     /// Names of the feature columns: numeric column names, `name=level` for one-hot.
     pub fn feature_names(&self) -> Vec<String> {
         let mut names = Vec::new();

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::atomic;
 use crate::csv_in::read_bytes;
 use crate::error::{IoError, Result};
+use crate::preprocess::Preprocess;
 
 /// `id,cluster[,extra…]` rows, one per sample. `extra` columns (e.g.
 /// `distance`) must have one value per row.
@@ -170,11 +171,18 @@ impl<P: Serialize + DeserializeOwned> ModelFile<P> {
             format_version: Option<u32>,
             kind: Option<String>,
         }
-        let head: Head = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let head: Head = serde_json::from_str(&text).map_err(|e| {
+            bad(if e.is_data() {
+                format!("not a kmkit model file: {e}")
+            } else {
+                format!("not JSON: {e}")
+            })
+        })?;
         if head.format_version != Some(MODEL_FILE_VERSION) {
             return Err(bad(format!(
-                "model-file version {:?} is not supported (this build reads version {MODEL_FILE_VERSION})",
+                "model-file version {} is not supported (this build reads version {MODEL_FILE_VERSION})",
                 head.format_version
+                    .map_or("missing".to_string(), |v| v.to_string())
             )));
         }
         if head.kind.as_deref() != Some(kind) {
@@ -192,6 +200,21 @@ impl<P: Serialize + DeserializeOwned> ModelFile<P> {
             preprocess: env.preprocess,
             model,
         })
+    }
+}
+
+impl ModelFile<Preprocess> {
+    /// [`ModelFile::load`] for table models, with the preprocessing checked
+    /// against the model ([`Preprocess::check`]).
+    pub fn load_table(path: &Path, kind: &str) -> Result<Self> {
+        let file = Self::load(path, kind)?;
+        file.preprocess
+            .check(file.model.centroids.ncols())
+            .map_err(|message| IoError::Model {
+                path: path.to_path_buf(),
+                message,
+            })?;
+        Ok(file)
     }
 }
 

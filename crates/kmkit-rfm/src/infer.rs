@@ -205,8 +205,29 @@ fn head_text(bytes: &[u8]) -> Result<String> {
     } else {
         bytes[..bytes.len().min(HEAD)].to_vec()
     };
-    let text = String::from_utf8_lossy(&raw);
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
+    let text = text_head(&raw)?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
+}
+
+/// `raw` as UTF-8, allowing only a character cut off at the end (the head
+/// stops mid-file). Binary data and UTF-16 (whose NUL bytes are valid
+/// UTF-8) are refused here, before their bytes reach any message.
+fn text_head(raw: &[u8]) -> Result<&str> {
+    if raw.starts_with(&[0xff, 0xfe]) || raw.starts_with(&[0xfe, 0xff]) || raw.contains(&0) {
+        return Err(RfmError::Encoding(
+            "not UTF-8 text (UTF-16 or binary data)".into(),
+        ));
+    }
+    match std::str::from_utf8(raw) {
+        Ok(s) => Ok(s),
+        Err(e) if e.error_len().is_none() => {
+            Ok(std::str::from_utf8(&raw[..e.valid_up_to()]).expect("valid up to here"))
+        }
+        Err(e) => Err(RfmError::Encoding(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        ))),
+    }
 }
 
 #[cfg(test)]

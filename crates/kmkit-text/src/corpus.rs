@@ -251,10 +251,12 @@ pub fn encode_labels<S: AsRef<str>>(labels: &[S]) -> (Vec<u32>, Vec<String>) {
     (ids, names)
 }
 
-/// The whole file, gunzipped when its name ends in `.gz`.
+/// The whole file, gunzipped when its name ends in `.gz`. Text with NUL
+/// bytes is UTF-16 or binary data, not documents: refused with the file's
+/// name rather than decoded into letters and replacement characters.
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| TextError::io(path, e))?;
-    if path
+    let bytes = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
     {
@@ -262,10 +264,18 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         flate2::read::MultiGzDecoder::new(&raw[..])
             .read_to_end(&mut out)
             .map_err(|e| TextError::io(path, e))?;
-        Ok(out)
+        out
     } else {
-        Ok(raw)
+        raw
+    };
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) || bytes.contains(&0) {
+        return Err(TextError::Format {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "not UTF-8 text (UTF-16 or binary data): save the documents as UTF-8".into(),
+        });
     }
+    Ok(bytes)
 }
 
 /// Lines without their `\n` / `\r\n`; no empty last line after a final newline.
