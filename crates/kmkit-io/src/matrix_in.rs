@@ -19,9 +19,13 @@ fn bad(path: &Path, message: impl Into<String>) -> IoError {
 /// Reads a 2-D (or 1-D, as one column) `.npy` array of f32 or f64, in C or
 /// Fortran order.
 pub fn read_npy(path: &Path) -> Result<Table> {
+    read_npy_bytes(path, &read_bytes(path)?)
+}
+
+/// Parses `.npy` bytes already in memory; `path` is used in messages only.
+pub fn read_npy_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
     use ndarray::{Array1, Array2};
     use ndarray_npy::{ReadNpyError, ReadNpyExt};
-    let bytes = read_bytes(path)?;
     // ndarray-npy reads one element type and rank at a time: try each of the
     // four supported forms, moving on only when the descriptor or rank differs.
     let wrong_form = |e: &ReadNpyError| {
@@ -73,7 +77,11 @@ pub fn read_npy(path: &Path) -> Result<Table> {
 
 /// Reads a `.fvecs` file.
 pub fn read_fvecs(path: &Path) -> Result<Table> {
-    let bytes = read_bytes(path)?;
+    read_fvecs_bytes(path, &read_bytes(path)?)
+}
+
+/// Parses `.fvecs` bytes already in memory; `path` is used in messages only.
+pub fn read_fvecs_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
     let mut values = Vec::new();
     let (mut n, mut d_seen) = (0usize, None);
     let mut pos = 0usize;
@@ -121,13 +129,17 @@ pub fn read_fvecs(path: &Path) -> Result<Table> {
 
 /// Reads a `.fbin` file.
 pub fn read_fbin(path: &Path) -> Result<Table> {
-    let bytes = read_bytes(path)?;
+    read_fbin_bytes(path, &read_bytes(path)?)
+}
+
+/// Parses `.fbin` bytes already in memory; `path` is used in messages only.
+pub fn read_fbin_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
     if bytes.is_empty() {
         return Err(IoError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let (n, d) = fbin_shape(path, &bytes, bytes.len() as u64)?;
+    let (n, d) = fbin_shape(path, bytes, bytes.len() as u64)?;
     let values = bytes[8..]
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)

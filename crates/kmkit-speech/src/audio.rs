@@ -135,6 +135,19 @@ impl Audio {
 /// other encodings give an error naming the file. A file with no samples is
 /// read as empty audio: [`Audio::validate`] reports it where it matters.
 pub fn read_wav(path: &Path) -> Result<Audio> {
+    // Read the whole file once; hound parses the header from memory and the
+    // common encodings are then decoded straight from the data chunk's bytes
+    // (hound's per-sample iterator is the slow part of reading many short files).
+    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_wav_bytes(path, &bytes)
+}
+
+/// Decodes WAV bytes already in memory, as [`read_wav`] does; `path` is used
+/// in messages only.
+pub fn read_wav_bytes(path: &Path, bytes: &[u8]) -> Result<Audio> {
     let bad = |e: hound::Error| match e {
         // Failing to open or being refused is an I/O problem; running out of
         // bytes mid-header or mid-data (hound says "Other" or UnexpectedEof) means a damaged file.
@@ -162,19 +175,12 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
             reason: other.to_string(),
         },
     };
-    // Read the whole file once; hound parses the header from memory and the
-    // common encodings are then decoded straight from the data chunk's bytes
-    // (hound's per-sample iterator is the slow part of reading many short files).
-    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut cursor = std::io::Cursor::new(&bytes[..]);
+    let mut cursor = std::io::Cursor::new(bytes);
     let reader = match hound::WavReader::new(&mut cursor) {
         Ok(r) => r,
         // hound calls some valid-but-unsupported encodings malformed; name them.
         Err(e) => {
-            return Err(match unsupported_encoding(&bytes) {
+            return Err(match unsupported_encoding(bytes) {
                 Some(what) => SpeechError::Unsupported {
                     path: path.to_path_buf(),
                     what,
@@ -214,7 +220,7 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
         });
     }
     let interleaved = match decode_data_chunk(
-        &bytes,
+        bytes,
         reader.into_inner().position() as usize,
         n_values,
         spec,
@@ -228,7 +234,7 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
                 ),
             })
         }
-        None => decode_with_hound(&bytes, spec).map_err(bad)?,
+        None => decode_with_hound(bytes, spec).map_err(bad)?,
     };
     if interleaved.len() % channels != 0 {
         return Err(SpeechError::BadWav {
