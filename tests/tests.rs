@@ -40,3 +40,5 @@ mod out_of_core;
 mod image_app;
 // kmkit-bench (the core benchmark's Rust side) on tiny blobs: known inertia, linfa parity, CSR = dense, errors.
 mod bench_smoke;
+// `kmkit tour` (the README's main command): every stop ok, the index links each well-formed report.
+mod tour;
