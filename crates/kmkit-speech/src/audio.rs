@@ -65,7 +65,8 @@ impl Audio {
     }
 
     /// Checks the audio can be analysed: a positive rate, at least one
-    /// sample, every sample finite. `id` names the clip in the error.
+    /// sample, every sample finite and within ±10⁶ (full scale is ±1).
+    /// `id` names the clip in the error.
     pub fn validate(&self, id: &str) -> Result<()> {
         if self.sample_rate == 0 {
             return Err(SpeechError::InvalidSetting {
@@ -77,14 +78,7 @@ impl Audio {
         if self.samples.is_empty() {
             return Err(SpeechError::Empty { id: id.to_string() });
         }
-        if let Some(index) = self.samples.iter().position(|v| !v.is_finite()) {
-            return Err(SpeechError::NonFinite {
-                id: id.to_string(),
-                index,
-                value: self.samples[index].to_string(),
-            });
-        }
-        Ok(())
+        check_samples(&self.samples, id)
     }
 
     /// The same audio at `target_rate` Hz, through rubato's FFT resampler
@@ -103,6 +97,9 @@ impl Audio {
                 sample_rate: target_rate,
             });
         }
+        // rubato panics when its FFTs overflow to NaN, so check first even
+        // if the caller did not validate.
+        check_samples(&self.samples, id)?;
         let fail = |reason: String| SpeechError::Resample {
             id: id.to_string(),
             from: self.sample_rate,
@@ -128,6 +125,28 @@ impl Audio {
             sample_rate: target_rate,
         })
     }
+}
+
+/// Largest sample magnitude accepted. Full scale is 1 and float WAV files may
+/// go a little beyond it, but ±10⁶ (120 dB over full scale) only comes from a
+/// damaged file, and values near `f32::MAX` overflow the FFTs of resampling
+/// and MFCC (found by fuzzing: rubato panics on the NaN that results).
+const MAX_AMPLITUDE: f32 = 1.0e6;
+
+/// Every sample finite and within [`MAX_AMPLITUDE`].
+fn check_samples(samples: &[f32], id: &str) -> Result<()> {
+    let Some(index) = samples
+        .iter()
+        .position(|v| !v.is_finite() || v.abs() > MAX_AMPLITUDE)
+    else {
+        return Ok(());
+    };
+    let (id, value) = (id.to_string(), samples[index].to_string());
+    Err(if samples[index].is_finite() {
+        SpeechError::OutOfRange { id, index, value }
+    } else {
+        SpeechError::NonFinite { id, index, value }
+    })
 }
 
 /// Reads a WAV file (PCM 8/16/24/32-bit integer or 32-bit float, any number
@@ -387,6 +406,48 @@ mod tests {
                 (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / sr as f64).sin()) as f32
             })
             .collect()
+    }
+
+    /// A mono 32-bit float WAV at 8 kHz.
+    fn float_wav(samples: &[f32]) -> Vec<u8> {
+        let data: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut out = b"RIFF".to_vec();
+        out.extend((36 + data.len() as u32).to_le_bytes());
+        out.extend(b"WAVEfmt ");
+        out.extend(16u32.to_le_bytes());
+        out.extend(3u16.to_le_bytes()); // IEEE float
+        out.extend(1u16.to_le_bytes());
+        out.extend(8000u32.to_le_bytes());
+        out.extend(32000u32.to_le_bytes());
+        out.extend(4u16.to_le_bytes());
+        out.extend(32u16.to_le_bytes());
+        out.extend(b"data");
+        out.extend((data.len() as u32).to_le_bytes());
+        out.extend(data);
+        out
+    }
+
+    /// Fuzzing regression (fuzz target `wav`): float samples near `f32::MAX`
+    /// overflowed rubato's FFT to NaN and it panicked inside `resample`.
+    #[test]
+    fn huge_float_samples_are_an_error_not_a_panic() {
+        let mut samples = tone(440.0, 8000, 2000);
+        samples[700] = 1.739_368e38;
+        let audio = read_wav_bytes(Path::new("huge.wav"), &float_wav(&samples)).unwrap();
+        for err in [
+            audio.validate("huge.wav").unwrap_err(),
+            audio.resample(16000, "huge.wav").unwrap_err(),
+        ] {
+            assert!(matches!(err, SpeechError::OutOfRange { index: 700, .. }));
+            assert!(err.to_string().contains("far beyond full scale"), "{err}");
+        }
+        // Slightly hot float audio is fine.
+        samples[700] = 1.5;
+        let audio = read_wav_bytes(Path::new("hot.wav"), &float_wav(&samples)).unwrap();
+        assert_eq!(
+            audio.resample(16000, "hot.wav").unwrap().samples.len(),
+            4000
+        );
     }
 
     #[test]
