@@ -54,22 +54,22 @@ pub fn read_npy_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
         )
     };
     let column = |v: Array1<f64>| v.insert_axis(ndarray::Axis(1));
-    match Array2::<f32>::read_npy(&bytes[..]) {
+    match Array2::<f32>::read_npy(bytes) {
         Ok(x) => return as_table(x.mapv(f64::from)),
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    match Array2::<f64>::read_npy(&bytes[..]) {
+    match Array2::<f64>::read_npy(bytes) {
         Ok(x) => return as_table(x),
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    match Array1::<f32>::read_npy(&bytes[..]) {
+    match Array1::<f32>::read_npy(bytes) {
         Ok(x) => return as_table(column(x.mapv(f64::from))),
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    Array1::<f64>::read_npy(&bytes[..])
+    Array1::<f64>::read_npy(bytes)
         .map(column)
         .map_err(explain)
         .and_then(as_table)

@@ -91,6 +91,15 @@ impl Audio {
                 expected: "a positive sample rate".into(),
             });
         }
+        for rate in [self.sample_rate, target_rate] {
+            if rate > MAX_SAMPLE_RATE {
+                return Err(SpeechError::InvalidSetting {
+                    name: "sample_rate",
+                    value: rate.to_string(),
+                    expected: format!("{id}: a sample rate of at most {MAX_SAMPLE_RATE} Hz"),
+                });
+            }
+        }
         if target_rate == self.sample_rate || self.samples.is_empty() {
             return Ok(Audio {
                 samples: self.samples.clone(),
@@ -132,6 +141,11 @@ impl Audio {
 /// damaged file, and values near `f32::MAX` overflow the FFTs of resampling
 /// and MFCC (found by fuzzing: rubato panics on the NaN that results).
 const MAX_AMPLITUDE: f32 = 1.0e6;
+
+/// Highest sample rate accepted (DXD, the highest in common use). rubato's
+/// FFT sizes grow with rate / gcd(rates): a header claiming 4.29 GHz made it
+/// allocate 3.4 GB before reading a sample (found by fuzzing).
+pub const MAX_SAMPLE_RATE: u32 = 384_000;
 
 /// Every sample finite and within [`MAX_AMPLITUDE`].
 fn check_samples(samples: &[f32], id: &str) -> Result<()> {
@@ -216,10 +230,13 @@ pub fn read_wav_bytes(path: &Path, bytes: &[u8]) -> Result<Audio> {
             reason: "the header declares 0 channels".into(),
         });
     }
-    if spec.sample_rate == 0 {
+    if spec.sample_rate == 0 || spec.sample_rate > MAX_SAMPLE_RATE {
         return Err(SpeechError::BadWav {
             path: path.to_path_buf(),
-            reason: "the header declares a 0 Hz sample rate".into(),
+            reason: format!(
+                "the header declares a {} Hz sample rate (expected 1 Hz to {MAX_SAMPLE_RATE} Hz)",
+                spec.sample_rate
+            ),
         });
     }
     let n_values = reader.len() as usize;
@@ -448,6 +465,26 @@ mod tests {
             audio.resample(16000, "hot.wav").unwrap().samples.len(),
             4000
         );
+    }
+
+    /// Fuzzing regression (fuzz target `wav`, an out-of-memory): a 58-byte
+    /// WAV whose header claims a 4 294 967 295 Hz rate made resampling
+    /// allocate 3.4 GB. The header is now refused, and so is such a rate
+    /// handed to `resample` directly.
+    #[test]
+    fn absurd_sample_rates_are_refused_before_allocating() {
+        // The fuzzer's input: 8-bit PCM, rate and byte rate u32::MAX.
+        let wav = b"RIFF\xf4\x07\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\xff\xff\xff\xff\xff\xff\xff\xff\
+                    \x01\0\x08\0data\x0e\0\0\0\0\x30\0\0\x01\0\0\0ZZZZZZ";
+        let err = read_wav_bytes(Path::new("fast.wav"), wav).unwrap_err();
+        assert!(
+            err.to_string().contains("4294967295 Hz sample rate"),
+            "{err}"
+        );
+        let audio = Audio::new(vec![0.0; 100], u32::MAX);
+        assert!(audio.resample(16000, "fast").is_err());
+        let audio = Audio::new(vec![0.0; 100], 16000);
+        assert!(audio.resample(MAX_SAMPLE_RATE + 1, "fast").is_err());
     }
 
     #[test]
