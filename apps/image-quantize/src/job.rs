@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use kmkit_image::{
     auto_k_in, compare, open, quantize, DecodeOptions, Dither, Histogram, Image, Indexed, Palette,
-    Quality, QuantizeParams,
+    PngCompression, Quality, QuantizeParams,
 };
 
 use crate::inputs::InputImage;
@@ -255,9 +255,13 @@ fn views(image: &Image, indexed: &Indexed) -> anyhow::Result<Views> {
     );
     Ok(Views {
         before: rgba(&thumb)?,
-        after: indexed.thumbnail(THUMBNAIL_SIDE).to_png()?,
+        after: indexed
+            .thumbnail(THUMBNAIL_SIDE)
+            .to_png_with(PngCompression::Fast)?,
         before_crop: rgba(&crop)?,
-        after_crop: indexed.crop_centre(CROP_SIDE).to_png()?,
+        after_crop: indexed
+            .crop_centre(CROP_SIDE)
+            .to_png_with(PngCompression::Fast)?,
         size: (thumb.width(), thumb.height()),
         crop_size: (crop.width(), crop.height()),
     })

@@ -6,10 +6,34 @@
 
 use std::borrow::Cow;
 
-use png::{BitDepth, ColorType, DeflateCompression, Encoder, Filter};
+use png::{chunk, BitDepth, ColorType, DeflateCompression, Encoder, Filter};
+use serde::{Deserialize, Serialize};
 
 use crate::decode::Image;
 use crate::error::{ImageError, Result};
+
+/// How hard the indexed-PNG encoder works on the index data. The pixels
+/// are the same either way; only the file size and the time differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum PngCompression {
+    /// [`Smallest`](Self::Smallest) up to [`ZOPFLI_MAX_PIXELS`], [`Fast`](Self::Fast) above.
+    #[default]
+    Auto,
+    /// zlib deflate at level 9.
+    Fast,
+    /// Zopfli: 5–8 % smaller than `Fast` on the Kodak images at k = 64, at
+    /// about 0.6 s per 0.4 megapixels (measured with 5 iterations).
+    Smallest,
+}
+
+/// `Auto` stops using Zopfli above this many pixels (4 megapixels: a few
+/// seconds), where its time grows past what a user waits for.
+pub const ZOPFLI_MAX_PIXELS: u64 = 4_000_000;
+
+/// Zopfli's forward/backward passes; the crate's default 15 costs 3× the
+/// time for well under 1 % on the Kodak images.
+const ZOPFLI_ITERATIONS: u64 = 5;
 
 /// An image as palette indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,8 +128,13 @@ impl Indexed {
 
     /// An indexed-colour PNG: PLTE with the palette, tRNS up to the last
     /// entry that is not opaque, and the smallest bit depth (1, 2, 4 or 8)
-    /// that holds every index.
+    /// that holds every index; compressed as [`PngCompression::Auto`] says.
     pub fn to_png(&self) -> Result<Vec<u8>> {
+        self.to_png_with(PngCompression::Auto)
+    }
+
+    /// [`to_png`](Self::to_png) with a chosen compression effort.
+    pub fn to_png_with(&self, compression: PngCompression) -> Result<Vec<u8>> {
         let n = self.palette.len();
         let bits: u8 = match n {
             0..=2 => 1,
@@ -139,8 +168,18 @@ impl Indexed {
         // indices are not magnitudes, so differences between them do not help
         // deflate.
         enc.set_filter(Filter::NoFilter);
-        enc.set_deflate_compression(DeflateCompression::Level(9));
-        write(enc, &data)?;
+        let pixels = self.width as u64 * self.height as u64;
+        let zopfli = match compression {
+            PngCompression::Auto => pixels <= ZOPFLI_MAX_PIXELS,
+            PngCompression::Fast => false,
+            PngCompression::Smallest => true,
+        };
+        if zopfli {
+            write_zopfli(enc, &data, self.width as usize, bits)?;
+        } else {
+            enc.set_deflate_compression(DeflateCompression::Level(9));
+            write(enc, &data)?;
+        }
         Ok(out)
     }
 
@@ -195,6 +234,34 @@ fn write<W: std::io::Write>(enc: Encoder<W>, data: &[u8]) -> Result<()> {
     writer.finish().map_err(err)
 }
 
+/// Writes the header chunks through `enc`, then one IDAT that Zopfli
+/// compressed: the rows of `data` each behind filter byte 0 (none), which is
+/// what `Filter::NoFilter` would have produced.
+fn write_zopfli<W: std::io::Write>(
+    enc: Encoder<W>,
+    data: &[u8],
+    width: usize,
+    bits: u8,
+) -> Result<()> {
+    let err = |e: png::EncodingError| ImageError::Encode(e.to_string());
+    let row_bytes = (width * bits as usize).div_ceil(8);
+    let mut filtered = Vec::with_capacity(data.len() + data.len() / row_bytes.max(1) + 1);
+    for row in data.chunks(row_bytes) {
+        filtered.push(0);
+        filtered.extend_from_slice(row);
+    }
+    let options = zopfli::Options {
+        iteration_count: std::num::NonZeroU64::new(ZOPFLI_ITERATIONS).expect("non-zero"),
+        ..Default::default()
+    };
+    let mut idat = Vec::new();
+    zopfli::compress(options, zopfli::Format::Zlib, &filtered[..], &mut idat)
+        .map_err(|e| ImageError::Encode(e.to_string()))?;
+    let mut writer = enc.write_header().map_err(err)?;
+    writer.write_chunk(chunk::IDAT, &idat).map_err(err)?;
+    writer.finish().map_err(err)
+}
+
 /// Packs one index per pixel into rows of `bits`-bit samples, most
 /// significant bits first, each row padded to a whole byte (PNG's layout).
 fn pack_rows(indices: &[u8], width: usize, bits: u8) -> Vec<u8> {
@@ -243,11 +310,42 @@ mod tests {
                 .map(|i| ((i * 31 + 5) % n as u32) as u8)
                 .collect();
             let im = Indexed::new(w, h, indices, palette).unwrap();
-            let bytes = im.to_png().unwrap();
-            // Bit depth is byte 24 of a PNG (inside IHDR); colour type 3 is byte 25.
-            assert_eq!((bytes[24], bytes[25]), (depth, 3), "{n} colours");
-            assert_eq!(round_trip(&im).to_rgba8(), im.to_rgba8(), "{n} colours");
+            for compression in [PngCompression::Fast, PngCompression::Smallest] {
+                let bytes = im.to_png_with(compression).unwrap();
+                // Bit depth is byte 24 of a PNG (inside IHDR); colour type 3 is byte 25.
+                assert_eq!((bytes[24], bytes[25]), (depth, 3), "{n} colours");
+                let back = decode(&bytes, &DecodeOptions::default()).unwrap();
+                assert_eq!(
+                    back.to_rgba8(),
+                    im.to_rgba8(),
+                    "{n} colours, {compression:?}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn zopfli_is_smaller_than_deflate_on_a_gradient() {
+        // 64 colours in bands with noise: what a quantized photo looks like.
+        let (w, h) = (256u32, 64u32);
+        let palette: Vec<[u8; 4]> = (0..64).map(|i| [4 * i as u8, 100, 200, 255]).collect();
+        let indices: Vec<u8> = (0..w * h)
+            .map(|i| (((i % w) / 4 + (i.wrapping_mul(2654435761) >> 30)) % 64) as u8)
+            .collect();
+        let im = Indexed::new(w, h, indices, palette).unwrap();
+        let fast = im.to_png_with(PngCompression::Fast).unwrap();
+        let small = im.to_png_with(PngCompression::Smallest).unwrap();
+        assert!(
+            small.len() < fast.len(),
+            "{} vs {}",
+            small.len(),
+            fast.len()
+        );
+        assert_eq!(
+            im.to_png().unwrap(),
+            small,
+            "auto uses Zopfli on small images"
+        );
     }
 
     #[test]

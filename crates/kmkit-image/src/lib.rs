@@ -64,7 +64,7 @@ mod view;
 pub use decode::{decode, open, DecodeOptions, Image, DEFAULT_MAX_PIXELS};
 pub use error::{ImageError, Result};
 pub use histogram::Histogram;
-pub use indexed::{encode_rgba8, Indexed};
+pub use indexed::{encode_rgba8, Indexed, PngCompression, ZOPFLI_MAX_PIXELS};
 pub use palette::{hex, parse_hex, Palette};
 pub use params::{Dither, FitOn, QuantizeParams, DEFAULT_N_INIT, MAX_COLORS};
 pub use quality::{ciede2000, compare, delta_e_2000, mse, psnr, ssim, Quality};
