@@ -60,7 +60,7 @@ pub use geo::{parse_geo_series_matrix, read_geo_series_matrix, Characteristic, G
 pub use matrix::ExpressionMatrix;
 pub use pca::Pca;
 pub use read::{
-    parse_labels, parse_table, read_labels, read_table, read_text, DuplicateIds, MissingPolicy,
-    MissingReport, SamplesIn, TableOptions,
+    decode_text, parse_labels, parse_table, read_labels, read_table, read_text, DuplicateIds,
+    MissingPolicy, MissingReport, SamplesIn, TableOptions,
 };
 pub use transform::{FittedPipeline, FittedStep, Recipe, Step, ZAxis};

@@ -96,7 +96,13 @@ pub fn read_text(path: &Path) -> Result<String> {
         path: path.display().to_string(),
         source,
     })?;
-    decode(&bytes).map_err(|e| GenesError::Format(format!("{}: {e}", path.display())))
+    decode_text(&path.display().to_string(), &bytes)
+}
+
+/// Text from a file's bytes, as [`read_text`] does: gunzipped when they start
+/// with the gzip magic, checked to be UTF-8; `file` is used in messages only.
+pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String> {
+    decode(bytes).map_err(|e| GenesError::Format(format!("{file}: {e}")))
 }
 
 pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<String, String> {

@@ -60,7 +60,9 @@ pub use atomic::OutputDir;
 pub use chunks::{is_chunked_format, MatrixChunks};
 pub use csv_in::{read_bytes, read_csv, read_csv_bytes};
 pub use error::{IoError, Result};
-pub use matrix_in::{read_fbin, read_fvecs, read_npy};
+pub use matrix_in::{
+    read_fbin, read_fbin_bytes, read_fvecs, read_fvecs_bytes, read_npy, read_npy_bytes,
+};
 pub use preprocess::{
     ColumnRef, InputColumn, MissingPolicy, PrepReport, Prepared, Preprocess, PreprocessSpec,
     Scaling, Truth,

@@ -20,12 +20,16 @@ fn bad(path: &Path, message: impl Into<String>) -> IoError {
 /// Reads a 2-D (or 1-D, as one column) `.npy` array of f32 or f64, in C or
 /// Fortran order.
 pub fn read_npy(path: &Path) -> Result<Table> {
+    read_npy_bytes(path, &read_bytes(path)?)
+}
+
+/// Parses `.npy` bytes already in memory; `path` is used in messages only.
+pub fn read_npy_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
     use ndarray::{Array1, Array2};
     use ndarray_npy::{ReadNpyError, ReadNpyExt};
-    let bytes = read_bytes(path)?;
     // ndarray-npy allocates the array the header describes before reading
     // the data: a 200-byte file claiming 10⁹ rows must be refused first.
-    if let Some((shape, needed, available)) = npy_claim(&bytes) {
+    if let Some((shape, needed, available)) = npy_claim(bytes) {
         if needed > available as u128 {
             return Err(bad(
                 path,
@@ -67,22 +71,22 @@ pub fn read_npy(path: &Path) -> Result<Table> {
         )
     };
     let column = |v: Array1<f64>| v.insert_axis(ndarray::Axis(1));
-    match Array2::<f32>::read_npy(&bytes[..]) {
+    match Array2::<f32>::read_npy(bytes) {
         Ok(x) => return as_table(x.mapv(f64::from)),
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    match Array2::<f64>::read_npy(&bytes[..]) {
+    match Array2::<f64>::read_npy(bytes) {
         Ok(x) => return as_table(x),
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    match Array1::<f32>::read_npy(&bytes[..]) {
+    match Array1::<f32>::read_npy(bytes) {
         Ok(x) => return as_table(column(x.mapv(f64::from))),
         Err(e) if !wrong_form(&e) => return Err(explain(e)),
         Err(_) => {}
     }
-    Array1::<f64>::read_npy(&bytes[..])
+    Array1::<f64>::read_npy(bytes)
         .map(column)
         .map_err(explain)
         .and_then(as_table)
@@ -177,7 +181,11 @@ fn head(path: &Path, n: u64) -> Result<(Vec<u8>, u64)> {
 pub fn read_fvecs(path: &Path) -> Result<Table> {
     let (_, len) = head(path, 0)?;
     check_matrix_fits(path, &format!("~{}", len / 4), len / 4)?;
-    let bytes = read_bytes(path)?;
+    read_fvecs_bytes(path, &read_bytes(path)?)
+}
+
+/// Parses `.fvecs` bytes already in memory; `path` is used in messages only.
+pub fn read_fvecs_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
     let mut values = Vec::new();
     let (mut n, mut d_seen) = (0usize, None);
     let mut pos = 0usize;
@@ -228,13 +236,17 @@ pub fn read_fbin(path: &Path) -> Result<Table> {
     let (first, len) = head(path, 8)?;
     let (n, d) = fbin_shape(path, &first, len)?;
     check_matrix_fits(path, &format!("{n} × {d}"), n as u64 * d as u64)?;
-    let bytes = read_bytes(path)?;
+    read_fbin_bytes(path, &read_bytes(path)?)
+}
+
+/// Parses `.fbin` bytes already in memory; `path` is used in messages only.
+pub fn read_fbin_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
     if bytes.is_empty() {
         return Err(IoError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let (n, d) = fbin_shape(path, &bytes, bytes.len() as u64)?;
+    let (n, d) = fbin_shape(path, bytes, bytes.len() as u64)?;
     let values = bytes[8..]
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)

@@ -153,12 +153,17 @@ impl<P: Serialize + DeserializeOwned> ModelFile<P> {
     /// Reads a model file written by an app of kind `kind`. The embedded model
     /// goes through `Model::from_json`, so the core's own checks apply.
     pub fn load(path: &Path, kind: &str) -> Result<Self> {
+        Self::from_json_bytes(path, &read_bytes(path)?, kind)
+    }
+
+    /// Parses model-file bytes already in memory, as [`ModelFile::load`]
+    /// does; `path` is used in messages only.
+    pub fn from_json_bytes(path: &Path, bytes: &[u8], kind: &str) -> Result<Self> {
         let bad = |message: String| IoError::Model {
             path: path.to_path_buf(),
             message,
         };
-        let text =
-            String::from_utf8(read_bytes(path)?).map_err(|_| bad("not UTF-8 text".into()))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))?;
         #[derive(Deserialize)]
         struct Envelope<P> {
             format_version: u32,
@@ -171,7 +176,7 @@ impl<P: Serialize + DeserializeOwned> ModelFile<P> {
             format_version: Option<u32>,
             kind: Option<String>,
         }
-        let head: Head = serde_json::from_str(&text).map_err(|e| {
+        let head: Head = serde_json::from_str(text).map_err(|e| {
             bad(if e.is_data() {
                 format!("not a kmkit model file: {e}")
             } else {
@@ -192,7 +197,7 @@ impl<P: Serialize + DeserializeOwned> ModelFile<P> {
             )));
         }
         let env: Envelope<P> =
-            serde_json::from_str(&text).map_err(|e| bad(format!("malformed: {e}")))?;
+            serde_json::from_str(text).map_err(|e| bad(format!("malformed: {e}")))?;
         let model = Model::from_json(&env.model.to_string()).map_err(|e| bad(e.to_string()))?;
         Ok(ModelFile {
             format_version: env.format_version,

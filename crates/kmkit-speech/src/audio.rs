@@ -65,7 +65,8 @@ impl Audio {
     }
 
     /// Checks the audio can be analysed: a positive rate, at least one
-    /// sample, every sample finite. `id` names the clip in the error.
+    /// sample, every sample finite and within ±10⁶ (full scale is ±1).
+    /// `id` names the clip in the error.
     pub fn validate(&self, id: &str) -> Result<()> {
         if self.sample_rate == 0 {
             return Err(SpeechError::InvalidSetting {
@@ -77,14 +78,7 @@ impl Audio {
         if self.samples.is_empty() {
             return Err(SpeechError::Empty { id: id.to_string() });
         }
-        if let Some(index) = self.samples.iter().position(|v| !v.is_finite()) {
-            return Err(SpeechError::NonFinite {
-                id: id.to_string(),
-                index,
-                value: self.samples[index].to_string(),
-            });
-        }
-        Ok(())
+        check_samples(&self.samples, id)
     }
 
     /// The same audio at `target_rate` Hz, through rubato's FFT resampler
@@ -97,12 +91,24 @@ impl Audio {
                 expected: "a positive sample rate".into(),
             });
         }
+        for rate in [self.sample_rate, target_rate] {
+            if rate > MAX_SAMPLE_RATE {
+                return Err(SpeechError::InvalidSetting {
+                    name: "sample_rate",
+                    value: rate.to_string(),
+                    expected: format!("{id}: a sample rate of at most {MAX_SAMPLE_RATE} Hz"),
+                });
+            }
+        }
         if target_rate == self.sample_rate || self.samples.is_empty() {
             return Ok(Audio {
                 samples: self.samples.clone(),
                 sample_rate: target_rate,
             });
         }
+        // rubato panics when its FFTs overflow to NaN, so check first even
+        // if the caller did not validate.
+        check_samples(&self.samples, id)?;
         let fail = |reason: String| SpeechError::Resample {
             id: id.to_string(),
             from: self.sample_rate,
@@ -130,11 +136,51 @@ impl Audio {
     }
 }
 
+/// Largest sample magnitude accepted. Full scale is 1 and float WAV files may
+/// go a little beyond it, but ±10⁶ (120 dB over full scale) only comes from a
+/// damaged file, and values near `f32::MAX` overflow the FFTs of resampling
+/// and MFCC (found by fuzzing: rubato panics on the NaN that results).
+const MAX_AMPLITUDE: f32 = 1.0e6;
+
+/// Highest sample rate accepted (DXD, the highest in common use). rubato's
+/// FFT sizes grow with rate / gcd(rates): a header claiming 4.29 GHz made it
+/// allocate 3.4 GB before reading a sample (found by fuzzing).
+pub const MAX_SAMPLE_RATE: u32 = 384_000;
+
+/// Every sample finite and within [`MAX_AMPLITUDE`].
+fn check_samples(samples: &[f32], id: &str) -> Result<()> {
+    let Some(index) = samples
+        .iter()
+        .position(|v| !v.is_finite() || v.abs() > MAX_AMPLITUDE)
+    else {
+        return Ok(());
+    };
+    let (id, value) = (id.to_string(), samples[index].to_string());
+    Err(if samples[index].is_finite() {
+        SpeechError::OutOfRange { id, index, value }
+    } else {
+        SpeechError::NonFinite { id, index, value }
+    })
+}
+
 /// Reads a WAV file (PCM 8/16/24/32-bit integer or 32-bit float, any number
 /// of channels, any rate) into mono audio. Truncated or corrupt files and
 /// other encodings give an error naming the file. A file with no samples is
 /// read as empty audio: [`Audio::validate`] reports it where it matters.
 pub fn read_wav(path: &Path) -> Result<Audio> {
+    // Read the whole file once; hound parses the header from memory and the
+    // common encodings are then decoded straight from the data chunk's bytes
+    // (hound's per-sample iterator is the slow part of reading many short files).
+    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_wav_bytes(path, &bytes)
+}
+
+/// Decodes WAV bytes already in memory, as [`read_wav`] does; `path` is used
+/// in messages only.
+pub fn read_wav_bytes(path: &Path, bytes: &[u8]) -> Result<Audio> {
     let bad = |e: hound::Error| match e {
         // Failing to open or being refused is an I/O problem; running out of
         // bytes mid-header or mid-data (hound says "Other" or UnexpectedEof) means a damaged file.
@@ -162,19 +208,12 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
             reason: other.to_string(),
         },
     };
-    // Read the whole file once; hound parses the header from memory and the
-    // common encodings are then decoded straight from the data chunk's bytes
-    // (hound's per-sample iterator is the slow part of reading many short files).
-    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut cursor = std::io::Cursor::new(&bytes[..]);
+    let mut cursor = std::io::Cursor::new(bytes);
     let reader = match hound::WavReader::new(&mut cursor) {
         Ok(r) => r,
         // hound calls some valid-but-unsupported encodings malformed; name them.
         Err(e) => {
-            return Err(match unsupported_encoding(&bytes) {
+            return Err(match unsupported_encoding(bytes) {
                 Some(what) => SpeechError::Unsupported {
                     path: path.to_path_buf(),
                     what,
@@ -191,10 +230,13 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
             reason: "the header declares 0 channels".into(),
         });
     }
-    if spec.sample_rate == 0 {
+    if spec.sample_rate == 0 || spec.sample_rate > MAX_SAMPLE_RATE {
         return Err(SpeechError::BadWav {
             path: path.to_path_buf(),
-            reason: "the header declares a 0 Hz sample rate".into(),
+            reason: format!(
+                "the header declares a {} Hz sample rate (expected 1 Hz to {MAX_SAMPLE_RATE} Hz)",
+                spec.sample_rate
+            ),
         });
     }
     let n_values = reader.len() as usize;
@@ -214,7 +256,7 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
         });
     }
     let interleaved = match decode_data_chunk(
-        &bytes,
+        bytes,
         reader.into_inner().position() as usize,
         n_values,
         spec,
@@ -228,7 +270,7 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
                 ),
             })
         }
-        None => decode_with_hound(&bytes, spec).map_err(bad)?,
+        None => decode_with_hound(bytes, spec).map_err(bad)?,
     };
     if interleaved.len() % channels != 0 {
         return Err(SpeechError::BadWav {
@@ -381,6 +423,68 @@ mod tests {
                 (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / sr as f64).sin()) as f32
             })
             .collect()
+    }
+
+    /// A mono 32-bit float WAV at 8 kHz.
+    fn float_wav(samples: &[f32]) -> Vec<u8> {
+        let data: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut out = b"RIFF".to_vec();
+        out.extend((36 + data.len() as u32).to_le_bytes());
+        out.extend(b"WAVEfmt ");
+        out.extend(16u32.to_le_bytes());
+        out.extend(3u16.to_le_bytes()); // IEEE float
+        out.extend(1u16.to_le_bytes());
+        out.extend(8000u32.to_le_bytes());
+        out.extend(32000u32.to_le_bytes());
+        out.extend(4u16.to_le_bytes());
+        out.extend(32u16.to_le_bytes());
+        out.extend(b"data");
+        out.extend((data.len() as u32).to_le_bytes());
+        out.extend(data);
+        out
+    }
+
+    /// Fuzzing regression (fuzz target `wav`): float samples near `f32::MAX`
+    /// overflowed rubato's FFT to NaN and it panicked inside `resample`.
+    #[test]
+    fn huge_float_samples_are_an_error_not_a_panic() {
+        let mut samples = tone(440.0, 8000, 2000);
+        samples[700] = 1.739_368e38;
+        let audio = read_wav_bytes(Path::new("huge.wav"), &float_wav(&samples)).unwrap();
+        for err in [
+            audio.validate("huge.wav").unwrap_err(),
+            audio.resample(16000, "huge.wav").unwrap_err(),
+        ] {
+            assert!(matches!(err, SpeechError::OutOfRange { index: 700, .. }));
+            assert!(err.to_string().contains("far beyond full scale"), "{err}");
+        }
+        // Slightly hot float audio is fine.
+        samples[700] = 1.5;
+        let audio = read_wav_bytes(Path::new("hot.wav"), &float_wav(&samples)).unwrap();
+        assert_eq!(
+            audio.resample(16000, "hot.wav").unwrap().samples.len(),
+            4000
+        );
+    }
+
+    /// Fuzzing regression (fuzz target `wav`, an out-of-memory): a 58-byte
+    /// WAV whose header claims a 4 294 967 295 Hz rate made resampling
+    /// allocate 3.4 GB. The header is now refused, and so is such a rate
+    /// handed to `resample` directly.
+    #[test]
+    fn absurd_sample_rates_are_refused_before_allocating() {
+        // The fuzzer's input: 8-bit PCM, rate and byte rate u32::MAX.
+        let wav = b"RIFF\xf4\x07\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\xff\xff\xff\xff\xff\xff\xff\xff\
+                    \x01\0\x08\0data\x0e\0\0\0\0\x30\0\0\x01\0\0\0ZZZZZZ";
+        let err = read_wav_bytes(Path::new("fast.wav"), wav).unwrap_err();
+        assert!(
+            err.to_string().contains("4294967295 Hz sample rate"),
+            "{err}"
+        );
+        let audio = Audio::new(vec![0.0; 100], u32::MAX);
+        assert!(audio.resample(16000, "fast").is_err());
+        let audio = Audio::new(vec![0.0; 100], 16000);
+        assert!(audio.resample(MAX_SAMPLE_RATE + 1, "fast").is_err());
     }
 
     #[test]

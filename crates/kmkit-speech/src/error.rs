@@ -49,6 +49,17 @@ pub enum SpeechError {
         /// The value, as text.
         value: String,
     },
+    /// A sample far beyond full scale (only possible in float WAV files): the
+    /// file is damaged, and the FFTs of such values overflow.
+    #[error("{id}: sample {index} is {value}, far beyond full scale (±1); the audio is damaged")]
+    OutOfRange {
+        /// File name or clip id.
+        id: String,
+        /// Index of the sample.
+        index: usize,
+        /// The value, as text.
+        value: String,
+    },
     /// A clip too short to give one analysis frame.
     #[error("{id}: {n_samples} samples is shorter than one {needed}-sample frame; use centred framing or drop the clip")]
     TooShort {

@@ -49,7 +49,7 @@ mod settings;
 mod vad;
 mod window;
 
-pub use audio::{load, read_wav, Audio, SILENCE};
+pub use audio::{load, read_wav, read_wav_bytes, Audio, MAX_SAMPLE_RATE, SILENCE};
 pub use clip::{find_wavs, load_clips, screen, split_clips, Clip, Dropped, Screened, SplitClips};
 pub use codebook::{accuracy, CodebookSettings, Codebooks, Identification};
 pub use delta::delta;
