@@ -5,35 +5,13 @@
 
 use std::time::Instant;
 
+// The tag of each label id 0..20: the doc-topics app's list for its bundled dataset.
+use doc_topics::input::BUNDLED_TAGS as TAGS;
 use kmkit_tests::data::reference;
 use kmkit_tests::text::stackoverflow;
 use kmkit_text::{score, DocFeatures, TextError, TopicFit, TopicModel, TopicsConfig};
 
 const SEEDS: [u64; 5] = [0, 1, 2, 3, 4];
-
-/// The tag of each label id 0..20 (datasets/documents/stackoverflow_titles/SOURCE.txt).
-const TAGS: [&str; 20] = [
-    "wordpress",
-    "oracle",
-    "svn",
-    "apache",
-    "excel",
-    "matlab",
-    "visual-studio",
-    "cocoa",
-    "osx",
-    "bash",
-    "spring",
-    "hibernate",
-    "scala",
-    "sharepoint",
-    "ajax",
-    "qt",
-    "drupal",
-    "linq",
-    "haskell",
-    "magento",
-];
 
 /// Mean NMI and ARI over `SEEDS` of `config` (k = 20) on all titles. The
 /// features are fitted once: TF-IDF does not depend on the seed, and LSA is

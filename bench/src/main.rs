@@ -224,7 +224,7 @@ fn finish(mut m: serde_json::Map<String, Value>) -> Value {
 fn fit(a: &FitArgs) -> Result<Value> {
     let c = &a.common;
     let x = load(c)?;
-    let (n, d) = x.dim();
+    let d = x.dim().1;
     let init = match &a.init {
         Some(p) => {
             let init = data::load_centroids(p)?;
@@ -242,7 +242,7 @@ fn fit(a: &FitArgs) -> Result<Value> {
     };
     let mut m = header("fit", engine_name(a.engine), c, &x);
     // What kmkit's `auto` runs on this shape (the rule `fit` applies), for every row.
-    let auto = Algorithm::Auto.resolve(n, d, c.k, matches!(x, Matrix::Sparse(_)));
+    let auto = Algorithm::Auto.resolve(d, c.k, matches!(x, Matrix::Sparse(_)));
     m.insert(
         "auto_picks".into(),
         json!(format!("{auto:?}").to_lowercase()),
@@ -270,7 +270,7 @@ fn fit(a: &FitArgs) -> Result<Value> {
             let model = params.fit(x.input())?;
             let seconds = start.elapsed().as_secs_f64();
             // What `auto` ran: the same rule `fit` applies to this shape.
-            let resolved = algorithm.resolve(n, d, c.k, matches!(x, Matrix::Sparse(_)));
+            let resolved = algorithm.resolve(d, c.k, matches!(x, Matrix::Sparse(_)));
             let extra = json!({
                 "algorithm": format!("{resolved:?}").to_lowercase(),
                 "algorithm_asked": format!("{algorithm:?}").to_lowercase(),

@@ -133,10 +133,9 @@ fn fit_points(
                 warnings.push(msg);
             }
         }
-        let algorithm =
-            params
-                .algorithm
-                .resolve(points.n(), points.d(), init.nrows(), points.sparse());
+        let algorithm = params
+            .algorithm
+            .resolve(points.d(), init.nrows(), points.sparse());
         let iterate = |init| match algorithm {
             Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
             Algorithm::Elkan => elkan(points, init, params.max_iter, tol, params.metric),

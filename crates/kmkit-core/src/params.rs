@@ -73,7 +73,7 @@ pub enum Algorithm {
 const AUTO_BOUNDED_MIN_D: usize = 32;
 
 impl Algorithm {
-    /// The algorithm `Auto` resolves to for data of `n` rows, `d` columns and
+    /// The algorithm `Auto` resolves to for data of `d` columns and
     /// `k` clusters, dense or `sparse`: Hamerly where dense distances are
     /// dear (d ≥ 32) and there are enough centroids to skip, Lloyd otherwise.
     /// Sparse rows always get Lloyd: its pass over transposed centroids costs
@@ -81,7 +81,7 @@ impl Algorithm {
     /// centroid at a time (TF-IDF 20,000 × 5,236, k = 20: Hamerly 4× slower).
     /// Elkan (n×k bounds) and Yinyang were never the fastest in those
     /// measurements, so `auto` does not pick them; they stay available by name.
-    pub fn resolve(self, _n: usize, d: usize, k: usize, sparse: bool) -> Algorithm {
+    pub fn resolve(self, d: usize, k: usize, sparse: bool) -> Algorithm {
         match self {
             Algorithm::Auto if !sparse && d >= AUTO_BOUNDED_MIN_D && k >= 8 => Algorithm::Hamerly,
             Algorithm::Auto => Algorithm::Lloyd,

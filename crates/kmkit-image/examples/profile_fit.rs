@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "init {:<10} seeding {seed_ms:8.1} ms | algorithm {:<8} iterations {:3} in {:8.1} ms | inertia {:.6}",
                 init.name(),
-                format!("{:?}", algorithm.resolve(x.nrows(), 3, k, false)),
+                format!("{:?}", algorithm.resolve(3, k, false)),
                 m.n_iter,
                 ms(t),
                 m.inertia

@@ -22,8 +22,8 @@ pub enum PngCompression {
     Auto,
     /// zlib deflate at level 9.
     Fast,
-    /// Zopfli: 5–8 % smaller than `Fast` on the Kodak images at k = 64, at
-    /// about 0.6 s per 0.4 megapixels (measured with 5 iterations).
+    /// Zopfli: smaller files, slower. On kodim02 at k = 64 it took the file
+    /// from 30.4 % to 28.9 % of the original (BENCHMARKS.md, images).
     Smallest,
 }
 
@@ -31,8 +31,9 @@ pub enum PngCompression {
 /// seconds), where its time grows past what a user waits for.
 pub const ZOPFLI_MAX_PIXELS: u64 = 4_000_000;
 
-/// Zopfli's forward/backward passes; the crate's default 15 costs 3× the
-/// time for well under 1 % on the Kodak images.
+/// Zopfli's forward/backward passes: fewer than the crate's default 15, the
+/// count its documentation suggests for larger inputs, to keep photo-sized
+/// images near a second. Not tuned further.
 const ZOPFLI_ITERATIONS: u64 = 5;
 
 /// An image as palette indices.
