@@ -143,3 +143,11 @@ put("genes_nan.csv", "gene,s1,s2,s3\ng1,NaN,NaN,NaN\ng2,NaN,NaN,NaN\n")
 put("genes_huge_numbers.csv", "gene,s1,s2,s3\ng1,1e400,2,3\ng2,4,5,6\ng3,7,8,9\n")
 put("genes_ragged.csv", "gene,s1,s2,s3\ng1,1,2,3\ng2,4,5\ng3,6,7,8\n")
 put("geo_no_table.txt", '!Series_title\t"x"\n!Sample_title\t"a"\t"b"\n')
+
+# Memory budget of the domain readers (run with a small KMKIT_MAX_MEMORY):
+# gzip bombs, small files that inflate to 2 MiB, and an 8-bit WAV whose
+# decoded f32 samples are 4× its size. mtime=0 keeps the bytes reproducible.
+put("rfm_bomb.csv.gz", gzip.compress(("CustomerID,InvoiceDate,Amount\n" + "c1,2010-12-01,10\n" * 130_000).encode(), 9, mtime=0))
+put("genes_bomb.csv.gz", gzip.compress(("gene,s1,s2,s3\n" + "g,1,2,3\n" * 260_000).encode(), 9, mtime=0))
+put("docs_bomb.txt.gz", gzip.compress(b"how do I sort a list in python\n" * 70_000, 9, mtime=0))
+put("wav_8bit_20k.wav", wav(bits=8, data=bytes(128 + (i % 64) - 32 for i in range(20_000))))

@@ -56,12 +56,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let v = cli.verbosity;
-    run_main(|| match cli.command {
-        None => fit_cmd::fit(cli.fit, v),
-        Some(Command::Predict(a)) => predict_cmd::predict(a, v),
-        Some(Command::Completions(a)) => {
-            kmkit_cli::write_completions::<Cli>(a.shell, &mut std::io::stdout());
-            Ok(())
+    run_main(|| {
+        // Reads refuse inputs larger than memory before holding them.
+        kmkit_text::set_read_budget(kmkit_io::memory::available_memory()?);
+        match cli.command {
+            None => fit_cmd::fit(cli.fit, v),
+            Some(Command::Predict(a)) => predict_cmd::predict(a, v),
+            Some(Command::Completions(a)) => {
+                kmkit_cli::write_completions::<Cli>(a.shell, &mut std::io::stdout());
+                Ok(())
+            }
         }
     })
 }

@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod budget;
 mod consensus;
 mod datasets;
 mod error;
@@ -49,6 +50,7 @@ mod pca;
 mod read;
 mod transform;
 
+pub use budget::{read_budget, set_read_budget};
 pub use consensus::{consensus, Consensus, ConsensusConfig, ConsensusK, MAX_CONSENSUS_ITEMS};
 pub use datasets::{read_golub, read_khan};
 pub use error::{GenesError, Result};

@@ -7,6 +7,7 @@ use std::path::Path;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use crate::budget;
 use crate::error::{GenesError, Result};
 use crate::matrix::{check_unique, ExpressionMatrix};
 
@@ -92,26 +93,34 @@ pub struct MissingReport {
 
 /// Reads the file's bytes, gunzipping when it starts with the gzip magic.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| GenesError::Io {
+    let io = |source| GenesError::Io {
         path: path.display().to_string(),
         source,
-    })?;
+    };
+    // Refused from its size before it is read (the budget: [`crate::set_read_budget`]).
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if let Some(message) = budget::file_too_large(len, budget::read_budget()) {
+        return Err(GenesError::Format(format!("{}: {message}", path.display())));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     decode_text(&path.display().to_string(), &bytes)
 }
 
 /// Text from a file's bytes, as [`read_text`] does: gunzipped when they start
-/// with the gzip magic, checked to be UTF-8; `file` is used in messages only.
+/// with the gzip magic (up to the read budget), checked to be UTF-8; `file`
+/// is used in messages only.
 pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String> {
-    decode(bytes).map_err(|e| GenesError::Format(format!("{file}: {e}")))
+    decode(bytes, budget::read_budget()).map_err(|e| GenesError::Format(format!("{file}: {e}")))
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
+/// Decodes as [`decode_text`], inflating gzip only up to `limit` bytes.
+pub(crate) fn decode(bytes: &[u8], limit: u64) -> std::result::Result<String, String> {
     let mut text = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut s = String::new();
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_string(&mut s)
-            .map_err(|e| format!("not valid gzip-compressed UTF-8 text ({e})"))?;
-        s
+        let bad = |e: String| format!("not valid gzip-compressed UTF-8 text ({e})");
+        let raw = budget::gunzip(bytes, limit)
+            .map_err(|e| bad(e.to_string()))?
+            .ok_or_else(|| budget::inflates_too_far(limit))?;
+        String::from_utf8(raw).map_err(|e| bad(e.to_string()))?
     } else {
         String::from_utf8(bytes.to_vec()).map_err(|e| format!("not UTF-8 text ({e})"))?
     };
@@ -556,5 +565,20 @@ mod tests {
         assert_eq!(m.labels.unwrap(), vec!["ALL", "AML"]);
         let (mut m, _) = parse_table("gene,1,3\ng,1,2\n", "t", &TableOptions::default()).unwrap();
         assert!(matches!(m.join_labels(&l), Err(GenesError::Labels(_))));
+    }
+
+    #[test]
+    fn gzip_is_inflated_only_up_to_the_budget() {
+        use std::io::Write;
+        // 1 MiB of one repeated line compresses to about 1 KB: a small bomb.
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&b"g,1,2\n".repeat(1 << 17)).unwrap();
+        let bytes = enc.finish().unwrap();
+        let err = decode(&bytes, 64 * 1024).unwrap_err();
+        assert!(
+            err.contains("decompresses to more than the 65536 B"),
+            "{err}"
+        );
+        assert_eq!(decode(&bytes, 1 << 20).unwrap().len(), 6 << 17);
     }
 }

@@ -14,6 +14,15 @@ pub enum RfmError {
         /// The operating-system error.
         source: std::io::Error,
     },
+    /// The input would need more memory than the read budget allows
+    /// (see [`crate::set_read_budget`]): refused before it is held.
+    #[error("{path}: {message}")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// How much it needs and how much there is.
+        message: String,
+    },
     /// The input is not valid UTF-8 text (or not valid gzip).
     #[error("{0}: save the file as UTF-8 text (plain or gzip-compressed)")]
     Encoding(String),

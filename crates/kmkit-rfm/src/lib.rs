@@ -42,6 +42,7 @@
 #![deny(missing_docs)]
 
 mod basket;
+mod budget;
 mod dates;
 mod error;
 mod format;
@@ -55,6 +56,7 @@ mod segments;
 mod transform;
 
 pub use basket::{BasketConfig, BasketFeatures, BasketRows, BasketVocabulary, BasketWeight};
+pub use budget::{read_budget, set_read_budget};
 pub use error::{Result, RfmError};
 pub use format::{
     AmountRule, AmountSpec, CleaningRules, Column, DateFormat, Delimiter, Header, TransactionFormat,

@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::budget;
 use crate::dates::DateParser;
 use crate::error::{Result, RfmError};
 use crate::format::{AmountRule, AmountSpec, Column, Delimiter, Header, TransactionFormat};
@@ -58,12 +59,25 @@ pub struct Transactions {
 
 /// Reads a transaction file (plain or gzip-compressed, detected by content).
 pub fn read_transactions(path: &Path, format: &TransactionFormat) -> Result<Transactions> {
-    let bytes = std::fs::read(path).map_err(|source| RfmError::Io {
+    let io = |source| RfmError::Io {
         path: path.display().to_string(),
         source,
-    })?;
+    };
+    // Refused from its size before it is read (the budget: [`crate::set_read_budget`]).
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if let Some(message) = budget::file_too_large(len, budget::read_budget()) {
+        return Err(RfmError::TooLarge {
+            path: path.display().to_string(),
+            message,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     parse_transactions(&bytes, format).map_err(|e| match e {
         RfmError::Encoding(m) => RfmError::Encoding(format!("{}: {m}", path.display())),
+        RfmError::TooLarge { message, .. } => RfmError::TooLarge {
+            path: path.display().to_string(),
+            message,
+        },
         other => other,
     })
 }
@@ -141,14 +155,21 @@ pub fn parse_transactions(bytes: &[u8], format: &TransactionFormat) -> Result<Tr
 
 /// Gunzips when the gzip magic is present; checks UTF-8; strips a BOM.
 pub(crate) fn decode(bytes: &[u8]) -> Result<String> {
+    decode_within(bytes, budget::read_budget())
+}
+
+/// [`decode`] inflating gzip only up to `limit` bytes.
+pub(crate) fn decode_within(bytes: &[u8], limit: u64) -> Result<String> {
     let mut text = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut s = String::new();
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_string(&mut s)
-            .map_err(|e| {
-                RfmError::Encoding(format!("not valid gzip-compressed UTF-8 text ({e})"))
+        let bad =
+            |e: String| RfmError::Encoding(format!("not valid gzip-compressed UTF-8 text ({e})"));
+        let raw = budget::gunzip(bytes, limit)
+            .map_err(|e| bad(e.to_string()))?
+            .ok_or_else(|| RfmError::TooLarge {
+                path: "the input".into(),
+                message: budget::inflates_too_far(limit),
             })?;
-        s
+        String::from_utf8(raw).map_err(|e| bad(e.to_string()))?
     } else {
         String::from_utf8(bytes.to_vec())
             .map_err(|e| RfmError::Encoding(format!("not UTF-8 text ({e})")))?
@@ -624,5 +645,22 @@ C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
         let bytes = enc.finish().unwrap();
         let f = TransactionFormat::new("c", "d", AmountSpec::Amount("a".into()));
         assert_eq!(parse_transactions(&bytes, &f).unwrap().ledger.kept, 1);
+    }
+
+    #[test]
+    fn gzip_is_inflated_only_up_to_the_budget() {
+        use std::io::Write;
+        // 1 MiB of zeros compresses to about 1 KB: a small bomb.
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![b'0'; 1 << 20]).unwrap();
+        let bytes = enc.finish().unwrap();
+        let err = decode_within(&bytes, 64 * 1024).unwrap_err();
+        assert!(matches!(err, RfmError::TooLarge { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("decompresses to more than the 65536 B"),
+            "{err}"
+        );
+        assert_eq!(decode_within(&bytes, 1 << 20).unwrap().len(), 1 << 20);
     }
 }

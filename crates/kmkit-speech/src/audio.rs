@@ -11,6 +11,7 @@ use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 use serde::{Deserialize, Serialize};
 
+use crate::budget;
 use crate::error::{Result, SpeechError};
 
 /// Amplitude at or below which audio counts as digital silence (−100 dBFS;
@@ -171,10 +172,19 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
     // Read the whole file once; hound parses the header from memory and the
     // common encodings are then decoded straight from the data chunk's bytes
     // (hound's per-sample iterator is the slow part of reading many short files).
-    let bytes = std::fs::read(path).map_err(|source| SpeechError::Io {
+    let io = |source| SpeechError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Refused from its size before it is read (the budget: [`crate::set_read_budget`]).
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if let Some(message) = budget::file_too_large(len, budget::read_budget()) {
+        return Err(SpeechError::TooLarge {
+            path: path.to_path_buf(),
+            message,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     read_wav_bytes(path, &bytes)
 }
 
@@ -253,6 +263,19 @@ pub fn read_wav_bytes(path: &Path, bytes: &[u8]) -> Result<Audio> {
         return Err(SpeechError::Unsupported {
             path: path.to_path_buf(),
             what: format!("{}-bit {kind}", spec.bits_per_sample),
+        });
+    }
+    // Decoded, every value is an f32: up to 4× the bytes of 8-bit data.
+    let decoded = (n_values as u64).saturating_mul(4);
+    let limit = budget::read_budget();
+    if decoded > limit {
+        return Err(SpeechError::TooLarge {
+            path: path.to_path_buf(),
+            message: format!(
+                "decoding {n_values} samples needs about {} in memory, more than the {} available",
+                budget::show(decoded),
+                budget::show(limit)
+            ),
         });
     }
     let interleaved = match decode_data_chunk(

@@ -93,6 +93,27 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// Loads every file as a clip (id = file name), in parallel, resampling to
 /// `target_rate` when given. The first failing file (in `paths` order) is the error.
 pub fn load_clips(paths: &[PathBuf], target_rate: Option<u32>) -> Result<Vec<Clip>> {
+    // All files are held at once: refuse a set larger than the read budget
+    // from the sizes alone, before any is read.
+    let mut total = 0u64;
+    for path in paths.iter().filter(|_| paths.len() > 1) {
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
+        total = total.saturating_add(len);
+    }
+    if let Some(message) = crate::budget::file_too_large(total, crate::budget::read_budget()) {
+        let folder = paths
+            .first()
+            .and_then(|p| p.parent())
+            .unwrap_or(Path::new("."));
+        return Err(SpeechError::TooLarge {
+            path: folder.to_path_buf(),
+            message: format!(
+                "{} WAV files: {}",
+                paths.len(),
+                message.replacen("the file", "them", 1)
+            ),
+        });
+    }
     paths
         .par_iter()
         .map(|path| {

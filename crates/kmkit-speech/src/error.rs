@@ -17,6 +17,15 @@ pub enum SpeechError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// The input would need more memory than the read budget allows (see
+    /// [`crate::set_read_budget`]): refused before it is held.
+    #[error("{}: {message}", path.display())]
+    TooLarge {
+        /// The file (or folder).
+        path: PathBuf,
+        /// How much it needs and how much there is.
+        message: String,
+    },
     /// The file is not a readable WAV file (bad header, truncated data…).
     #[error("{}: not a valid WAV file ({reason}); check the file is complete and really WAV", path.display())]
     BadWav {

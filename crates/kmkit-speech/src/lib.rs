@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod audio;
+mod budget;
 mod clip;
 mod codebook;
 mod delta;
@@ -50,6 +51,7 @@ mod vad;
 mod window;
 
 pub use audio::{load, read_wav, read_wav_bytes, Audio, MAX_SAMPLE_RATE, SILENCE};
+pub use budget::{read_budget, set_read_budget};
 pub use clip::{find_wavs, load_clips, screen, split_clips, Clip, Dropped, Screened, SplitClips};
 pub use codebook::{accuracy, CodebookSettings, Codebooks, Identification};
 pub use delta::delta;

@@ -4,11 +4,11 @@
 //! fatal.
 
 use std::borrow::Cow;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::budget;
 use crate::error::{Result, TextError};
 
 /// Documents with their ids and optional labels.
@@ -255,16 +255,30 @@ pub fn encode_labels<S: AsRef<str>>(labels: &[S]) -> (Vec<u32>, Vec<String>) {
 /// bytes is UTF-16 or binary data, not documents: refused with the file's
 /// name rather than decoded into letters and replacement characters.
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    read_bytes_within(path, budget::read_budget())
+}
+
+/// [`read_bytes`] under a memory budget of `limit` bytes: the file is
+/// refused from its size before it is read, gzip inflated only up to it.
+fn read_bytes_within(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let too_large = |message| TextError::TooLarge {
+        path: path.to_path_buf(),
+        message,
+    };
+    let len = std::fs::metadata(path)
+        .map_err(|e| TextError::io(path, e))?
+        .len();
+    if let Some(message) = budget::file_too_large(len, limit) {
+        return Err(too_large(message));
+    }
     let raw = std::fs::read(path).map_err(|e| TextError::io(path, e))?;
     let bytes = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
     {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| TextError::io(path, e))?;
-        out
+        budget::gunzip(&raw, limit)
+            .map_err(|e| TextError::io(path, e))?
+            .ok_or_else(|| too_large(budget::inflates_too_far(limit)))?
     } else {
         raw
     };
@@ -431,5 +445,30 @@ mod tests {
         let (ids, names) = encode_labels(&["b", "a", "b", "c"]);
         assert_eq!(ids, [0, 1, 0, 2]);
         assert_eq!(names, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn reads_over_the_budget_are_refused_before_allocating() {
+        use std::io::Write;
+        let d = TempDir::new("budget");
+        let plain = d.write("docs.txt", &b"a few words\n".repeat(100));
+        let err = read_bytes_within(&plain, 1000).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "reading the file needs about 1200 B in memory, more than the 1000 B available"
+            ),
+            "{err}"
+        );
+        assert_eq!(read_bytes_within(&plain, 1200).unwrap().len(), 1200);
+        // 1 MiB of one line compresses to about 1 KB: a small bomb.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&b"spam ".repeat(1 << 18)).unwrap();
+        let bomb = d.write("bomb.txt.gz", &gz.finish().unwrap());
+        let err = read_bytes_within(&bomb, 64 * 1024).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("decompresses to more than the 65536 B"),
+            "{err}"
+        );
     }
 }

@@ -17,6 +17,15 @@ pub enum TextError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A file would need more memory than the read budget allows (see
+    /// [`crate::set_read_budget`]): refused before it is held.
+    #[error("{}: {message}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// How much it needs and how much there is.
+        message: String,
+    },
     /// A CSV or JSONL file is malformed.
     #[error("{}, line {line}: {message}", path.display())]
     Format {

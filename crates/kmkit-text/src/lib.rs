@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+mod budget;
 mod corpus;
 mod error;
 mod intern;
@@ -61,6 +62,7 @@ mod topics;
 pub use analyzer::{
     Analyzer, AnalyzerChain, AnalyzerConfig, MaybeStem, MaybeStemStream, OptionalStem,
 };
+pub use budget::{read_budget, set_read_budget};
 pub use corpus::{
     encode_labels, read_csv, read_folder, read_jsonl, read_labels, read_lines, Corpus,
 };
