@@ -138,6 +138,7 @@ fn kill_repeatedly(t: &Target) {
     let mut rng = Rng(t.seed);
     let (lo, hi) = (first.as_secs_f64() * 0.5, end.as_secs_f64() * 1.02);
     let (mut before_output, mut mid_output, mut finished) = (0, 0, 0);
+    let mut left_temps = 0;
     for i in 0..t.kills {
         let delay = Duration::from_secs_f64(lo + rng.next_f64() * (hi - lo));
         let mut child = command(t, &out).spawn().expect("start the app");
@@ -150,6 +151,10 @@ fn kill_repeatedly(t: &Target) {
             finished += 1;
         }
         let present = check_complete(t, &out, &context);
+        left_temps += finals(&out).1 - usize::from(out.join(".user.tmp").exists());
+        // A file of the user's, named like neither an output nor a temporary
+        // of kmkit's, must outlive every rerun's clean-up.
+        std::fs::write(out.join(".user.tmp"), b"mine").unwrap();
         match present {
             0 => before_output += 1,
             n if n < t.outputs.len() => mid_output += 1,
@@ -166,8 +171,11 @@ fn kill_repeatedly(t: &Target) {
         if i % 5 == 4 || i + 1 == t.kills {
             let status = command(t, &out).status().unwrap();
             assert!(status.success(), "{context}: the rerun failed");
-            let (names, _) = finals(&out);
+            let (names, temps) = finals(&out);
             assert_eq!(names, expected, "{context}: the rerun wrote every output");
+            // The killed runs' temporaries are gone; the user's file is not.
+            assert_eq!(temps, 1, "{context}: temporary files left after the rerun");
+            assert_eq!(std::fs::read(out.join(".user.tmp")).unwrap(), b"mine");
             check_complete(t, &out, &format!("{context}, rerun"));
             for name in t.deterministic {
                 assert!(
@@ -183,7 +191,8 @@ fn kill_repeatedly(t: &Target) {
     }
     eprintln!(
         "{}: {} kills in {lo:.3}..{hi:.3} s: {before_output} before any output, \
-         {mid_output} with some outputs written, {finished} finished first",
+         {mid_output} with some outputs written, {finished} finished first; \
+         {left_temps} temporary files left by kills (removed by the reruns)",
         t.app, t.kills
     );
     assert!(

@@ -62,6 +62,40 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// Whether `name` is one of [`write_with`]'s temporary files:
+/// `.<final name>.<6 random letters or digits>.tmp` (tempfile's pattern).
+pub fn is_temporary_name(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    match stem.rsplit_once('.') {
+        Some((final_name, random)) => {
+            !final_name.is_empty()
+                && random.len() == 6
+                && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
+/// Removes, from `dir` only (not below it), the regular files named as
+/// [`write_with`]'s temporaries: what a run killed mid-write leaves behind
+/// (its destructor never ran). Nothing else is touched; best effort, since a
+/// leftover is harmless. Two runs writing into one folder at the same time
+/// are not supported: the second would remove the first's temporaries.
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && name.to_str().is_some_and(is_temporary_name) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// A results directory: created on demand, every file in it written
 /// atomically, and a record of what was written (for the run's summary).
 #[derive(Debug, Clone)]
@@ -71,12 +105,14 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Creates `dir` (and its parents) if needed.
+    /// Creates `dir` (and its parents) if needed, and removes the temporary
+    /// files a killed earlier run left in it ([`remove_stale_temporaries`]).
     pub fn create(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| IoError::Write {
             path: dir.to_path_buf(),
             source,
         })?;
+        remove_stale_temporaries(dir);
         Ok(OutputDir {
             dir: dir.to_path_buf(),
             written: Vec::new(),
@@ -176,5 +212,43 @@ mod tests {
         out.write_with("b.csv", |w| w.write_all(b"x\n")).unwrap();
         assert_eq!(out.written().len(), 2);
         assert_eq!(entries(out.dir()), vec!["a.json", "b.csv"]);
+    }
+
+    #[test]
+    fn stale_temporaries_are_removed_and_nothing_else() {
+        assert!(is_temporary_name(".labels.csv.a1B2c3.tmp"));
+        assert!(is_temporary_name(".report.html.ZZZZZZ.tmp"));
+        for other in [
+            "labels.csv",
+            ".labels.csv",
+            "labels.csv.a1B2c3.tmp",
+            "..a1B2c3.tmp",
+            ".labels.csv.a1B2.tmp",
+            ".labels.csv.a1-2c3.tmp",
+            ".notes.tmp",
+            ".x.a1B2c3.tmp.bak",
+        ] {
+            assert!(!is_temporary_name(other), "{other}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let keep = [
+            "labels.csv",
+            ".notes.tmp",
+            "mine.a1B2c3.tmp",
+            ".x.a1B2c3.tmp.bak",
+        ];
+        for name in keep
+            .iter()
+            .chain(&[".labels.csv.a1B2c3.tmp", ".model.json.Qw3rTy.tmp"])
+        {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        // A folder with a temporary's name is not a file: left alone.
+        std::fs::create_dir(dir.path().join(".sub.abcdef.tmp")).unwrap();
+        OutputDir::create(dir.path()).unwrap();
+        let mut expected: Vec<String> = keep.iter().map(|s| s.to_string()).collect();
+        expected.push(".sub.abcdef.tmp".into());
+        expected.sort();
+        assert_eq!(entries(dir.path()), expected);
     }
 }
