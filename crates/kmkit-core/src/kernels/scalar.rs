@@ -8,6 +8,7 @@ pub static KERNELS: Kernels = Kernels {
     name: "scalar",
     assign,
     sq_dist,
+    sq_dists,
     axpy,
 };
 
@@ -52,6 +53,13 @@ pub(crate) fn assign(
 
 pub(crate) fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+pub(crate) fn sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+    let d = x.len();
+    for (o, &c) in out.iter_mut().zip(which) {
+        *o = sq_dist(x, &cands[c as usize * d..][..d]);
+    }
 }
 
 pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {

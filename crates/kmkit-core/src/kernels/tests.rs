@@ -275,6 +275,26 @@ fn sq_dist_and_axpy_match_scalar() {
     }
 }
 
+/// `sq_dists` must equal `sq_dist` bit for bit in every kernel set: seeding
+/// mixes the two and compares their results.
+#[test]
+fn sq_dists_equal_sq_dist_bitwise() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for kern in available() {
+        for d in DIMS {
+            let x = uniform(&mut rng, d, -3.0, 3.0);
+            let cands = uniform(&mut rng, 9 * d, -3.0, 3.0);
+            let which = [8u32, 0, 3, 3, 7];
+            let mut out = [f32::NAN; 5];
+            (kern.sq_dists)(&x, &cands, &which, &mut out);
+            for (&c, &got) in which.iter().zip(&out) {
+                let want = (kern.sq_dist)(&x, &cands[c as usize * d..][..d]);
+                assert_eq!(got.to_bits(), want.to_bits(), "{} d={d} row {c}", kern.name);
+            }
+        }
+    }
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 

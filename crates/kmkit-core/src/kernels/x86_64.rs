@@ -42,6 +42,7 @@ pub(crate) static AVX2: Kernels = Kernels {
     name: "avx2",
     assign: avx2_assign,
     sq_dist: avx2_sq_dist,
+    sq_dists: avx2_sq_dists,
     axpy: avx2_axpy,
 };
 
@@ -50,6 +51,7 @@ pub(crate) static AVX512: Kernels = Kernels {
     name: "avx512",
     assign: avx512_assign,
     sq_dist: avx512_sq_dist,
+    sq_dists: avx512_sq_dists,
     axpy: avx512_axpy,
 };
 
@@ -81,6 +83,14 @@ fn avx2_sq_dist(a: &[f32], b: &[f32]) -> f32 {
     debug_assert!(has_avx2());
     // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
     unsafe { avx2::sq_dist(a, b) }
+}
+
+fn avx2_sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx2());
+    check_rows(x.len(), cands, which);
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`;
+    // `check_rows` keeps every indexed row inside `cands`.
+    unsafe { avx2::sq_dists(x, cands, which, out) }
 }
 
 fn avx2_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
@@ -119,10 +129,27 @@ fn avx512_sq_dist(a: &[f32], b: &[f32]) -> f32 {
     unsafe { avx512::sq_dist(a, b) }
 }
 
+fn avx512_sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx512());
+    check_rows(x.len(), cands, which);
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`;
+    // `check_rows` keeps every indexed row inside `cands`.
+    unsafe { avx512::sq_dists(x, cands, which, out) }
+}
+
 fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     debug_assert!(has_avx512());
     // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
     unsafe { avx512::axpy(alpha, x, y) }
+}
+
+/// Every row named in `which` lies inside `cands` (rows of `d` floats).
+fn check_rows(d: usize, cands: &[f32], which: &[u32]) {
+    let rows = cands.len().checked_div(d).unwrap_or(usize::MAX);
+    assert!(
+        which.iter().all(|&c| (c as usize) < rows),
+        "candidate row out of range"
+    );
 }
 
 /// The row loop both instruction sets share: cuts the rows into tiles of `R`,
@@ -330,12 +357,46 @@ mod avx512 {
         (_mm512_mask_reduce_min_epu32(at_min, index), min)
     }
 
-    /// `Σ (a_j − b_j)²` over the common length, four accumulators wide.
+    /// [`sq_dist`] of `x` to each row `which[j]` of `cands`, inlined.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F, and every row in `which` must lie inside
+    /// `cands`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+        let d = x.len();
+        // SAFETY (both closures): the caller checked that every row in
+        // `which` lies inside `cands`; the CPU features are ours.
+        let row = |c: u32| unsafe { cands.get_unchecked(c as usize * d..(c as usize + 1) * d) };
+        let mut quads = which.chunks_exact(4);
+        let mut outs = out.chunks_exact_mut(4);
+        for (q, o) in (&mut quads).zip(&mut outs) {
+            let v = [0, 1, 2, 3].map(|j| unsafe { lanes(x, row(q[j])) });
+            o.copy_from_slice(&halving_sum4(v));
+        }
+        for (o, &c) in outs.into_remainder().iter_mut().zip(quads.remainder()) {
+            *o = halving_sum(unsafe { lanes(x, row(c)) });
+        }
+    }
+
+    /// `Σ (a_j − b_j)²` over the common length: [`lanes`], then [`halving_sum`].
     ///
     /// # Safety
     /// The CPU must support AVX-512F.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
+        // SAFETY: same CPU features.
+        halving_sum(unsafe { lanes(a, b) })
+    }
+
+    /// The per-lane partial sums of `Σ (a_j − b_j)²`: four accumulators
+    /// over 64-float blocks (the tail into the first), added pairwise.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn lanes(a: &[f32], b: &[f32]) -> __m512 {
         let n = a.len().min(b.len());
         let (a, b) = (a.as_ptr(), b.as_ptr());
         let mut acc = [_mm512_setzero_ps(); 4];
@@ -365,10 +426,51 @@ mod avx512 {
             acc[0] = _mm512_fmadd_ps(diff, diff, acc[0]);
             i += 16;
         }
-        _mm512_reduce_add_ps(_mm512_add_ps(
-            _mm512_add_ps(acc[0], acc[1]),
-            _mm512_add_ps(acc[2], acc[3]),
-        ))
+        _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]))
+    }
+
+    /// The sum of 16 lanes by halving: lane `l` + lane `l + 8`, then
+    /// `l + 4`, `l + 2`, `l + 1`. Written out (rather than
+    /// `_mm512_reduce_add_ps`) so that [`halving_sum4`] can follow the
+    /// same tree for four vectors at once.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn halving_sum(v: __m512) -> f32 {
+        let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+        let y = _mm256_add_ps(_mm512_castps512_ps256(v), hi);
+        let z = _mm_add_ps(_mm256_castps256_ps128(y), _mm256_extractf128_ps::<1>(y));
+        let w = _mm_add_ps(z, _mm_movehl_ps(z, z));
+        _mm_cvtss_f32(_mm_add_ss(w, _mm_movehdup_ps(w)))
+    }
+
+    /// [`halving_sum`] of four vectors, bit-identical, with the levels
+    /// shared: each step halves the lanes of every vector and packs two
+    /// results into one register (IEEE addition is commutative, so only
+    /// the pairing of lanes matters).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn halving_sum4(v: [__m512; 4]) -> [f32; 4] {
+        // l + 8: [v0 | v1] and [v2 | v3] by 256-bit halves.
+        let y01 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(v[0], v[1]),
+            _mm512_shuffle_f32x4::<0xEE>(v[0], v[1]),
+        );
+        let y23 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(v[2], v[3]),
+            _mm512_shuffle_f32x4::<0xEE>(v[2], v[3]),
+        );
+        // l + 4: 128-bit lane t now belongs to vector t.
+        let z = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x88>(y01, y23),
+            _mm512_shuffle_f32x4::<0xDD>(y01, y23),
+        );
+        // l + 2, then l + 1, within each 128-bit lane.
+        let w = _mm512_add_ps(z, _mm512_permute_ps::<0x4E>(z));
+        let s = _mm512_add_ps(w, _mm512_permute_ps::<0xB1>(w));
+        let mut all = [0.0f32; 16];
+        // SAFETY: `all` holds 16 floats.
+        unsafe { _mm512_storeu_ps(all.as_mut_ptr(), s) };
+        [all[0], all[4], all[8], all[12]]
     }
 
     /// `y += alpha · x` over the common length.
@@ -542,11 +644,27 @@ mod avx2 {
         _mm_cvtsi128_si32(_mm_min_epu32(v, _mm_shuffle_epi32::<0b00_00_00_01>(v))) as u32
     }
 
+    /// [`sq_dist`] of `x` to each row `which[j]` of `cands`, inlined.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA, and every row in `which` must lie inside
+    /// `cands`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+        let d = x.len();
+        for (o, &c) in out.iter_mut().zip(which) {
+            // SAFETY: same CPU features; the caller checked that row `c`
+            // lies inside `cands`.
+            *o = unsafe { sq_dist(x, cands.get_unchecked(c as usize * d..(c as usize + 1) * d)) };
+        }
+    }
+
     /// `Σ (a_j − b_j)²` over the common length, four accumulators wide.
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
+    #[inline]
     pub(super) unsafe fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
         let n = a.len().min(b.len());
         let (a, b) = (a.as_ptr(), b.as_ptr());
