@@ -261,13 +261,14 @@ impl Owners {
                     hits: Vec::new(),
                 };
                 let (mut which, mut dd) = (Vec::new(), vec![0.0f32; cands.len()]);
-                for i in u * UNIT..((u + 1) * UNIT).min(n) {
+                let rows = u * UNIT..((u + 1) * UNIT).min(n);
+                let owned = self.owner[rows.clone()].iter().zip(&closest[rows.clone()]);
+                for (i, (&m, &row_d2)) in rows.zip(owned) {
                     points.prefetch(i + PREFETCH_AHEAD);
-                    let m = self.owner[i] as usize;
+                    let m = m as usize;
                     if live[m].is_empty() {
                         continue;
                     }
-                    let row_d2 = closest[i];
                     which.clear();
                     which.extend(
                         live[m]
