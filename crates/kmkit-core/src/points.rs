@@ -184,11 +184,13 @@ impl Points for DenseRows<'_> {
                 &mut scratch.scores[..end - start],
                 &mut scratch.buf,
             );
-            for (o, i) in (start..end).enumerate() {
-                let c = prep.centroids.row(labels[lo + o] as usize);
-                dists[lo + o] =
-                    (k.sq_dist)(self.row(i), c.as_slice().expect("centroids are contiguous"));
-            }
+            (k.sq_dist_rows)(
+                d,
+                &self.x[start * d..end * d],
+                prep.centroids.as_slice().expect("centroids are contiguous"),
+                &labels[lo..hi],
+                &mut dists[lo..hi],
+            );
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {

@@ -88,6 +88,9 @@ pub type AssignFn = fn(
 /// The signature of [`Kernels::sq_dists`].
 pub type SqDistsFn = fn(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]);
 
+/// The signature of [`Kernels::sq_dist_rows`].
+pub type SqDistRowsFn = fn(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]);
+
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
 pub struct Kernels {
@@ -104,6 +107,10 @@ pub struct Kernels {
     /// of `x.len()` floats: bit-identical to calling `sq_dist` per row, but one
     /// call per `x`, so scans over many candidates skip the per-call overhead.
     pub sq_dists: SqDistsFn,
+    /// `out[r] = sq_dist(row r of rows, row labels[r] of cands)`, rows and
+    /// candidates of `d` floats: bit-identical to `sq_dist` per row, for the
+    /// exact distance of each row to its assigned centroid.
+    pub sq_dist_rows: SqDistRowsFn,
     /// `y += alpha · x` over equal-length slices.
     pub axpy: fn(alpha: f32, x: &[f32], y: &mut [f32]),
 }

@@ -43,6 +43,7 @@ pub(crate) static AVX2: Kernels = Kernels {
     assign: avx2_assign,
     sq_dist: avx2_sq_dist,
     sq_dists: avx2_sq_dists,
+    sq_dist_rows: avx2_sq_dist_rows,
     axpy: avx2_axpy,
 };
 
@@ -52,6 +53,7 @@ pub(crate) static AVX512: Kernels = Kernels {
     assign: avx512_assign,
     sq_dist: avx512_sq_dist,
     sq_dists: avx512_sq_dists,
+    sq_dist_rows: avx512_sq_dist_rows,
     axpy: avx512_axpy,
 };
 
@@ -93,6 +95,18 @@ fn avx2_sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
     unsafe { avx2::sq_dists(x, cands, which, out) }
 }
 
+fn avx2_sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx2());
+    check_rows(d, cands, labels);
+    assert!(
+        rows.len() >= out.len().min(labels.len()) * d,
+        "too few rows"
+    );
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`;
+    // the checks above keep every row inside `rows` and `cands`.
+    unsafe { avx2::sq_dist_rows(d, rows, cands, labels, out) }
+}
+
 fn avx2_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     debug_assert!(has_avx2());
     // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
@@ -108,6 +122,21 @@ fn avx512_assign(
     scratch: &mut Vec<f32>,
 ) {
     debug_assert!(has_avx512());
+    if (1..=avx512::LOW_D).contains(&packed.d) {
+        for_each_tile::<{ avx512::LOW_D_ROWS }>(
+            rows,
+            shift,
+            packed,
+            labels,
+            scores,
+            scratch,
+            |x, labels, scores| {
+                // SAFETY: as below; `d` is within 1..=LOW_D.
+                unsafe { avx512::tile_low_d(x, packed, labels, scores) }
+            },
+        );
+        return;
+    }
     for_each_tile::<{ avx512::ROWS }>(
         rows,
         shift,
@@ -137,6 +166,18 @@ fn avx512_sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
     unsafe { avx512::sq_dists(x, cands, which, out) }
 }
 
+fn avx512_sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx512());
+    check_rows(d, cands, labels);
+    assert!(
+        rows.len() >= out.len().min(labels.len()) * d,
+        "too few rows"
+    );
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`;
+    // the checks above keep every row inside `rows` and `cands`.
+    unsafe { avx512::sq_dist_rows(d, rows, cands, labels, out) }
+}
+
 fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     debug_assert!(has_avx512());
     // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
@@ -145,7 +186,7 @@ fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
 
 /// Every row named in `which` lies inside `cands` (rows of `d` floats).
 fn check_rows(d: usize, cands: &[f32], which: &[u32]) {
-    let rows = cands.len().checked_div(d).unwrap_or(usize::MAX);
+    let rows = if d == 0 { usize::MAX } else { cands.len() / d };
     assert!(
         which.iter().all(|&c| (c as usize) < rows),
         "candidate row out of range"
@@ -253,6 +294,89 @@ mod avx512 {
     struct Best<const R: usize> {
         score: [__m512; R],
         index: [__m512i; R],
+    }
+
+    /// Largest dimension [`tile_low_d`] serves.
+    pub(super) const LOW_D: usize = 8;
+    /// Rows per low-dimension tile: two registers of 16 rows.
+    pub(super) const LOW_D_ROWS: usize = 32;
+
+    /// [`tile`] for `d ≤ LOW_D`, transposed: one lane per row, centroids
+    /// broadcast one at a time. At a few coordinates the panel kernel spends
+    /// most of its time in the per-row horizontal argmin; here the argmin is
+    /// a lane-wise compare and blend and no horizontal step is left. Each
+    /// score is the same `half_norm − Σ_j x_j·c_j`, one FNMADD per coordinate
+    /// in order, so labels and scores are bit-identical to [`tile`]; the
+    /// centroid loop runs in index order with a strict compare, so ties keep
+    /// the lower index, as there.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F, and `1 ≤ packed.d ≤ LOW_D`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn tile_low_d(
+        x: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; LOW_D_ROWS],
+        scores: &mut [f32; LOW_D_ROWS],
+    ) {
+        check_tile(x, packed, LOW_D_ROWS);
+        match packed.d {
+            1 => low_d::<1>(x, packed, labels, scores),
+            2 => low_d::<2>(x, packed, labels, scores),
+            3 => low_d::<3>(x, packed, labels, scores),
+            4 => low_d::<4>(x, packed, labels, scores),
+            5 => low_d::<5>(x, packed, labels, scores),
+            6 => low_d::<6>(x, packed, labels, scores),
+            7 => low_d::<7>(x, packed, labels, scores),
+            _ => low_d::<8>(x, packed, labels, scores),
+        }
+    }
+
+    /// [`tile_low_d`] for a dimension known at compile time.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn low_d<const D: usize>(
+        x: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; LOW_D_ROWS],
+        scores: &mut [f32; LOW_D_ROWS],
+    ) {
+        const G: usize = LOW_D_ROWS / LANES;
+        // Coordinate j of the 16 rows of group g, one register each.
+        let mut xt = [[_mm512_setzero_ps(); D]; G];
+        for (g, xt) in xt.iter_mut().enumerate() {
+            for (j, xt) in xt.iter_mut().enumerate() {
+                let col: [f32; LANES] = std::array::from_fn(|r| x[(g * LANES + r) * D + j]);
+                // SAFETY: `col` holds 16 floats.
+                *xt = unsafe { _mm512_loadu_ps(col.as_ptr()) };
+            }
+        }
+        let mut best = [_mm512_set1_ps(f32::INFINITY); G];
+        let mut index = [_mm512_setzero_si512(); G];
+        for c in 0..packed.k {
+            // Centroid c is lane c % LANES of panel c / LANES.
+            let base = (c / LANES) * D * LANES + c % LANES;
+            let mut s = [_mm512_set1_ps(packed.half_norms[c]); G];
+            for j in 0..D {
+                let cj = _mm512_set1_ps(packed.panels[base + j * LANES]);
+                for g in 0..G {
+                    s[g] = _mm512_fnmadd_ps(xt[g][j], cj, s[g]);
+                }
+            }
+            let ci = _mm512_set1_epi32(c as i32);
+            for g in 0..G {
+                let better = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(s[g], best[g]);
+                best[g] = _mm512_mask_mov_ps(best[g], better, s[g]);
+                index[g] = _mm512_mask_mov_epi32(index[g], better, ci);
+            }
+        }
+        for g in 0..G {
+            // SAFETY: each destination holds LOW_D_ROWS = G·16 elements.
+            unsafe {
+                _mm512_storeu_ps(scores[g * LANES..].as_mut_ptr(), best[g]);
+                _mm512_storeu_si512(labels[g * LANES..].as_mut_ptr().cast(), index[g]);
+            }
+        }
     }
 
     /// Labels and scores of one tile of `R` rows (`x` holds `R × d` floats).
@@ -376,6 +500,39 @@ mod avx512 {
         }
         for (o, &c) in outs.into_remainder().iter_mut().zip(quads.remainder()) {
             *o = halving_sum(unsafe { lanes(x, row(c)) });
+        }
+    }
+
+    /// [`sq_dist`] of each row of `rows` to its labelled row of `cands`,
+    /// four rows at a time through [`halving_sum4`].
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F; `rows` must hold `out.len()` rows and
+    /// every label must name a row inside `cands`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sq_dist_rows(
+        d: usize,
+        rows: &[f32],
+        cands: &[f32],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        // SAFETY (all closures): the caller checked both bounds.
+        let pair = |r: usize| unsafe {
+            let c = *labels.get_unchecked(r) as usize;
+            lanes(
+                rows.get_unchecked(r * d..(r + 1) * d),
+                cands.get_unchecked(c * d..(c + 1) * d),
+            )
+        };
+        let n = out.len().min(labels.len());
+        let mut r = 0;
+        while r + 4 <= n {
+            out[r..r + 4].copy_from_slice(&halving_sum4([0, 1, 2, 3].map(|j| pair(r + j))));
+            r += 4;
+        }
+        for r in r..n {
+            out[r] = halving_sum(pair(r));
         }
     }
 
@@ -656,6 +813,31 @@ mod avx2 {
             // SAFETY: same CPU features; the caller checked that row `c`
             // lies inside `cands`.
             *o = unsafe { sq_dist(x, cands.get_unchecked(c as usize * d..(c as usize + 1) * d)) };
+        }
+    }
+
+    /// [`sq_dist`] of each row of `rows` to its labelled row of `cands`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `rows` must hold `out.len()` rows
+    /// and every label must name a row inside `cands`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sq_dist_rows(
+        d: usize,
+        rows: &[f32],
+        cands: &[f32],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        for (r, (o, &c)) in out.iter_mut().zip(labels).enumerate() {
+            let c = c as usize;
+            // SAFETY: same CPU features; the caller checked both bounds.
+            *o = unsafe {
+                sq_dist(
+                    rows.get_unchecked(r * d..(r + 1) * d),
+                    cands.get_unchecked(c * d..(c + 1) * d),
+                )
+            };
         }
     }
 
