@@ -186,7 +186,7 @@ fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
 
 /// Every row named in `which` lies inside `cands` (rows of `d` floats).
 fn check_rows(d: usize, cands: &[f32], which: &[u32]) {
-    let rows = if d == 0 { usize::MAX } else { cands.len() / d };
+    let rows = cands.len().checked_div(d).unwrap_or(usize::MAX);
     assert!(
         which.iter().all(|&c| (c as usize) < rows),
         "candidate row out of range"
@@ -357,6 +357,7 @@ mod avx512 {
             // Centroid c is lane c % LANES of panel c / LANES.
             let base = (c / LANES) * D * LANES + c % LANES;
             let mut s = [_mm512_set1_ps(packed.half_norms[c]); G];
+            #[allow(clippy::needless_range_loop)] // j walks xt's inner index
             for j in 0..D {
                 let cj = _mm512_set1_ps(packed.panels[base + j * LANES]);
                 for g in 0..G {
@@ -531,8 +532,8 @@ mod avx512 {
             out[r..r + 4].copy_from_slice(&halving_sum4([0, 1, 2, 3].map(|j| pair(r + j))));
             r += 4;
         }
-        for r in r..n {
-            out[r] = halving_sum(pair(r));
+        for (r, o) in out.iter_mut().enumerate().take(n).skip(r) {
+            *o = halving_sum(pair(r));
         }
     }
 
