@@ -136,7 +136,7 @@ fn fit_points(
     tol: f64,
 ) -> Model {
     let k = params.n_clusters;
-    let mut best: Option<(Run, Algorithm)> = None;
+    let mut best: Option<Run> = None;
     let mut warnings = Vec::new();
     for run in 0..n_init {
         let init = seed(points, params, run);
@@ -153,31 +153,27 @@ fn fit_points(
         let algorithm = params
             .algorithm
             .resolve(points.d(), init.nrows(), points.sparse());
-        let result = iterate(points, params, algorithm, init, tol);
-        if best
-            .as_ref()
-            .is_none_or(|(b, _)| result.inertia < b.inertia)
-        {
-            best = Some((result, algorithm));
-        }
-    }
-    let (mut best, algorithm) = best.expect("n_init >= 1");
-    // Refining the best run only: Hartigan's moves cost about one Lloyd
-    // iteration per sweep, and refining every run multiplied that by n_init
-    // (CDNOW RFM, k = 4, n_init 10: 40 % of the fit) for the same result
-    // on the suites we checked.
-    if params.refine && params.metric == Metric::Euclidean {
-        let mut c = best.centroids.clone();
-        let mut l = best.labels.clone();
-        if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
-            let mut again = iterate(points, params, algorithm, c, tol);
-            if again.inertia < best.inertia {
-                // n_iter counts the iterations of both passes.
-                again.n_iter += best.n_iter;
-                best = again;
+        let mut result = iterate(points, params, algorithm, init, tol);
+        // Every run is refined, not only the best: on digits (standardised,
+        // k = 10) refining the best Lloyd run alone ended 0.46 % above
+        // scikit-learn's n_init = 10 inertia, refining each ends below it.
+        if params.refine && params.metric == Metric::Euclidean {
+            let mut c = result.centroids.clone();
+            let mut l = result.labels.clone();
+            if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
+                let mut again = iterate(points, params, algorithm, c, tol);
+                if again.inertia < result.inertia {
+                    // n_iter counts the iterations of both passes.
+                    again.n_iter += result.n_iter;
+                    result = again;
+                }
             }
         }
+        if best.as_ref().is_none_or(|b| result.inertia < b.inertia) {
+            best = Some(result);
+        }
     }
+    let best = best.expect("n_init >= 1");
     if !best.converged {
         warnings.push(format!(
             "did not converge in max_iter = {} iterations",
