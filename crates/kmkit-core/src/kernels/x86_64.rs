@@ -351,9 +351,13 @@ mod avx512 {
                 *xt = unsafe { _mm512_loadu_ps(col.as_ptr()) };
             }
         }
-        let mut best = [_mm512_set1_ps(f32::INFINITY); G];
-        let mut index = [_mm512_setzero_si512(); G];
-        for c in 0..packed.k {
+        // CHAINS running argmins per group, centroid c in chain c % CHAINS:
+        // one chain would serialise every compare-and-blend on the last.
+        const CHAINS: usize = 4;
+        let mut chain_best = [[_mm512_set1_ps(f32::INFINITY); G]; CHAINS];
+        let mut chain_index = [[_mm512_setzero_si512(); G]; CHAINS];
+        // Folds centroid c into one chain's running argmin.
+        let step = |c: usize, best: &mut [__m512; G], index: &mut [__m512i; G]| {
             // Centroid c is lane c % LANES of panel c / LANES.
             let base = (c / LANES) * D * LANES + c % LANES;
             let mut s = [_mm512_set1_ps(packed.half_norms[c]); G];
@@ -369,6 +373,32 @@ mod avx512 {
                 let better = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(s[g], best[g]);
                 best[g] = _mm512_mask_mov_ps(best[g], better, s[g]);
                 index[g] = _mm512_mask_mov_epi32(index[g], better, ci);
+            }
+        };
+        // Whole rounds of CHAINS centroids, so each chain stays in registers.
+        let rounds = packed.k / CHAINS;
+        for r in 0..rounds {
+            for ch in 0..CHAINS {
+                step(r * CHAINS + ch, &mut chain_best[ch], &mut chain_index[ch]);
+            }
+        }
+        for ch in 0..packed.k % CHAINS {
+            step(
+                rounds * CHAINS + ch,
+                &mut chain_best[ch],
+                &mut chain_index[ch],
+            );
+        }
+        // Merge the chains: the least score, and on a tie the lower index.
+        let (mut best, mut index) = (chain_best[0], chain_index[0]);
+        for ch in 1..CHAINS {
+            for g in 0..G {
+                let (s, i) = (chain_best[ch][g], chain_index[ch][g]);
+                let less = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(s, best[g]);
+                let tie = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(s, best[g])
+                    & _mm512_cmp_epu32_mask::<_MM_CMPINT_LT>(i, index[g]);
+                best[g] = _mm512_mask_mov_ps(best[g], less | tie, s);
+                index[g] = _mm512_mask_mov_epi32(index[g], less | tie, i);
             }
         }
         for g in 0..G {
