@@ -1,7 +1,6 @@
 //! Reading expression tables (CSV/TSV, plain or gzip) in either orientation,
 //! with missing-value and duplicate-id policies, and labels files.
 
-use std::io::Read;
 use std::path::Path;
 
 use ndarray::Array2;

@@ -1,7 +1,6 @@
 //! Reading and cleaning transaction files into [`Transactions`].
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
