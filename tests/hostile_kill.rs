@@ -154,6 +154,7 @@ fn kill_repeatedly(t: &Target) {
         left_temps += finals(&out).1 - usize::from(out.join(".user.tmp").exists());
         // A file of the user's, named like neither an output nor a temporary
         // of kmkit's, must outlive every rerun's clean-up.
+        std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join(".user.tmp"), b"mine").unwrap();
         match present {
             0 => before_output += 1,
