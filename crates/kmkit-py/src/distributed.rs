@@ -1,6 +1,7 @@
 //! The distributed primitives of `kmkit_core::distributed` and
-//! `PartialStats` for Python: small picklable values (JSON inside, exact
-//! for f32/f64) that an engine ships between map, reduce and broadcast.
+//! `PartialStats` for Python: small picklable values that an engine ships
+//! between map, reduce and broadcast. They pickle as their fields (Python
+//! ints, floats and lists), which is exact for f32 and f64.
 
 use kmkit_core::distributed::{self as dist, Candidates, Moments};
 use kmkit_core::{Input, PartialStats};
@@ -11,24 +12,6 @@ use pyo3::prelude::*;
 use crate::err;
 use crate::input::{XArg, XData};
 
-/// Exact JSON text of a core value (floats print round-trip).
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("plain data serialises")
-}
-
-/// A core value from [`to_json`]'s text.
-fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> PyResult<T> {
-    serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("bad {what}: {e}")))
-}
-
-/// Pickling through JSON: `(cls.from_json, (text,))`.
-fn reduce<T: pyo3::PyClass>(slf: &Bound<'_, T>, json: String) -> PyResult<(PyObject, (String,))> {
-    Ok((
-        slf.as_any().get_type().getattr("from_json")?.unbind(),
-        (json,),
-    ))
-}
-
 /// Per-cluster f64 sums, weights and inertia of a slice of rows.
 #[pyclass(name = "PartialStats", module = "kmkit._kmkit", frozen)]
 #[derive(Clone, Debug)]
@@ -38,20 +21,23 @@ pub struct PyPartialStats {
 
 #[pymethods]
 impl PyPartialStats {
-    /// JSON form (exact).
-    fn to_json(&self) -> String {
-        to_json(&self.inner)
-    }
-    /// From `to_json`'s text.
+    /// Rebuilds from the fields (what pickling stores).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn _from_state(k: usize, d: usize, sums: Vec<f64>, weights: Vec<f64>, inertia: f64) -> PyResult<Self> {
+        if sums.len() != k * d || weights.len() != k {
+            return Err(PyValueError::new_err("bad PartialStats state"));
+        }
         Ok(PyPartialStats {
-            inner: from_json(text, "PartialStats")?,
+            inner: PartialStats { k, d, sums, weights, inertia },
         })
     }
-    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (String,))> {
-        let json = slf.borrow().to_json();
-        reduce(slf, json)
+    #[allow(clippy::type_complexity)]
+    fn __reduce__(
+        slf: &Bound<'_, Self>,
+    ) -> PyResult<(PyObject, (usize, usize, Vec<f64>, Vec<f64>, f64))> {
+        let s = &slf.get().inner;
+        let from = slf.as_any().get_type().getattr("_from_state")?.unbind();
+        Ok((from, (s.k, s.d, s.sums.clone(), s.weights.clone(), s.inertia)))
     }
     /// Zero statistics for `k` clusters in `d` dimensions (the reduce identity).
     #[staticmethod]
@@ -126,20 +112,20 @@ pub struct PyMoments {
 
 #[pymethods]
 impl PyMoments {
-    /// JSON form (exact).
-    fn to_json(&self) -> String {
-        to_json(&self.inner)
-    }
-    /// From `to_json`'s text.
+    /// Rebuilds from the fields (what pickling stores).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn _from_state(n: u64, sum: Vec<f64>, sum_sq: Vec<f64>) -> PyResult<Self> {
+        if sum.len() != sum_sq.len() {
+            return Err(PyValueError::new_err("bad Moments state"));
+        }
         Ok(PyMoments {
-            inner: from_json(text, "Moments")?,
+            inner: Moments { n, sum, sum_sq },
         })
     }
-    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (String,))> {
-        let json = slf.borrow().to_json();
-        reduce(slf, json)
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (u64, Vec<f64>, Vec<f64>))> {
+        let m = &slf.get().inner;
+        let from = slf.as_any().get_type().getattr("_from_state")?.unbind();
+        Ok((from, (m.n, m.sum.clone(), m.sum_sq.clone())))
     }
     #[getter]
     fn n(&self) -> u64 {
@@ -166,20 +152,27 @@ pub struct PyCandidates {
 
 #[pymethods]
 impl PyCandidates {
-    /// JSON form (exact).
-    fn to_json(&self) -> String {
-        to_json(&self.inner)
-    }
-    /// From `to_json`'s text.
+    /// Rebuilds from the fields (what pickling stores).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn _from_state(indices: Vec<u64>, d: usize, rows: Vec<f32>, keys: Vec<f64>) -> PyResult<Self> {
+        let n = indices.len();
+        let rows = ndarray::Array2::from_shape_vec((n, d), rows)
+            .map_err(|_| PyValueError::new_err("bad Candidates state"))?;
+        if keys.len() != n {
+            return Err(PyValueError::new_err("bad Candidates state"));
+        }
         Ok(PyCandidates {
-            inner: from_json(text, "Candidates")?,
+            inner: Candidates { indices, rows, keys },
         })
     }
-    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (String,))> {
-        let json = slf.borrow().to_json();
-        reduce(slf, json)
+    #[allow(clippy::type_complexity)]
+    fn __reduce__(
+        slf: &Bound<'_, Self>,
+    ) -> PyResult<(PyObject, (Vec<u64>, usize, Vec<f32>, Vec<f64>))> {
+        let c = &slf.get().inner;
+        let from = slf.as_any().get_type().getattr("_from_state")?.unbind();
+        let rows = c.rows.as_standard_layout().iter().copied().collect();
+        Ok((from, (c.indices.clone(), c.rows.ncols(), rows, c.keys.clone())))
     }
     #[getter]
     fn rows<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f32>> {
