@@ -6,6 +6,7 @@ iteration, iterations and inertia (both from k-means|| with 5 steps, tol 0,
 20 iterations). Feeds BENCHMARKS.md ("Python: kmkit on Spark vs MLlib").
 """
 
+import os
 import sys
 import time
 
@@ -21,6 +22,7 @@ from kmkit import distributed as dist
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 K, D, ITERS, PARTS, SEED = 16, 16, 20, 4, 0
 
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 spark = (
     SparkSession.builder.master("local[2]")
     .config("spark.driver.host", "127.0.0.1")

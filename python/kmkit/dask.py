@@ -38,13 +38,18 @@ def map_reduce_over(X, sample_weight=None):
     X = X.persist()
     blocks = list(X.to_delayed()[:, 0])
     offsets = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(int)
+    w = None
     if sample_weight is None:
         wblocks = [None] * len(blocks)
     else:
         w = da.asarray(sample_weight).rechunk((X.chunks[0],)).persist()
         wblocks = list(w.to_delayed())
+    # The persisted arrays hold the cluster's futures: keep them alive as
+    # long as the driver runs passes, or the workers drop the blocks.
+    persisted = (X, w)
 
     def map_reduce(task, combine):
+        assert persisted[0] is not None
         level = [dask.delayed(task)(b, w, int(o)) for b, w, o in zip(blocks, wblocks, offsets)]
         merge = dask.delayed(combine)
         while len(level) > 1:

@@ -23,21 +23,18 @@ def client():
 
 
 def test_dask_cluster_matches_single_process_fit(client, blobs):
+    # One fit (each pass is a round trip to the scheduler): weighted rows,
+    # row blocks of uneven size, columns split in two (rechunked by the driver).
     X, _ = blobs
     seed = 21
-    ref = kmkit.KMeans(n_clusters=5, init=dist.seeds(X, 5, random_state=seed), algorithm="lloyd", refine=False).fit(X)
-    got = kmkit.dask.fit(da.from_array(X, chunks=(300, 2)), 5, random_state=seed)
+    w = np.random.default_rng(1).uniform(0.5, 2.0, size=X.shape[0])
+    init = dist.seeds(X, 5, random_state=seed, sample_weight=w)
+    ref = kmkit.KMeans(n_clusters=5, init=init, algorithm="lloyd", refine=False).fit(X, sample_weight=w)
+    got = kmkit.dask.fit(
+        da.from_array(X, chunks=(700, 2)), 5, sample_weight=da.from_array(w, chunks=500), random_state=seed
+    )
     np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
     assert got.inertia_ == pytest.approx(ref.inertia_, rel=1e-5)
     assert got.n_iter_ == ref.n_iter_
-    # The work ran on the cluster's workers.
+    # The work ran on the cluster's two worker processes.
     assert len(client.scheduler_info()["workers"]) == 2
-
-
-def test_dask_weighted(client, blobs):
-    X, _ = blobs
-    w = np.random.default_rng(1).uniform(0.5, 2.0, size=X.shape[0])
-    init = dist.seeds(X, 5, random_state=2, sample_weight=w)
-    ref = kmkit.KMeans(n_clusters=5, init=init, algorithm="lloyd", refine=False).fit(X, sample_weight=w)
-    got = kmkit.dask.fit(da.from_array(X, chunks=(700, -1)), 5, sample_weight=da.from_array(w, chunks=500), random_state=2)
-    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)

@@ -1,7 +1,9 @@
 """kmkit.spark on a local[2] Spark (loopback only). Skipped when PySpark or
 Java is missing (CI); see python/README.md."""
 
+import os
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -18,6 +20,9 @@ from kmkit import distributed as dist  # noqa: E402
 @pytest.fixture(scope="module")
 def spark():
     from pyspark.sql import SparkSession
+
+    # Spark's Python workers must use this interpreter (it has kmkit).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     s = (
         SparkSession.builder.master("local[2]")
