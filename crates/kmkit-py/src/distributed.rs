@@ -12,6 +12,9 @@ use pyo3::prelude::*;
 use crate::err;
 use crate::input::{XArg, XData};
 
+/// What a pickled `Moments` stores: row count, column sums, sums of squares.
+type MomentsState = (u64, Vec<f64>, Vec<f64>);
+
 /// Per-cluster f64 sums, weights and inertia of a slice of rows.
 #[pyclass(name = "PartialStats", module = "kmkit._kmkit", frozen)]
 #[derive(Clone, Debug)]
@@ -23,12 +26,24 @@ pub struct PyPartialStats {
 impl PyPartialStats {
     /// Rebuilds from the fields (what pickling stores).
     #[staticmethod]
-    fn _from_state(k: usize, d: usize, sums: Vec<f64>, weights: Vec<f64>, inertia: f64) -> PyResult<Self> {
+    fn _from_state(
+        k: usize,
+        d: usize,
+        sums: Vec<f64>,
+        weights: Vec<f64>,
+        inertia: f64,
+    ) -> PyResult<Self> {
         if sums.len() != k * d || weights.len() != k {
             return Err(PyValueError::new_err("bad PartialStats state"));
         }
         Ok(PyPartialStats {
-            inner: PartialStats { k, d, sums, weights, inertia },
+            inner: PartialStats {
+                k,
+                d,
+                sums,
+                weights,
+                inertia,
+            },
         })
     }
     #[allow(clippy::type_complexity)]
@@ -37,7 +52,10 @@ impl PyPartialStats {
     ) -> PyResult<(PyObject, (usize, usize, Vec<f64>, Vec<f64>, f64))> {
         let s = &slf.get().inner;
         let from = slf.as_any().get_type().getattr("_from_state")?.unbind();
-        Ok((from, (s.k, s.d, s.sums.clone(), s.weights.clone(), s.inertia)))
+        Ok((
+            from,
+            (s.k, s.d, s.sums.clone(), s.weights.clone(), s.inertia),
+        ))
     }
     /// Zero statistics for `k` clusters in `d` dimensions (the reduce identity).
     #[staticmethod]
@@ -122,7 +140,7 @@ impl PyMoments {
             inner: Moments { n, sum, sum_sq },
         })
     }
-    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (u64, Vec<f64>, Vec<f64>))> {
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, MomentsState)> {
         let m = &slf.get().inner;
         let from = slf.as_any().get_type().getattr("_from_state")?.unbind();
         Ok((from, (m.n, m.sum.clone(), m.sum_sq.clone())))
@@ -162,7 +180,11 @@ impl PyCandidates {
             return Err(PyValueError::new_err("bad Candidates state"));
         }
         Ok(PyCandidates {
-            inner: Candidates { indices, rows, keys },
+            inner: Candidates {
+                indices,
+                rows,
+                keys,
+            },
         })
     }
     #[allow(clippy::type_complexity)]
@@ -172,7 +194,10 @@ impl PyCandidates {
         let c = &slf.get().inner;
         let from = slf.as_any().get_type().getattr("_from_state")?.unbind();
         let rows = c.rows.as_standard_layout().iter().copied().collect();
-        Ok((from, (c.indices.clone(), c.rows.ncols(), rows, c.keys.clone())))
+        Ok((
+            from,
+            (c.indices.clone(), c.rows.ncols(), rows, c.keys.clone()),
+        ))
     }
     #[getter]
     fn rows<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f32>> {

@@ -24,6 +24,9 @@ pub(crate) fn err(e: KMeansError) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
+/// Labels and squared distances to the nearest centroid.
+type Assigned<'py> = (Bound<'py, PyArray1<i32>>, Bound<'py, PyArray1<f32>>);
+
 /// What a fit hands back: centroids, labels, inertia, iterations,
 /// convergence, warnings.
 type FitOut<'py> = (
@@ -184,7 +187,7 @@ fn assign<'py>(
     x: XArg<'py>,
     centroids: PyReadonlyArray2<'py, f32>,
     threads: usize,
-) -> PyResult<(Bound<'py, PyArray1<i32>>, Bound<'py, PyArray1<f32>>)> {
+) -> PyResult<Assigned<'py>> {
     let mut model = model_of(centroids)?;
     model.params.threads = threads;
     let x = XData::new(&x)?;
