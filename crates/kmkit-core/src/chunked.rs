@@ -626,7 +626,7 @@ fn check_source(source: &dyn RowChunks) -> Result<(usize, usize)> {
         return Err(KMeansError::NoColumns);
     }
     let c = source.chunk_rows();
-    if c == 0 || c % CHUNK_ALIGN != 0 {
+    if c == 0 || !c.is_multiple_of(CHUNK_ALIGN) {
         return Err(KMeansError::Source(format!(
             "chunks of {c} rows: the chunk size must be a positive multiple of {CHUNK_ALIGN} rows"
         )));

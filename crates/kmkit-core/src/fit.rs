@@ -58,6 +58,23 @@ impl KMeansParams {
     }
 }
 
+/// Iterates from `init` with the resolved `algorithm` until convergence.
+fn iterate(
+    points: &(impl Points + ?Sized),
+    params: &KMeansParams,
+    algorithm: Algorithm,
+    init: Array2<f32>,
+    tol: f64,
+) -> Run {
+    let (max_iter, metric) = (params.max_iter, params.metric);
+    match algorithm {
+        Algorithm::Hamerly => hamerly(points, init, max_iter, tol, metric),
+        Algorithm::Elkan => elkan(points, init, max_iter, tol, metric),
+        Algorithm::Yinyang => yinyang(points, init, max_iter, tol, metric),
+        _ => lloyd(points, init, max_iter, tol, metric),
+    }
+}
+
 /// Cap on Hartigan sweeps; each costs about one Lloyd iteration.
 const HARTIGAN_SWEEPS: usize = 50;
 
@@ -136,18 +153,15 @@ fn fit_points(
         let algorithm = params
             .algorithm
             .resolve(points.d(), init.nrows(), points.sparse());
-        let iterate = |init| match algorithm {
-            Algorithm::Hamerly => hamerly(points, init, params.max_iter, tol, params.metric),
-            Algorithm::Elkan => elkan(points, init, params.max_iter, tol, params.metric),
-            Algorithm::Yinyang => yinyang(points, init, params.max_iter, tol, params.metric),
-            _ => lloyd(points, init, params.max_iter, tol, params.metric),
-        };
-        let mut result = iterate(init);
+        let mut result = iterate(points, params, algorithm, init, tol);
+        // Every run is refined, not only the best: on digits (standardised,
+        // k = 10) refining the best Lloyd run alone ended 0.46 % above
+        // scikit-learn's n_init = 10 inertia, refining each ends below it.
         if params.refine && params.metric == Metric::Euclidean {
             let mut c = result.centroids.clone();
             let mut l = result.labels.clone();
             if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
-                let mut again = iterate(c);
+                let mut again = iterate(points, params, algorithm, c, tol);
                 if again.inertia < result.inertia {
                     // n_iter counts the iterations of both passes.
                     again.n_iter += result.n_iter;

@@ -126,9 +126,10 @@ pub struct KMeansParams {
     pub metric: Metric,
     /// Worker threads; 0 = rayon's default (all cores).
     pub threads: usize,
-    /// After Lloyd converges, move single rows between clusters while that
-    /// lowers inertia (Hartigan's rule), then run Lloyd again. The result is
-    /// still a Lloyd fixed point, and usually a better one. Default on.
+    /// After each of the `n_init` runs converges, move single rows
+    /// between clusters while that lowers inertia (Hartigan's rule), then
+    /// run Lloyd again. The result is still a Lloyd fixed point, and usually
+    /// a better one. Default on.
     #[serde(default = "yes")]
     pub refine: bool,
 }

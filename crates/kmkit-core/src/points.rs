@@ -59,9 +59,18 @@ pub(crate) trait Points: Sync {
     );
     /// Exact squared distance from row `i` to `c` (whose squared norm is `c_norm2`).
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32;
+    /// `out[j] = sq_dist(i, row which[j] of cands, norms[which[j]])`, where
+    /// `cands` holds rows of `d` floats: one call for many candidates.
+    fn sq_dists(&self, i: usize, cands: &[f32], norms: &[f64], which: &[u32], out: &mut [f32]) {
+        let d = self.d();
+        for (o, &c) in out.iter_mut().zip(which) {
+            let c = c as usize;
+            *o = self.sq_dist(i, &cands[c * d..][..d], norms[c]);
+        }
+    }
     /// `sums += w · row i`.
     fn add_to(&self, i: usize, w: f64, sums: &mut [f64]);
-    /// Hints that row `i` is about to be read (gathers in member order).
+    /// Hints that row `i` is about to be read.
     fn prefetch(&self, _i: usize) {}
     /// Row `i` written densely into `out`.
     fn row_into(&self, i: usize, out: &mut [f32]);
@@ -175,15 +184,20 @@ impl Points for DenseRows<'_> {
                 &mut scratch.scores[..end - start],
                 &mut scratch.buf,
             );
-            for (o, i) in (start..end).enumerate() {
-                let c = prep.centroids.row(labels[lo + o] as usize);
-                dists[lo + o] =
-                    (k.sq_dist)(self.row(i), c.as_slice().expect("centroids are contiguous"));
-            }
+            (k.sq_dist_rows)(
+                d,
+                &self.x[start * d..end * d],
+                prep.centroids.as_slice().expect("centroids are contiguous"),
+                &labels[lo..hi],
+                &mut dists[lo..hi],
+            );
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {
         (kernels::get().sq_dist)(self.row(i), c)
+    }
+    fn sq_dists(&self, i: usize, cands: &[f32], _norms: &[f64], which: &[u32], out: &mut [f32]) {
+        (kernels::get().sq_dists)(self.row(i), cands, which, out)
     }
     fn add_to(&self, i: usize, w: f64, sums: &mut [f64]) {
         for (s, &v) in sums.iter_mut().zip(self.row(i)) {
@@ -191,7 +205,9 @@ impl Points for DenseRows<'_> {
         }
     }
     fn prefetch(&self, i: usize) {
-        kernels::prefetch(self.row(i));
+        if i < self.n {
+            kernels::prefetch(self.row(i));
+        }
     }
     fn row_into(&self, i: usize, out: &mut [f32]) {
         out.copy_from_slice(self.row(i));

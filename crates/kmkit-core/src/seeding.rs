@@ -108,9 +108,11 @@ fn weighted_row(points: &(impl Points + ?Sized), rng: &mut ChaCha8Rng) -> usize 
 /// Scoring a candidate only visits rows it can win: every row belongs to its
 /// nearest centre, and by the triangle inequality a candidate `c` cannot
 /// come closer to a row `x` of centre `m` than `m` is when
-/// `‖c − m‖ ≥ 2‖x − m‖`. Whole centres are skipped with their largest radius,
-/// rows one by one with their own, and all candidates are scored in one pass
-/// so each row is fetched once per step. The D² values, and so every draw,
+/// `‖c − m‖ ≥ 2‖x − m‖`. Rows are visited in storage order (so they stream
+/// from memory); a row whose centre no candidate can win, by that centre's
+/// largest radius, is skipped unread, the others are tested one by one with
+/// their own radius, and all candidates are scored in one pass so each row is
+/// fetched once per step. The D² values, and so every draw,
 /// equal those of the plain scan; only the work changes (the bound of Elkan
 /// 2003 applied to seeding, as in Raff 2021).
 pub(crate) fn kmeans_plus_plus(
@@ -126,7 +128,6 @@ pub(crate) fn kmeans_plus_plus(
     let mut closest = vec![f32::INFINITY; points.n()];
     let mut pots = update_closest(points, &centres, &mut closest);
     let mut owners = Owners::new(&closest);
-    let mut cand = vec![0.0f32; d];
     while chosen.len() < k {
         let total: f64 = pots.iter().sum();
         if total <= 0.0 {
@@ -135,22 +136,16 @@ pub(crate) fn kmeans_plus_plus(
         let ids: Vec<usize> = (0..trials)
             .map(|_| sample_by(points, &closest, &pots, rng.random::<f64>() * total))
             .collect();
-        let cands: Vec<Candidate> = ids
-            .iter()
-            .map(|&i| {
-                points.row_into(i, &mut cand);
-                Candidate::new(&cand, &centres)
-            })
-            .collect();
+        let cands = Candidates::new(points, &ids, &centres);
         let scored = owners.score(points, &cands, &closest);
         // Potential drop per candidate, summed over units in a fixed order.
-        let gains: Vec<f64> = (0..cands.len())
+        let gains: Vec<f64> = (0..ids.len())
             .map(|t| scored.iter().map(|u| u.gains[t]).sum())
             .collect();
-        let best = (0..cands.len()).fold(0, |b, t| if gains[t] > gains[b] { t } else { b });
+        let best = (0..ids.len()).fold(0, |b, t| if gains[t] > gains[b] { t } else { b });
         chosen.push(ids[best]);
-        let changed = owners.take(&scored, best as u8, &mut closest);
-        centres.extend_from_slice(&cands[best].row);
+        let changed = owners.take(&scored, best as u32, &mut closest);
+        centres.extend_from_slice(&cands.rows[best * d..(best + 1) * d]);
         pots = regroup_pots(points, &closest, &pots, &changed);
     }
     Seeds {
@@ -158,51 +153,70 @@ pub(crate) fn kmeans_plus_plus(
     }
 }
 
-/// A k-means++ candidate row with its squared distances to the current centres.
-struct Candidate {
-    row: Vec<f32>,
-    norm2: f64,
-    to_centre: Vec<f64>,
+/// The k-means++ candidates of one step: their rows (`T × d`, contiguous),
+/// squared norms, and squared distances to every current centre.
+struct Candidates {
+    rows: Vec<f32>,
+    norms2: Vec<f64>,
+    /// `to_centre[t][m] = ‖candidate t − centre m‖²`, in f64.
+    to_centre: Vec<Vec<f64>>,
 }
 
-impl Candidate {
-    fn new(row: &[f32], centres: &[f32]) -> Candidate {
-        let norm2 = row.iter().map(|&v| (v as f64) * (v as f64)).sum();
-        let to_centre = centres
-            .chunks_exact(row.len().max(1))
-            .map(|c| {
-                row.iter()
-                    .zip(c)
-                    .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-                    .sum()
+impl Candidates {
+    fn new(points: &(impl Points + ?Sized), ids: &[usize], centres: &[f32]) -> Candidates {
+        let d = points.d();
+        let mut rows = vec![0.0f32; ids.len() * d];
+        for (&i, row) in ids.iter().zip(rows.chunks_exact_mut(d.max(1))) {
+            points.row_into(i, &mut row[..d]);
+        }
+        let sq = |a: &[f32], b: &[f32]| -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                .sum()
+        };
+        let cand = |t: usize| &rows[t * d..(t + 1) * d];
+        let norms2 = (0..ids.len())
+            .map(|t| cand(t).iter().map(|&v| (v as f64) * (v as f64)).sum())
+            .collect();
+        let to_centre = (0..ids.len())
+            .map(|t| {
+                centres
+                    .chunks_exact(d.max(1))
+                    .map(|c| sq(cand(t), c))
+                    .collect()
             })
             .collect();
-        Candidate {
-            row: row.to_vec(),
-            norm2,
+        Candidates {
+            rows,
+            norms2,
             to_centre,
         }
     }
+
+    fn len(&self) -> usize {
+        self.norms2.len()
+    }
 }
 
-/// Rows per unit of parallel scoring work within one centre's members.
+/// Rows per unit of parallel scoring work: units are runs of rows in storage
+/// order, so rows stream from memory and the unit order depends on `n` alone.
 const UNIT: usize = 4096;
-/// How many member rows ahead to prefetch: enough to cover a DRAM latency.
-const PREFETCH_AHEAD: usize = 8;
+/// How many rows ahead to prefetch.
+const PREFETCH_AHEAD: usize = 12;
 
-/// Which centre each row is nearest to: member lists (ascending) and the
-/// largest D² among each centre's members.
+/// Which centre each row is nearest to, and the largest D² among each
+/// centre's rows (an upper bound; the triangle test only needs that).
 struct Owners {
-    members: Vec<Vec<u32>>,
+    owner: Vec<u32>,
     max_d2: Vec<f32>,
 }
 
-/// What one unit (a run of one centre's members) found: the potential drop
-/// per candidate and the rows a candidate would take, `(row, candidate, d²)`.
+/// What one unit of rows found: the potential drop per candidate and the rows
+/// a candidate would take, `(row, candidate, d²)`, in row order.
 struct Scored {
-    centre: usize,
     gains: Vec<f64>,
-    hits: Vec<(u32, u8, f32)>,
+    hits: Vec<(u32, u32, f32)>,
 }
 
 /// `‖c − m‖² > 4·D²(x)` with slack for rounding: `c` cannot beat `m` for `x`.
@@ -213,54 +227,61 @@ fn cannot_win(centre_d2: f64, row_d2: f32) -> bool {
 impl Owners {
     fn new(closest: &[f32]) -> Owners {
         Owners {
-            members: vec![(0..closest.len() as u32).collect()],
+            owner: vec![0; closest.len()],
             max_d2: vec![closest.iter().copied().fold(0.0, f32::max)],
         }
     }
 
     /// Scores every candidate against the rows it might win, in parallel
-    /// units whose order depends on the data alone.
+    /// units of consecutive rows.
     fn score(
         &self,
         points: &(impl Points + ?Sized),
-        cands: &[Candidate],
+        cands: &Candidates,
         closest: &[f32],
     ) -> Vec<Scored> {
-        let units: Vec<(usize, &[u32])> = self
-            .members
-            .iter()
-            .enumerate()
-            .flat_map(|(m, rows)| rows.chunks(UNIT).map(move |r| (m, r)))
+        let t_all = cands.len() as u32;
+        // Per centre, the candidates that might win at least one of its rows:
+        // rows of the other centres are skipped without being read.
+        // Each with its squared distance to the centre, for the row test.
+        let live: Vec<Vec<(u32, f64)>> = (0..self.max_d2.len())
+            .map(|m| {
+                (0..t_all)
+                    .map(|t| (t, cands.to_centre[t as usize][m]))
+                    .filter(|&(_, cd)| !cannot_win(cd, self.max_d2[m]))
+                    .collect()
+            })
             .collect();
-        units
+        let n = points.n();
+        (0..n.div_ceil(UNIT))
             .into_par_iter()
-            .map(|(m, rows)| {
+            .map(|u| {
                 let mut out = Scored {
-                    centre: m,
                     gains: vec![0.0; cands.len()],
                     hits: Vec::new(),
                 };
-                let live: Vec<usize> = (0..cands.len())
-                    .filter(|&t| !cannot_win(cands[t].to_centre[m], self.max_d2[m]))
-                    .collect();
-                if live.is_empty() {
-                    return out;
-                }
-                let prefetch = points.d() >= 16;
-                for (p, &i) in rows.iter().enumerate() {
-                    if let Some(&ahead) = rows.get(p + PREFETCH_AHEAD).filter(|_| prefetch) {
-                        points.prefetch(ahead as usize);
+                let (mut which, mut dd) = (Vec::new(), vec![0.0f32; cands.len()]);
+                let rows = u * UNIT..((u + 1) * UNIT).min(n);
+                let owned = self.owner[rows.clone()].iter().zip(&closest[rows.clone()]);
+                for (i, (&m, &row_d2)) in rows.zip(owned) {
+                    points.prefetch(i + PREFETCH_AHEAD);
+                    let m = m as usize;
+                    if live[m].is_empty() {
+                        continue;
                     }
-                    let row_d2 = closest[i as usize];
-                    for &t in &live {
-                        let c = &cands[t];
-                        if cannot_win(c.to_centre[m], row_d2) {
-                            continue;
-                        }
-                        let dd = points.sq_dist(i as usize, &c.row, c.norm2);
+                    which.clear();
+                    which.extend(
+                        live[m]
+                            .iter()
+                            .filter(|&&(_, cd)| !cannot_win(cd, row_d2))
+                            .map(|&(t, _)| t),
+                    );
+                    let dd = &mut dd[..which.len()];
+                    points.sq_dists(i, &cands.rows, &cands.norms2, &which, dd);
+                    for (&t, &dd) in which.iter().zip(dd.iter()) {
                         if dd < row_d2 {
-                            out.gains[t] += points.weight(i as usize) * (row_d2 - dd) as f64;
-                            out.hits.push((i, t as u8, dd));
+                            out.gains[t as usize] += points.weight(i) * (row_d2 - dd) as f64;
+                            out.hits.push((i as u32, t, dd));
                         }
                     }
                 }
@@ -271,42 +292,43 @@ impl Owners {
 
     /// Makes candidate `best` a centre: moves the rows it is nearer to,
     /// lowers their D², and returns the moved rows in ascending order.
-    fn take(&mut self, scored: &[Scored], best: u8, closest: &mut [f32]) -> Vec<u32> {
+    fn take(&mut self, scored: &[Scored], best: u32, closest: &mut [f32]) -> Vec<u32> {
+        let centre = self.max_d2.len() as u32;
         let mut taken: Vec<u32> = Vec::new();
-        let mut from: Vec<usize> = Vec::new();
         for unit in scored {
-            let before = taken.len();
             for &(i, t, dd) in &unit.hits {
                 if t == best {
                     closest[i as usize] = dd;
+                    self.owner[i as usize] = centre;
                     taken.push(i);
                 }
             }
-            if taken.len() > before && from.last() != Some(&unit.centre) {
-                from.push(unit.centre);
-            }
         }
-        taken.sort_unstable();
-        for m in from {
-            // Both lists are ascending: one merge walk drops the taken rows.
-            let mut gone = taken.iter().peekable();
-            self.members[m].retain(|&i| {
-                while gone.next_if(|&&g| g < i).is_some() {}
-                gone.peek() != Some(&&i)
-            });
-            self.max_d2[m] = self.members[m]
-                .iter()
-                .map(|&i| closest[i as usize])
-                .fold(0.0, f32::max);
-        }
-        self.max_d2.push(
-            taken
-                .iter()
-                .map(|&i| closest[i as usize])
-                .fold(0.0, f32::max),
-        );
-        self.members.push(taken.clone());
+        self.max_d2.push(0.0);
+        self.max_d2 = self.bounds(closest);
         taken
+    }
+
+    /// The largest D² per centre, from every row (summed in fixed units).
+    fn bounds(&self, closest: &[f32]) -> Vec<f32> {
+        let k = self.max_d2.len();
+        self.owner
+            .par_chunks(UNIT)
+            .zip(closest.par_chunks(UNIT))
+            .map(|(own, cl)| {
+                let mut m = vec![0.0f32; k];
+                for (&o, &d2) in own.iter().zip(cl) {
+                    m[o as usize] = m[o as usize].max(d2);
+                }
+                m
+            })
+            .reduce(
+                || vec![0.0f32; k],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x = x.max(y));
+                    a
+                },
+            )
     }
 }
 

@@ -304,7 +304,7 @@ pub(crate) fn fvecs_shape(path: &Path, head: &[u8], len: u64) -> Result<(usize, 
         ));
     }
     let row = 4 + 4 * d as u64;
-    if len % row != 0 {
+    if !len.is_multiple_of(row) {
         return Err(bad(
             path,
             format!("row {} is truncated: expected {d} floats", len / row),
@@ -383,7 +383,7 @@ mod tests {
             "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
             if fortran { "True" } else { "False" }
         );
-        while (10 + header.len() + 1) % 64 != 0 {
+        while !(10 + header.len() + 1).is_multiple_of(64) {
             header.push(' ');
         }
         header.push('\n');

@@ -85,6 +85,12 @@ pub type AssignFn = fn(
     scratch: &mut Vec<f32>,
 );
 
+/// The signature of [`Kernels::sq_dists`].
+pub type SqDistsFn = fn(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]);
+
+/// The signature of [`Kernels::sq_dist_rows`].
+pub type SqDistRowsFn = fn(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]);
+
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
 pub struct Kernels {
@@ -97,6 +103,14 @@ pub struct Kernels {
     pub assign: AssignFn,
     /// Squared Euclidean distance `Σ (a_j − b_j)²` of two equal-length slices.
     pub sq_dist: fn(a: &[f32], b: &[f32]) -> f32,
+    /// `out[j] = sq_dist(x, row which[j] of cands)`, where `cands` holds rows
+    /// of `x.len()` floats: bit-identical to calling `sq_dist` per row, but one
+    /// call per `x`, so scans over many candidates skip the per-call overhead.
+    pub sq_dists: SqDistsFn,
+    /// `out[r] = sq_dist(row r of rows, row labels[r] of cands)`, rows and
+    /// candidates of `d` floats: bit-identical to `sq_dist` per row, for the
+    /// exact distance of each row to its assigned centroid.
+    pub sq_dist_rows: SqDistRowsFn,
     /// `y += alpha · x` over equal-length slices.
     pub axpy: fn(alpha: f32, x: &[f32], y: &mut [f32]),
 }
@@ -148,8 +162,7 @@ pub fn by_name(name: &str) -> Result<&'static Kernels> {
 }
 
 /// Asks the CPU to start loading `data` into cache (a hint with no effect on
-/// results): for gathers in an order the hardware prefetcher cannot guess,
-/// such as k-means++ visiting one centre's member rows.
+/// results).
 pub fn prefetch(data: &[f32]) {
     #[cfg(target_arch = "x86_64")]
     x86_64::prefetch(data);

@@ -8,6 +8,8 @@ pub static KERNELS: Kernels = Kernels {
     name: "scalar",
     assign,
     sq_dist,
+    sq_dists,
+    sq_dist_rows,
     axpy,
 };
 
@@ -52,6 +54,19 @@ pub(crate) fn assign(
 
 pub(crate) fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+pub(crate) fn sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+    let d = x.len();
+    for (o, &c) in out.iter_mut().zip(which) {
+        *o = sq_dist(x, &cands[c as usize * d..][..d]);
+    }
+}
+
+pub(crate) fn sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]) {
+    for (r, (o, &c)) in out.iter_mut().zip(labels).enumerate() {
+        *o = sq_dist(&rows[r * d..][..d], &cands[c as usize * d..][..d]);
+    }
 }
 
 pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {

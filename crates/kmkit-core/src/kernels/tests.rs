@@ -275,6 +275,70 @@ fn sq_dist_and_axpy_match_scalar() {
     }
 }
 
+/// Every path computes each score with the same FMAs in the same order as
+/// the scalar reference, so labels and scores are bit-identical (this covers
+/// the panel kernel and the transposed low-dimension one alike).
+#[test]
+fn assign_is_bit_identical_to_scalar() {
+    for kern in simd_sets() {
+        for d in DIMS {
+            for (n, k) in [(1, 1), (13, 4), (40, 17), (257, 64)] {
+                let problem = Problem::random(n, d, k, d % 2 == 0, (n * 31 + d) as u64);
+                let packed = problem.packed();
+                let (want_l, want_s) = problem.run(&scalar::KERNELS, &packed);
+                let (got_l, got_s) = problem.run(kern, &packed);
+                assert_eq!(got_l, want_l, "{} d={d} n={n} k={k}", kern.name);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&got_s),
+                    bits(&want_s),
+                    "{} d={d} n={n} k={k}",
+                    kern.name
+                );
+            }
+        }
+    }
+}
+
+/// `sq_dists` must equal `sq_dist` bit for bit in every kernel set: seeding
+/// mixes the two and compares their results.
+#[test]
+fn sq_dists_equal_sq_dist_bitwise() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for kern in available() {
+        for d in DIMS {
+            let x = uniform(&mut rng, d, -3.0, 3.0);
+            let cands = uniform(&mut rng, 9 * d, -3.0, 3.0);
+            let which = [8u32, 0, 3, 3, 7];
+            let mut out = [f32::NAN; 5];
+            (kern.sq_dists)(&x, &cands, &which, &mut out);
+            for (&c, &got) in which.iter().zip(&out) {
+                let want = (kern.sq_dist)(&x, &cands[c as usize * d..][..d]);
+                assert_eq!(got.to_bits(), want.to_bits(), "{} d={d} row {c}", kern.name);
+            }
+        }
+    }
+}
+
+/// `sq_dist_rows` must equal `sq_dist` bit for bit (inertia is summed from it).
+#[test]
+fn sq_dist_rows_equal_sq_dist_bitwise() {
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    for kern in available() {
+        for d in DIMS {
+            let rows = uniform(&mut rng, 11 * d, -3.0, 3.0);
+            let cands = uniform(&mut rng, 5 * d, -3.0, 3.0);
+            let labels: Vec<u32> = (0..11).map(|r| (r * 3 % 5) as u32).collect();
+            let mut out = [f32::NAN; 11];
+            (kern.sq_dist_rows)(d, &rows, &cands, &labels, &mut out);
+            for (r, (&c, &got)) in labels.iter().zip(&out).enumerate() {
+                let want = (kern.sq_dist)(&rows[r * d..][..d], &cands[c as usize * d..][..d]);
+                assert_eq!(got.to_bits(), want.to_bits(), "{} d={d} row {r}", kern.name);
+            }
+        }
+    }
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 

@@ -42,6 +42,8 @@ pub(crate) static AVX2: Kernels = Kernels {
     name: "avx2",
     assign: avx2_assign,
     sq_dist: avx2_sq_dist,
+    sq_dists: avx2_sq_dists,
+    sq_dist_rows: avx2_sq_dist_rows,
     axpy: avx2_axpy,
 };
 
@@ -50,6 +52,8 @@ pub(crate) static AVX512: Kernels = Kernels {
     name: "avx512",
     assign: avx512_assign,
     sq_dist: avx512_sq_dist,
+    sq_dists: avx512_sq_dists,
+    sq_dist_rows: avx512_sq_dist_rows,
     axpy: avx512_axpy,
 };
 
@@ -83,6 +87,26 @@ fn avx2_sq_dist(a: &[f32], b: &[f32]) -> f32 {
     unsafe { avx2::sq_dist(a, b) }
 }
 
+fn avx2_sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx2());
+    check_rows(x.len(), cands, which);
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`;
+    // `check_rows` keeps every indexed row inside `cands`.
+    unsafe { avx2::sq_dists(x, cands, which, out) }
+}
+
+fn avx2_sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx2());
+    check_rows(d, cands, labels);
+    assert!(
+        rows.len() >= out.len().min(labels.len()) * d,
+        "too few rows"
+    );
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`;
+    // the checks above keep every row inside `rows` and `cands`.
+    unsafe { avx2::sq_dist_rows(d, rows, cands, labels, out) }
+}
+
 fn avx2_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     debug_assert!(has_avx2());
     // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
@@ -98,6 +122,21 @@ fn avx512_assign(
     scratch: &mut Vec<f32>,
 ) {
     debug_assert!(has_avx512());
+    if (1..=avx512::LOW_D).contains(&packed.d) {
+        for_each_tile::<{ avx512::LOW_D_ROWS }>(
+            rows,
+            shift,
+            packed,
+            labels,
+            scores,
+            scratch,
+            |x, labels, scores| {
+                // SAFETY: as below; `d` is within 1..=LOW_D.
+                unsafe { avx512::tile_low_d(x, packed, labels, scores) }
+            },
+        );
+        return;
+    }
     for_each_tile::<{ avx512::ROWS }>(
         rows,
         shift,
@@ -119,10 +158,39 @@ fn avx512_sq_dist(a: &[f32], b: &[f32]) -> f32 {
     unsafe { avx512::sq_dist(a, b) }
 }
 
+fn avx512_sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx512());
+    check_rows(x.len(), cands, which);
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`;
+    // `check_rows` keeps every indexed row inside `cands`.
+    unsafe { avx512::sq_dists(x, cands, which, out) }
+}
+
+fn avx512_sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]) {
+    debug_assert!(has_avx512());
+    check_rows(d, cands, labels);
+    assert!(
+        rows.len() >= out.len().min(labels.len()) * d,
+        "too few rows"
+    );
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`;
+    // the checks above keep every row inside `rows` and `cands`.
+    unsafe { avx512::sq_dist_rows(d, rows, cands, labels, out) }
+}
+
 fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     debug_assert!(has_avx512());
     // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
     unsafe { avx512::axpy(alpha, x, y) }
+}
+
+/// Every row named in `which` lies inside `cands` (rows of `d` floats).
+fn check_rows(d: usize, cands: &[f32], which: &[u32]) {
+    let rows = cands.len().checked_div(d).unwrap_or(usize::MAX);
+    assert!(
+        which.iter().all(|&c| (c as usize) < rows),
+        "candidate row out of range"
+    );
 }
 
 /// The row loop both instruction sets share: cuts the rows into tiles of `R`,
@@ -228,6 +296,120 @@ mod avx512 {
         index: [__m512i; R],
     }
 
+    /// Largest dimension [`tile_low_d`] serves.
+    pub(super) const LOW_D: usize = 8;
+    /// Rows per low-dimension tile: two registers of 16 rows.
+    pub(super) const LOW_D_ROWS: usize = 32;
+
+    /// [`tile`] for `d ≤ LOW_D`, transposed: one lane per row, centroids
+    /// broadcast one at a time. At a few coordinates the panel kernel spends
+    /// most of its time in the per-row horizontal argmin; here the argmin is
+    /// a lane-wise compare and blend and no horizontal step is left. Each
+    /// score is the same `half_norm − Σ_j x_j·c_j`, one FNMADD per coordinate
+    /// in order, so labels and scores are bit-identical to [`tile`]; the
+    /// centroid loop runs in index order with a strict compare, so ties keep
+    /// the lower index, as there.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F, and `1 ≤ packed.d ≤ LOW_D`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn tile_low_d(
+        x: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; LOW_D_ROWS],
+        scores: &mut [f32; LOW_D_ROWS],
+    ) {
+        check_tile(x, packed, LOW_D_ROWS);
+        match packed.d {
+            1 => low_d::<1>(x, packed, labels, scores),
+            2 => low_d::<2>(x, packed, labels, scores),
+            3 => low_d::<3>(x, packed, labels, scores),
+            4 => low_d::<4>(x, packed, labels, scores),
+            5 => low_d::<5>(x, packed, labels, scores),
+            6 => low_d::<6>(x, packed, labels, scores),
+            7 => low_d::<7>(x, packed, labels, scores),
+            _ => low_d::<8>(x, packed, labels, scores),
+        }
+    }
+
+    /// [`tile_low_d`] for a dimension known at compile time.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn low_d<const D: usize>(
+        x: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; LOW_D_ROWS],
+        scores: &mut [f32; LOW_D_ROWS],
+    ) {
+        const G: usize = LOW_D_ROWS / LANES;
+        // Coordinate j of the 16 rows of group g, one register each.
+        let mut xt = [[_mm512_setzero_ps(); D]; G];
+        for (g, xt) in xt.iter_mut().enumerate() {
+            for (j, xt) in xt.iter_mut().enumerate() {
+                let col: [f32; LANES] = std::array::from_fn(|r| x[(g * LANES + r) * D + j]);
+                // SAFETY: `col` holds 16 floats.
+                *xt = unsafe { _mm512_loadu_ps(col.as_ptr()) };
+            }
+        }
+        // CHAINS running argmins per group, centroid c in chain c % CHAINS:
+        // one chain would serialise every compare-and-blend on the last.
+        const CHAINS: usize = 4;
+        let mut chain_best = [[_mm512_set1_ps(f32::INFINITY); G]; CHAINS];
+        let mut chain_index = [[_mm512_setzero_si512(); G]; CHAINS];
+        // Folds centroid c into one chain's running argmin.
+        let step = |c: usize, best: &mut [__m512; G], index: &mut [__m512i; G]| {
+            // Centroid c is lane c % LANES of panel c / LANES.
+            let base = (c / LANES) * D * LANES + c % LANES;
+            let mut s = [_mm512_set1_ps(packed.half_norms[c]); G];
+            #[allow(clippy::needless_range_loop)] // j walks xt's inner index
+            for j in 0..D {
+                let cj = _mm512_set1_ps(packed.panels[base + j * LANES]);
+                for g in 0..G {
+                    s[g] = _mm512_fnmadd_ps(xt[g][j], cj, s[g]);
+                }
+            }
+            let ci = _mm512_set1_epi32(c as i32);
+            for g in 0..G {
+                let better = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(s[g], best[g]);
+                best[g] = _mm512_mask_mov_ps(best[g], better, s[g]);
+                index[g] = _mm512_mask_mov_epi32(index[g], better, ci);
+            }
+        };
+        // Whole rounds of CHAINS centroids, so each chain stays in registers.
+        let rounds = packed.k / CHAINS;
+        for r in 0..rounds {
+            for ch in 0..CHAINS {
+                step(r * CHAINS + ch, &mut chain_best[ch], &mut chain_index[ch]);
+            }
+        }
+        for ch in 0..packed.k % CHAINS {
+            step(
+                rounds * CHAINS + ch,
+                &mut chain_best[ch],
+                &mut chain_index[ch],
+            );
+        }
+        // Merge the chains: the least score, and on a tie the lower index.
+        let (mut best, mut index) = (chain_best[0], chain_index[0]);
+        for ch in 1..CHAINS {
+            for g in 0..G {
+                let (s, i) = (chain_best[ch][g], chain_index[ch][g]);
+                let less = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(s, best[g]);
+                let tie = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(s, best[g])
+                    & _mm512_cmp_epu32_mask::<_MM_CMPINT_LT>(i, index[g]);
+                best[g] = _mm512_mask_mov_ps(best[g], less | tie, s);
+                index[g] = _mm512_mask_mov_epi32(index[g], less | tie, i);
+            }
+        }
+        for g in 0..G {
+            // SAFETY: each destination holds LOW_D_ROWS = G·16 elements.
+            unsafe {
+                _mm512_storeu_ps(scores[g * LANES..].as_mut_ptr(), best[g]);
+                _mm512_storeu_si512(labels[g * LANES..].as_mut_ptr().cast(), index[g]);
+            }
+        }
+    }
+
     /// Labels and scores of one tile of `R` rows (`x` holds `R × d` floats).
     ///
     /// # Safety
@@ -330,12 +512,79 @@ mod avx512 {
         (_mm512_mask_reduce_min_epu32(at_min, index), min)
     }
 
-    /// `Σ (a_j − b_j)²` over the common length, four accumulators wide.
+    /// [`sq_dist`] of `x` to each row `which[j]` of `cands`, inlined.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F, and every row in `which` must lie inside
+    /// `cands`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+        let d = x.len();
+        // SAFETY (both closures): the caller checked that every row in
+        // `which` lies inside `cands`; the CPU features are ours.
+        let row = |c: u32| unsafe { cands.get_unchecked(c as usize * d..(c as usize + 1) * d) };
+        let mut quads = which.chunks_exact(4);
+        let mut outs = out.chunks_exact_mut(4);
+        for (q, o) in (&mut quads).zip(&mut outs) {
+            let v = [0, 1, 2, 3].map(|j| unsafe { lanes(x, row(q[j])) });
+            o.copy_from_slice(&halving_sum4(v));
+        }
+        for (o, &c) in outs.into_remainder().iter_mut().zip(quads.remainder()) {
+            *o = halving_sum(unsafe { lanes(x, row(c)) });
+        }
+    }
+
+    /// [`sq_dist`] of each row of `rows` to its labelled row of `cands`,
+    /// four rows at a time through [`halving_sum4`].
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F; `rows` must hold `out.len()` rows and
+    /// every label must name a row inside `cands`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sq_dist_rows(
+        d: usize,
+        rows: &[f32],
+        cands: &[f32],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        // SAFETY (all closures): the caller checked both bounds.
+        let pair = |r: usize| unsafe {
+            let c = *labels.get_unchecked(r) as usize;
+            lanes(
+                rows.get_unchecked(r * d..(r + 1) * d),
+                cands.get_unchecked(c * d..(c + 1) * d),
+            )
+        };
+        let n = out.len().min(labels.len());
+        let mut r = 0;
+        while r + 4 <= n {
+            out[r..r + 4].copy_from_slice(&halving_sum4([0, 1, 2, 3].map(|j| pair(r + j))));
+            r += 4;
+        }
+        for (r, o) in out.iter_mut().enumerate().take(n).skip(r) {
+            *o = halving_sum(pair(r));
+        }
+    }
+
+    /// `Σ (a_j − b_j)²` over the common length: [`lanes`], then [`halving_sum`].
     ///
     /// # Safety
     /// The CPU must support AVX-512F.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
+        // SAFETY: same CPU features.
+        halving_sum(unsafe { lanes(a, b) })
+    }
+
+    /// The per-lane partial sums of `Σ (a_j − b_j)²`: four accumulators
+    /// over 64-float blocks (the tail into the first), added pairwise.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn lanes(a: &[f32], b: &[f32]) -> __m512 {
         let n = a.len().min(b.len());
         let (a, b) = (a.as_ptr(), b.as_ptr());
         let mut acc = [_mm512_setzero_ps(); 4];
@@ -365,10 +614,51 @@ mod avx512 {
             acc[0] = _mm512_fmadd_ps(diff, diff, acc[0]);
             i += 16;
         }
-        _mm512_reduce_add_ps(_mm512_add_ps(
-            _mm512_add_ps(acc[0], acc[1]),
-            _mm512_add_ps(acc[2], acc[3]),
-        ))
+        _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]))
+    }
+
+    /// The sum of 16 lanes by halving: lane `l` + lane `l + 8`, then
+    /// `l + 4`, `l + 2`, `l + 1`. Written out (rather than
+    /// `_mm512_reduce_add_ps`) so that [`halving_sum4`] can follow the
+    /// same tree for four vectors at once.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn halving_sum(v: __m512) -> f32 {
+        let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+        let y = _mm256_add_ps(_mm512_castps512_ps256(v), hi);
+        let z = _mm_add_ps(_mm256_castps256_ps128(y), _mm256_extractf128_ps::<1>(y));
+        let w = _mm_add_ps(z, _mm_movehl_ps(z, z));
+        _mm_cvtss_f32(_mm_add_ss(w, _mm_movehdup_ps(w)))
+    }
+
+    /// [`halving_sum`] of four vectors, bit-identical, with the levels
+    /// shared: each step halves the lanes of every vector and packs two
+    /// results into one register (IEEE addition is commutative, so only
+    /// the pairing of lanes matters).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn halving_sum4(v: [__m512; 4]) -> [f32; 4] {
+        // l + 8: [v0 | v1] and [v2 | v3] by 256-bit halves.
+        let y01 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(v[0], v[1]),
+            _mm512_shuffle_f32x4::<0xEE>(v[0], v[1]),
+        );
+        let y23 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(v[2], v[3]),
+            _mm512_shuffle_f32x4::<0xEE>(v[2], v[3]),
+        );
+        // l + 4: 128-bit lane t now belongs to vector t.
+        let z = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x88>(y01, y23),
+            _mm512_shuffle_f32x4::<0xDD>(y01, y23),
+        );
+        // l + 2, then l + 1, within each 128-bit lane.
+        let w = _mm512_add_ps(z, _mm512_permute_ps::<0x4E>(z));
+        let s = _mm512_add_ps(w, _mm512_permute_ps::<0xB1>(w));
+        let mut all = [0.0f32; 16];
+        // SAFETY: `all` holds 16 floats.
+        unsafe { _mm512_storeu_ps(all.as_mut_ptr(), s) };
+        [all[0], all[4], all[8], all[12]]
     }
 
     /// `y += alpha · x` over the common length.
@@ -542,11 +832,52 @@ mod avx2 {
         _mm_cvtsi128_si32(_mm_min_epu32(v, _mm_shuffle_epi32::<0b00_00_00_01>(v))) as u32
     }
 
+    /// [`sq_dist`] of `x` to each row `which[j]` of `cands`, inlined.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA, and every row in `which` must lie inside
+    /// `cands`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sq_dists(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]) {
+        let d = x.len();
+        for (o, &c) in out.iter_mut().zip(which) {
+            // SAFETY: same CPU features; the caller checked that row `c`
+            // lies inside `cands`.
+            *o = unsafe { sq_dist(x, cands.get_unchecked(c as usize * d..(c as usize + 1) * d)) };
+        }
+    }
+
+    /// [`sq_dist`] of each row of `rows` to its labelled row of `cands`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `rows` must hold `out.len()` rows
+    /// and every label must name a row inside `cands`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sq_dist_rows(
+        d: usize,
+        rows: &[f32],
+        cands: &[f32],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        for (r, (o, &c)) in out.iter_mut().zip(labels).enumerate() {
+            let c = c as usize;
+            // SAFETY: same CPU features; the caller checked both bounds.
+            *o = unsafe {
+                sq_dist(
+                    rows.get_unchecked(r * d..(r + 1) * d),
+                    cands.get_unchecked(c * d..(c + 1) * d),
+                )
+            };
+        }
+    }
+
     /// `Σ (a_j − b_j)²` over the common length, four accumulators wide.
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
+    #[inline]
     pub(super) unsafe fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
         let n = a.len().min(b.len());
         let (a, b) = (a.as_ptr(), b.as_ptr());
