@@ -1,6 +1,6 @@
 """kmkit on Spark vs Spark MLlib's KMeans on the same local[2] cluster and data.
 
-Run from python/ with pyspark installed:  python bench/spark_mllib.py [n_rows]
+Run from python/ with pyspark installed:  python bench/spark_mllib.py [n_rows [cluster_std]]
 Prints one Markdown table row per tool: seeding time, time per Lloyd
 iteration, iterations and inertia (both from k-means|| with 5 steps, tol 0,
 20 iterations). Feeds BENCHMARKS.md ("Python: kmkit on Spark vs MLlib").
@@ -20,6 +20,7 @@ import kmkit.spark
 from kmkit import distributed as dist
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+STD = float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
 K, D, ITERS, PARTS, SEED = 16, 16, 20, 4, 0
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -32,7 +33,7 @@ spark = (
     .getOrCreate()
 )
 spark.sparkContext.setLogLevel("ERROR")
-X, _ = make_blobs(n_samples=N, centers=K, n_features=D, cluster_std=2.0, random_state=SEED)
+X, _ = make_blobs(n_samples=N, centers=K, n_features=D, cluster_std=STD, random_state=SEED)
 X = X.astype(np.float32)
 rows = spark.sparkContext.parallelize(X.tolist(), PARTS)
 
