@@ -38,6 +38,7 @@
 mod bounded;
 mod chunked;
 mod data;
+pub mod distributed;
 mod elkan;
 mod error;
 mod fit;
