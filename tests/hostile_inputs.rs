@@ -148,13 +148,11 @@ pub(crate) fn complete(name: &str, bytes: &[u8]) -> Result<(), String> {
     } else if name.ends_with(".csv") {
         let mut rdr = csv::ReaderBuilder::new().from_reader(bytes);
         let width = rdr.headers().map_err(|e| e.to_string())?.len();
-        let mut rows = 0;
-        for r in rdr.records() {
+        for (row, r) in rdr.records().enumerate() {
             let r = r.map_err(|e| format!("bad CSV: {e}"))?;
             if r.len() != width {
-                return Err(format!("row {rows} has {} fields, header {width}", r.len()));
+                return Err(format!("row {row} has {} fields, header {width}", r.len()));
             }
-            rows += 1;
         }
         if !text()?.ends_with('\n') {
             return Err("no final newline: truncated".into());
@@ -249,7 +247,7 @@ fn matrices_larger_than_memory_are_refused_from_their_header() {
     let npy = tmp.join("big.npy");
     let mut dict =
         "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 10), }".to_string();
-    while (10 + dict.len() + 1) % 64 != 0 {
+    while !(10 + dict.len() + 1).is_multiple_of(64) {
         dict.push(' ');
     }
     dict.push('\n');

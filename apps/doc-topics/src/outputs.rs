@@ -125,7 +125,7 @@ pub fn assignments_csv(corpus: &Corpus, assignment: &Assignment) -> anyhow::Resu
         }
         w.write_record(&row)?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The topic table printed on stdout: topic, documents, top terms, an

@@ -139,7 +139,7 @@ pub fn centroids_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
             w.write_record(&row)?;
         }
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// One image in summary.json.

@@ -49,7 +49,7 @@ pub fn split_holdout(
             Holdout::Every(n) => {
                 let k = seen.entry(label.as_str()).or_default();
                 *k += 1;
-                (*k - 1) % n.max(&1) == 0
+                (*k - 1).is_multiple_of(*n.max(&1))
             }
             Holdout::None => false,
         };
