@@ -163,7 +163,7 @@ pub struct SegmentArgs {
 impl SegmentArgs {
     /// The VAD settings, when `--segment` was given.
     pub fn vad(&self) -> Option<VadSettings> {
-        self.segment.then(|| VadSettings {
+        self.segment.then_some(VadSettings {
             top_db: self.top_db,
             frame_length: self.vad_frame,
             hop_length: self.vad_hop,

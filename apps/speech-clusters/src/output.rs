@@ -60,7 +60,7 @@ pub fn segments_csv(
         }
         w.write_record(&row)?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// One row per cluster: size, share, files, mean duration and, with labels,
