@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 mod bounded;
+pub mod budget;
 mod chunked;
 mod data;
 pub mod distributed;

@@ -304,14 +304,12 @@ impl Owners {
                 }
             }
         }
-        self.max_d2.push(0.0);
-        self.max_d2 = self.bounds(closest);
+        self.max_d2 = self.bounds(closest, centre as usize + 1);
         taken
     }
 
-    /// The largest D² per centre, from every row (summed in fixed units).
-    fn bounds(&self, closest: &[f32]) -> Vec<f32> {
-        let k = self.max_d2.len();
+    /// The largest D² of each of the `k` centres, from every row.
+    fn bounds(&self, closest: &[f32], k: usize) -> Vec<f32> {
         self.owner
             .par_chunks(UNIT)
             .zip(closest.par_chunks(UNIT))

@@ -50,7 +50,6 @@ mod pca;
 mod read;
 mod transform;
 
-pub use budget::{read_budget, set_read_budget};
 pub use consensus::{consensus, Consensus, ConsensusConfig, ConsensusK, MAX_CONSENSUS_ITEMS};
 pub use datasets::{read_golub, read_khan};
 pub use error::{GenesError, Result};
@@ -59,6 +58,7 @@ pub use features::{
     DEFAULT_TOP_GENES_MODULES,
 };
 pub use geo::{parse_geo_series_matrix, read_geo_series_matrix, Characteristic, GeoSeries};
+pub use kmkit_core::budget::{read_budget, set_read_budget};
 pub use matrix::ExpressionMatrix;
 pub use pca::Pca;
 pub use read::{

@@ -56,12 +56,12 @@ mod segments;
 mod transform;
 
 pub use basket::{BasketConfig, BasketFeatures, BasketRows, BasketVocabulary, BasketWeight};
-pub use budget::{read_budget, set_read_budget};
 pub use error::{Result, RfmError};
 pub use format::{
     AmountRule, AmountSpec, CleaningRules, Column, DateFormat, Delimiter, Header, TransactionFormat,
 };
 pub use infer::{recognise, sniff, Sniffed};
+pub use kmkit_core::budget::{read_budget, set_read_budget};
 pub use ledger::{ChangeReason, DropReason, Ledger, LedgerExample};
 pub use model::{profiles, ClusterProfile, Prediction, RfmModel, RfmPreprocess, RFM_MODEL_VERSION};
 pub use read::{

@@ -11,8 +11,8 @@ use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 use serde::{Deserialize, Serialize};
 
-use crate::budget;
 use crate::error::{Result, SpeechError};
+use kmkit_core::budget;
 
 /// Amplitude at or below which audio counts as digital silence (−100 dBFS;
 /// one step of 16-bit PCM is 3·10⁻⁵).

@@ -100,7 +100,9 @@ pub fn load_clips(paths: &[PathBuf], target_rate: Option<u32>) -> Result<Vec<Cli
         let len = std::fs::metadata(path).map_or(0, |m| m.len());
         total = total.saturating_add(len);
     }
-    if let Some(message) = crate::budget::file_too_large(total, crate::budget::read_budget()) {
+    if let Some(message) =
+        kmkit_core::budget::file_too_large(total, kmkit_core::budget::read_budget())
+    {
         let folder = paths
             .first()
             .and_then(|p| p.parent())

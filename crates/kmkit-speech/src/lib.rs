@@ -38,7 +38,6 @@
 #![deny(missing_docs)]
 
 mod audio;
-mod budget;
 mod clip;
 mod codebook;
 mod delta;
@@ -51,12 +50,12 @@ mod vad;
 mod window;
 
 pub use audio::{load, read_wav, read_wav_bytes, Audio, MAX_SAMPLE_RATE, SILENCE};
-pub use budget::{read_budget, set_read_budget};
 pub use clip::{find_wavs, load_clips, screen, split_clips, Clip, Dropped, Screened, SplitClips};
 pub use codebook::{accuracy, CodebookSettings, Codebooks, Identification};
 pub use delta::delta;
 pub use embed::{frame_statistics, EmbeddingSettings, FittedEmbedding};
 pub use error::{Result, SpeechError};
+pub use kmkit_core::budget::{read_budget, set_read_budget};
 pub use mel::{hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz};
 pub use mfcc::{preemphasis, Mfcc};
 pub use settings::{

@@ -62,11 +62,11 @@ mod topics;
 pub use analyzer::{
     Analyzer, AnalyzerChain, AnalyzerConfig, MaybeStem, MaybeStemStream, OptionalStem,
 };
-pub use budget::{read_budget, set_read_budget};
 pub use corpus::{
     encode_labels, read_csv, read_folder, read_jsonl, read_labels, read_lines, Corpus,
 };
 pub use error::{Result, TextError};
+pub use kmkit_core::budget::{read_budget, set_read_budget};
 pub use lsa::{FittedLsa, Lsa};
 pub use ngram::{NgramFilter, NgramTokenStream, NgramTokenizer};
 pub use no_topic::{NoTopic, NoTopicClassifier, NoTopicCounts};

@@ -1,12 +1,13 @@
-//! The memory budget of reads: a WAV file (or a set of them) is refused from
-//! its size, and its decoded samples from the header, before anything of
-//! that size is held.
+//! The memory budget of the domain crates' reads: a file is refused from its
+//! size (and gzip inflated only up to the budget) before anything of that
+//! size is held.
 //!
-//! The app sets the budget once from `kmkit_io::memory` (the same budget its
-//! table reads use: `MemAvailable`, a cgroup limit or `KMKIT_MAX_MEMORY`),
-//! which this crate cannot depend on; until then reads are unlimited
-//! (library use, tests, the fuzzer). A process-wide value because it is a
-//! property of the process, not of one call.
+//! The core reads no file; it only holds the number, here because every
+//! domain crate depends on the core and none may depend on kmkit-io. An app
+//! sets it once from `kmkit_io::memory` (`MemAvailable`, a cgroup limit or
+//! `KMKIT_MAX_MEMORY`); until then reads are unlimited (library use, tests,
+//! the fuzzer). A process-wide value because it is a property of the
+//! process, not of one call.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -23,7 +24,7 @@ pub fn read_budget() -> u64 {
 }
 
 /// Bytes for messages, in MiB with one decimal (or bytes when small).
-pub(crate) fn show(b: u64) -> String {
+pub fn show(b: u64) -> String {
     if b < 1 << 20 {
         format!("{b} B")
     } else {
@@ -32,7 +33,7 @@ pub(crate) fn show(b: u64) -> String {
 }
 
 /// Why a file of `len` bytes cannot be read under `budget`, if it cannot.
-pub(crate) fn file_too_large(len: u64, budget: u64) -> Option<String> {
+pub fn file_too_large(len: u64, budget: u64) -> Option<String> {
     (len > budget).then(|| {
         format!(
             "reading the file needs about {} in memory, more than the {} available",
