@@ -52,3 +52,12 @@ def test_spark_dataframe(spark, blobs):
     ref = kmkit.KMeans(n_clusters=5, init="k-means||", n_init=1, random_state=2, algorithm="lloyd", refine=False).fit(X)
     got = kmkit.spark.fit_dataframe(df, cols, 5, random_state=2)
     np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
+
+
+def test_spark_relocates_an_emptied_cluster_as_the_core(spark, blobs):
+    X, _ = blobs
+    init = X[[0, 1, 2, 3]].tolist() + [[1e3] * X.shape[1]]
+    ref = kmkit.KMeans(n_clusters=5, init=init, algorithm="lloyd", refine=False).fit(X)
+    blocks = kmkit.spark.rows_to_blocks(spark.sparkContext.parallelize(X.tolist(), 4))
+    got = kmkit.spark.fit(blocks, 5, init=init)
+    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
