@@ -331,14 +331,14 @@ fn parted_on_a_tie(
             candidates.iter().for_each(|&i| tied[first[i]] = true);
         }
     }
-    for j in 0..k {
+    for (j, &tied_j) in tied.iter().enumerate() {
         let moved = ca
             .row(j)
             .iter()
             .zip(cb.row(j))
             .any(|(u, v)| (u - v).abs() >= 1e-4);
         prop_assert!(
-            !moved || tied[j],
+            !moved || tied_j,
             "step {t}: cluster {j} parted ({:?} vs {:?}) without a tie",
             ca.row(j),
             cb.row(j)
@@ -545,8 +545,10 @@ proptest! {
 
 /// Arbitrary (not grid) rows, weights, centroids and cut points for the
 /// `PartialStats` property.
-fn stats_case() -> impl Strategy<Value = (Array2<f32>, Vec<f32>, Array2<f32>, Vec<usize>, Vec<u64>)>
-{
+/// Rows, weights, centroids, cut points and a shuffle for the merge property.
+type StatsCase = (Array2<f32>, Vec<f32>, Array2<f32>, Vec<usize>, Vec<u64>);
+
+fn stats_case() -> impl Strategy<Value = StatsCase> {
     (2usize..200, 1usize..8, 1usize..6).prop_flat_map(|(n, d, k)| {
         (
             prop::collection::vec(-1e3f32..1e3, n * d),
