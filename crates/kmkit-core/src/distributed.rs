@@ -567,7 +567,7 @@ pub fn n_empty(stats: &PartialStats) -> usize {
 }
 
 /// The rows of a partition farthest from their nearest centroid: what an
-/// empty cluster is moved to.
+/// empty cluster is moved to (ranked as the core ranks them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FarRows {
     /// How many rows are kept (the number of empty clusters).
@@ -585,8 +585,33 @@ pub struct FarRows {
 }
 
 impl FarRows {
-    /// The `keep` farthest of both sets (ties: lower global row first), so
-    /// the result ignores the merge order.
+    fn far_rows(&self) -> Vec<FarRow> {
+        (0..self.indices.len())
+            .map(|i| FarRow {
+                dist: self.dists[i],
+                index: self.indices[i] as usize,
+                label: self.labels[i],
+                weight: self.weights[i],
+                row: self.rows.row(i).to_vec(),
+            })
+            .collect()
+    }
+
+    fn from_far_rows(keep: usize, d: usize, rows: &[FarRow]) -> FarRows {
+        FarRows {
+            keep,
+            dists: rows.iter().map(|f| f.dist).collect(),
+            indices: rows.iter().map(|f| f.index as u64).collect(),
+            labels: rows.iter().map(|f| f.label).collect(),
+            weights: rows.iter().map(|f| f.weight).collect(),
+            rows: Array2::from_shape_fn((rows.len(), d), |(r, j)| rows[r].row[j]),
+        }
+    }
+
+    /// The `keep` farthest of both sets, ranked as the core ranks rows for
+    /// an empty cluster (farther first, exact ties by the row's values,
+    /// weight, cluster, then global row), so the result ignores the merge
+    /// order.
     pub fn merge(&self, other: &FarRows) -> Result<FarRows> {
         let d = self.rows.ncols();
         if d != other.rows.ncols() || self.keep != other.keep {
@@ -598,25 +623,12 @@ impl FarRows {
                 other.keep
             )));
         }
-        let mut all: Vec<(&FarRows, usize)> = (0..self.dists.len())
-            .map(|i| (self, i))
-            .chain((0..other.dists.len()).map(|i| (other, i)))
-            .collect();
-        all.sort_by(|a, b| {
-            b.0.dists[b.1]
-                .total_cmp(&a.0.dists[a.1])
-                .then(a.0.indices[a.1].cmp(&b.0.indices[b.1]))
-        });
-        all.dedup_by_key(|e| e.0.indices[e.1]);
+        let mut all = self.far_rows();
+        all.extend(other.far_rows());
+        all.sort_by(FarRow::order);
+        all.dedup_by_key(|f| f.index);
         all.truncate(self.keep);
-        Ok(FarRows {
-            keep: self.keep,
-            dists: all.iter().map(|(f, i)| f.dists[*i]).collect(),
-            indices: all.iter().map(|(f, i)| f.indices[*i]).collect(),
-            labels: all.iter().map(|(f, i)| f.labels[*i]).collect(),
-            weights: all.iter().map(|(f, i)| f.weights[*i]).collect(),
-            rows: Array2::from_shape_fn((all.len(), d), |(r, j)| all[r].0.rows[[all[r].1, j]]),
-        })
+        Ok(FarRows::from_far_rows(self.keep, d, &all))
     }
 }
 
@@ -652,16 +664,31 @@ pub fn far_rows<'a>(
         |_, _, _| (),
     );
     let mut far: Vec<usize> = (0..n).filter(|&i| points.weight(i) > 0.0).collect();
-    far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]).then(a.cmp(&b)));
-    far.truncate(keep);
-    Ok(FarRows {
-        keep,
-        dists: far.iter().map(|&i| dists[i]).collect(),
-        indices: far.iter().map(|&i| offset + i as u64).collect(),
-        labels: far.iter().map(|&i| labels[i]).collect(),
-        weights: far.iter().map(|&i| points.weight(i)).collect(),
-        rows: points.gather(&far),
-    })
+    far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]));
+    // Every row tied with the keep-th farthest is a candidate; only those
+    // are read to break the ties (as `lloyd::update`).
+    let cut = match keep.checked_sub(1).map(|m| far.get(m)) {
+        None => 0,
+        Some(Some(&i)) => far.partition_point(|&j| dists[j].total_cmp(&dists[i]).is_ge()),
+        Some(None) => far.len(),
+    };
+    let mut rows: Vec<FarRow> = far[..cut]
+        .iter()
+        .map(|&i| {
+            let mut row = vec![0.0f32; d];
+            points.row_into(i, &mut row);
+            FarRow {
+                dist: dists[i],
+                index: offset as usize + i,
+                label: labels[i],
+                weight: points.weight(i),
+                row,
+            }
+        })
+        .collect();
+    rows.sort_by(FarRow::order);
+    rows.truncate(keep);
+    Ok(FarRows::from_far_rows(keep, d, &rows))
 }
 
 /// New centroids from merged statistics with the core's empty-cluster rule
@@ -687,16 +714,9 @@ pub fn relocate(
             "a far row's label is not a cluster of the stats".into(),
         ));
     }
-    let rows: Vec<FarRow> = (0..far.indices.len())
-        .map(|i| FarRow {
-            label: far.labels[i],
-            weight: far.weights[i],
-            row: far.rows.row(i).to_vec(),
-        })
-        .collect();
     Ok(apply_update(
         stats,
-        &rows,
+        &far.far_rows(),
         previous,
         crate::Metric::Euclidean,
     ))
