@@ -197,8 +197,11 @@ class MiniBatchKMeans(_Base):
     """Mini-batch k-means (Sculley 2010) from kmkit-core, with
     scikit-learn's parameters, defaults and reassignment rule.
 
-    ``verbose`` is accepted for compatibility and ignored. ``partial_fit``
-    is not offered (yet): use kmkit-core's stream from Rust.
+    ``partial_fit`` is scikit-learn's: the first call (on an unfitted
+    estimator) seeds on its rows, every call is one mini-batch step on all
+    its rows with per-centre counts, and after ``fit`` it continues from
+    the fitted centres and counts (kmkit-core's mini-batch stream).
+    ``verbose`` is accepted for compatibility and ignored.
     """
 
     def __init__(
@@ -238,7 +241,7 @@ class MiniBatchKMeans(_Base):
         init, given = self._init_args(X)
         if init == "k-means||":
             raise ValueError("MiniBatchKMeans takes init 'k-means++', 'random' or an array")
-        out = _kmkit.minibatch_fit(
+        out, self._stream = _kmkit.minibatch_fit(
             to_core(X),
             w,
             self.n_clusters,
@@ -255,4 +258,47 @@ class MiniBatchKMeans(_Base):
             _int_param("max_no_improvement", self.max_no_improvement, 0, allow_none=True),
             bool(self.compute_labels),
         )
-        return self._store(X, out, labels_kept=bool(self.compute_labels))
+        self._store(X, out, labels_kept=bool(self.compute_labels))
+        self.n_steps_ = self._stream.n_steps
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One mini-batch step on all rows of ``X``; the first call seeds
+        the centres on ``X`` (so it needs at least ``n_clusters`` rows)."""
+        stream = getattr(self, "_stream", None)
+        fitted = stream is not None
+        X = self._validate_X(X, reset=not fitted)
+        w = None
+        if sample_weight is not None:
+            w = weights_to_core(_check_sample_weight(sample_weight, X, dtype=X.dtype))
+        if not fitted:
+            _int_param("n_clusters", self.n_clusters, 1)
+            if X.shape[0] < self.n_clusters:
+                raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
+            init, given = self._init_args(X)
+            if init == "k-means||":
+                raise ValueError("MiniBatchKMeans takes init 'k-means++', 'random' or an array")
+            stream = _kmkit.MiniBatchStream(
+                self.n_clusters,
+                init,
+                given,
+                seed_from(self.random_state),
+                self._threads(),
+                _int_param("batch_size", self.batch_size, 1),
+                _int_param("init_size", self.init_size, 1, allow_none=True),
+                _float_param("reassignment_ratio", self.reassignment_ratio, 0.0, 1.0),
+                bool(self.compute_labels),
+            )
+        stream.partial_fit(to_core(X), w)
+        self._stream = stream
+        centers, labels, inertia, n_steps, notes = stream.result()
+        for note in notes:
+            warnings.warn(note, ConvergenceWarning, stacklevel=2)
+        self.cluster_centers_ = centers.astype(X.dtype, copy=False)
+        self._centers32 = np.ascontiguousarray(centers, dtype=np.float32)
+        if self.compute_labels:
+            self.labels_ = labels
+            self.inertia_ = float(inertia)
+        self.n_steps_ = int(n_steps)
+        self._n_features_out = self.cluster_centers_.shape[0]
+        return self

@@ -11,23 +11,67 @@
     model = kmkit.dask.fit(X, n_clusters=8, random_state=0)
     model.cluster_centers_, model.inertia_
 
-Each pass maps one kmkit task over the row blocks (``X.to_delayed()``,
-with every block's global row offset from ``X.chunks``) and reduces the
-results in a binary tree of ``dask.delayed`` merges; only the tree's root
-(k × d statistics) comes back to the client. ``X`` is persisted first so
-passes do not recompute it. Works with the threaded scheduler too.
+Each pass is one ``map_blocks`` over the row blocks (every block learns its
+global row offset from ``block_info``) that turns a block into a 1 × 1
+object block holding the kmkit result, then one ``dask.array.reduction``
+that merges those results in a tree (``split_every`` blocks at a time);
+only the root (k × d statistics) comes back to the client. ``X`` is
+persisted first so passes do not recompute it. Works with the threaded
+scheduler too.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 from . import distributed as _dist
 
 
-def map_reduce_over(X, sample_weight=None):
+class _Box:
+    """Holds one kmkit value in an object block (numpy would unpack a tuple)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+
+def _boxed(v):
+    out = np.empty((1, 1), dtype=object)
+    out[0, 0] = _Box(v)
+    return out
+
+
+def _values(parts):
+    """The boxed values of a (nested) list of object blocks, in block order."""
+    if isinstance(parts, np.ndarray):
+        return [b.v for b in parts.ravel()]
+    return [v for p in parts for v in _values(p)]
+
+
+def _map_block(task, x, w=None, block_info=None):
+    offset = int(block_info[0]["array-location"][0][0])
+    return _boxed(task(x, None if w is None else w[:, 0], offset))
+
+
+def _merge(combine, parts, axis=None, keepdims=False):
+    return _boxed(functools.reduce(combine, _values(parts)))
+
+
+def _keep(block, axis=None, keepdims=False):
+    return block
+
+
+def _root(combine, parts, axis=None, keepdims=False):
+    out = np.empty((), dtype=object)
+    out[()] = _Box(functools.reduce(combine, _values(parts)))
+    return out
+
+
+def map_reduce_over(X, sample_weight=None, split_every: int = 4):
     """The engine callable of :func:`kmkit.distributed.fit` for a Dask array."""
-    import dask
     import dask.array as da
 
     X = da.asarray(X)
@@ -36,25 +80,30 @@ def map_reduce_over(X, sample_weight=None):
     if X.numblocks[1] != 1:
         X = X.rechunk({1: -1})
     X = X.persist()
-    blocks = list(X.to_delayed()[:, 0])
-    offsets = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(int)
-    w = None
-    if sample_weight is None:
-        wblocks = [None] * len(blocks)
-    else:
-        w = da.asarray(sample_weight).rechunk((X.chunks[0],)).persist()
-        wblocks = list(w.to_delayed())
-    # The persisted arrays hold the cluster's futures: keep them alive as
-    # long as the driver runs passes, or the workers drop the blocks.
-    persisted = (X, w)
+    arrays = [X]
+    if sample_weight is not None:
+        w = da.asarray(sample_weight)
+        if w.shape != (X.shape[0],):
+            raise ValueError(f"sample_weight has shape {w.shape}, expected ({X.shape[0]},)")
+        arrays.append(w.rechunk((X.chunks[0],))[:, None].persist())
+    out_chunks = ((1,) * X.numblocks[0], (1,))
 
     def map_reduce(task, combine):
-        assert persisted[0] is not None
-        level = [dask.delayed(task)(b, w, int(o)) for b, w, o in zip(blocks, wblocks, offsets)]
-        merge = dask.delayed(combine)
-        while len(level) > 1:
-            level = [merge(level[i], level[i + 1]) if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
-        return level[0].compute()
+        per_block = da.map_blocks(
+            functools.partial(_map_block, task), *arrays, dtype=object, chunks=out_chunks, meta=np.empty((0, 0), dtype=object)
+        )
+        root = da.reduction(
+            per_block,
+            chunk=_keep,
+            combine=functools.partial(_merge, combine),
+            aggregate=functools.partial(_root, combine),
+            axis=(0, 1),
+            concatenate=False,
+            dtype=object,
+            split_every=split_every,
+            meta=np.empty((), dtype=object),
+        )
+        return np.asarray(root.compute()).item().v
 
     return map_reduce
 

@@ -10,7 +10,11 @@ The primitives come from kmkit-core through the extension:
   ``tol`` exactly as the single-process fit does.
 - k-means|| seeding: ``first_centre(X, seed, offset)``,
   ``sample_round(X, centres, psi, ell, seed, round, offset)``,
-  ``Candidates.merge`` / ``best`` and ``recluster``. Each row's coin is fixed
+  ``Candidates.merge`` / ``best``, ``recluster`` and the core's round rule
+  ``next_round``.
+- Empty clusters: ``stats.n_empty()``, ``far_rows(X, centroids, m,
+  offset)`` → :class:`FarRows` (``merge`` keeps the m farthest) and
+  ``stats.relocate(far, previous)``. Each row's coin is fixed
   by (seed, round, *global row index*), so partitions only need their first
   row's global ``offset`` and any partitioning draws the same candidates.
 
@@ -22,12 +26,13 @@ return the one result to the driver. ``kmkit.dask``, ``kmkit.ray`` and
 ``kmkit.spark`` are such engines; :func:`local_map_reduce` is the in-process
 one over a list of arrays.
 
-Same seed ⇒ the same centroids as ``kmkit.KMeans(init=seeds(...),
-algorithm="lloyd", refine=False)`` on the concatenated rows, to f32
-rounding, for any partitioning, engine or thread count. One difference: a
-cluster that empties keeps its previous centroid here (a partition cannot
-see the farthest rows of the whole data), where the single-process fit
-moves it to the farthest row.
+Same seed ⇒ the same centroids as ``kmkit.KMeans(init="k-means||",
+n_init=1, algorithm="lloyd", refine=False, random_state=seed)`` on the
+concatenated rows (the core's k-means|| draws the same rows), to f32
+rounding, for any partitioning, engine or thread count. An emptied cluster
+is moved as the single-process fit moves it: when the merged statistics
+have empty clusters, one more pass reduces ``far_rows`` (the rows farthest
+from their centroid) and ``stats.relocate`` applies the core's rule.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from ._input import seed_from, to_core, weights_to_core
 PartialStats = _kmkit.PartialStats
 Moments = _kmkit.Moments
 Candidates = _kmkit.Candidates
+FarRows = _kmkit.FarRows
 
 Task = Callable[[Any, Optional[np.ndarray], int], Any]
 MapReduce = Callable[[Task, Callable[[Any, Any], Any]], Any]
@@ -59,7 +65,8 @@ def merge(a: PartialStats, b: PartialStats) -> PartialStats:
 
 
 def finalize(stats: PartialStats, previous) -> np.ndarray:
-    """New centroids from merged statistics (empty clusters keep ``previous``)."""
+    """New centroids from merged statistics (empty clusters keep
+    ``previous``; :func:`fit` relocates them with ``stats.relocate``)."""
     return stats.finalize(_f32(previous))
 
 
@@ -76,6 +83,11 @@ def first_centre(X, seed: int, offset: int, sample_weight=None) -> Candidates:
 def sample_round(X, centres, psi: float, ell: float, seed: int, round: int, offset: int, sample_weight=None) -> Candidates:
     """One k-means|| sampling round on a partition."""
     return _kmkit.sample_round(to_core(X), _f32(centres), psi, ell, seed, round, offset, weights_to_core(sample_weight))
+
+
+def far_rows(X, centroids, keep: int, offset: int, sample_weight=None) -> FarRows:
+    """The ``keep`` rows of a partition farthest from their nearest centroid."""
+    return _kmkit.far_rows(to_core(X), _f32(centroids), keep, offset, weights_to_core(sample_weight))
 
 
 def recluster(candidates, weights, k: int, seed: int) -> np.ndarray:
@@ -108,22 +120,35 @@ def tree_reduce(values: list, combine):
     return values[0]
 
 
-def kmeans_parallel_seeds(map_reduce: MapReduce, n_clusters: int, seed: int, rounds: int = 5, oversampling: float = 2.0) -> np.ndarray:
-    """k-means|| seeding as maps and reductions: 1 + 2·rounds + 1 passes.
+def _first(X, w, o, seed):
+    return first_centre(X, seed, o, w)
+
+
+def kmeans_parallel_seeds(map_reduce: MapReduce, n_clusters: int, seed: int, rounds: int = 5, oversampling: float = 2.0, first=None) -> np.ndarray:
+    """k-means|| seeding as maps and reductions: 2 passes per round plus
+    one for the first centre (unless ``first``, the reduced
+    :func:`first_centre` draws, is given) and one to weight the candidates.
 
     The per-row draws depend on (seed, round, global row index) only, so
-    the result ignores the partitioning.
+    the result ignores the partitioning; the steps and the round rule are
+    the core's, so it equals ``kmkit.KMeans(init="k-means||")``'s seeding.
     """
-    first = map_reduce(lambda X, w, o: first_centre(X, seed, o, w), lambda a, b: a.merge(b)).best()
+    if first is None:
+        first = map_reduce(lambda X, w, o: _first(X, w, o, seed), lambda a, b: a.merge(b))
+    first = first.best()
     if len(first) == 0:
         raise ValueError("every sample weight is zero")
     cands = first
     ell = oversampling * n_clusters
-    for r in range(rounds):
+    r = 0
+    while _kmkit.next_round(r, rounds, len(cands), n_clusters):
         centres = cands.rows
         psi = map_reduce(lambda X, w, o: partial_stats(X, centres, w), merge).inertia
+        if psi <= 0:
+            break
         new = map_reduce(lambda X, w, o: sample_round(X, centres, psi, ell, seed, r, o, w), lambda a, b: a.merge(b))
         cands = cands.merge(new)
+        r += 1
     centres = cands.rows
     weights = map_reduce(lambda X, w, o: partial_stats(X, centres, w), merge).weights
     return recluster(centres, weights, n_clusters, seed)
@@ -170,14 +195,21 @@ def fit(
     if not (isinstance(n_clusters, (int, np.integer)) and n_clusters >= 1):
         raise ValueError(f"n_clusters must be an integer >= 1, got {n_clusters!r}")
     seed = seed_from(random_state)
-    mom = map_reduce(lambda X, w, o: moments(X), lambda a, b: a.merge(b))
-    if mom.n < n_clusters:
-        raise ValueError(f"n_samples={mom.n} should be >= n_clusters={n_clusters}.")
-    tol_abs = tol * mom.mean_variance()
     if isinstance(init, str):
         if init != "k-means||":
             raise ValueError("distributed init is 'k-means||' or an array of centroids")
-        centres = kmeans_parallel_seeds(map_reduce, n_clusters, seed, rounds, oversampling)
+        # One pass gives the tolerance scale and the first k-means|| centre.
+        mom, first = map_reduce(
+            lambda X, w, o: (moments(X), _first(X, w, o, seed)),
+            lambda a, b: (a[0].merge(b[0]), a[1].merge(b[1])),
+        )
+    else:
+        mom, first = map_reduce(lambda X, w, o: moments(X), lambda a, b: a.merge(b)), None
+    if mom.n < n_clusters:
+        raise ValueError(f"n_samples={mom.n} should be >= n_clusters={n_clusters}.")
+    tol_abs = tol * mom.mean_variance()
+    if first is not None:
+        centres = kmeans_parallel_seeds(map_reduce, n_clusters, seed, rounds, oversampling, first=first)
     else:
         centres = _f32(init)
     converged, n_iter = False, 0
@@ -185,7 +217,12 @@ def fit(
         n_iter = it + 1
         c = centres
         stats = map_reduce(lambda X, w, o: partial_stats(X, c, w), merge)
-        new = stats.finalize(c)
+        m = stats.n_empty()
+        if m:
+            far = map_reduce(lambda X, w, o: far_rows(X, c, m, o, w), lambda a, b: a.merge(b))
+            new, _ = stats.relocate(far, c)
+        else:
+            new = stats.finalize(c)
         shift = float(np.sum((new.astype(np.float64) - c.astype(np.float64)) ** 2))
         centres = new
         if shift <= tol_abs:

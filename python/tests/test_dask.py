@@ -5,7 +5,6 @@ import pytest
 
 import kmkit
 import kmkit.dask
-from kmkit import distributed as dist
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("dask.distributed")
@@ -28,8 +27,10 @@ def test_dask_cluster_matches_single_process_fit(client, blobs):
     X, _ = blobs
     seed = 21
     w = np.random.default_rng(1).uniform(0.5, 2.0, size=X.shape[0])
-    init = dist.seeds(X, 5, random_state=seed, sample_weight=w)
-    ref = kmkit.KMeans(n_clusters=5, init=init, algorithm="lloyd", refine=False).fit(X, sample_weight=w)
+    # The core's own k-means|| seeding: it draws what the driver draws.
+    ref = kmkit.KMeans(
+        n_clusters=5, init="k-means||", n_init=1, random_state=seed, algorithm="lloyd", refine=False
+    ).fit(X, sample_weight=w)
     got = kmkit.dask.fit(
         da.from_array(X, chunks=(700, 2)), 5, sample_weight=da.from_array(w, chunks=500), random_state=seed
     )
@@ -38,3 +39,12 @@ def test_dask_cluster_matches_single_process_fit(client, blobs):
     assert got.n_iter_ == ref.n_iter_
     # The work ran on the cluster's two worker processes.
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_dask_relocates_an_emptied_cluster_as_the_core(client, blobs):
+    X, _ = blobs
+    init = X[[0, 1, 2, 3]].tolist() + [[1e3] * X.shape[1]]
+    ref = kmkit.KMeans(n_clusters=5, init=init, algorithm="lloyd", refine=False).fit(X)
+    got = kmkit.dask.fit(da.from_array(X, chunks=(450, -1)), 5, init=init)
+    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
+    assert got.n_iter_ == ref.n_iter_

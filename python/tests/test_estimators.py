@@ -154,3 +154,68 @@ def test_minibatch_close_to_sklearn(blobs):
     assert not hasattr(no_labels, "labels_")
     sparse = kmkit.MiniBatchKMeans(n_clusters=5, random_state=0, batch_size=256).fit(sp.csr_matrix(X))
     assert adjusted_rand_score(y, sparse.labels_) > 0.95
+
+
+def test_partial_fit_is_sklearns_step(blobs):
+    # Given centres and no reassignment there is no randomness: each call is
+    # one step on all rows with per-centre counts, as scikit-learn's.
+    X, _ = blobs
+    init = X[[0, 1, 2, 3, 4]]
+    batches = np.array_split(X, 6)
+    ours = kmkit.MiniBatchKMeans(n_clusters=5, init=init, reassignment_ratio=0.0)
+    ref = skc.MiniBatchKMeans(n_clusters=5, init=init, n_init=1, reassignment_ratio=0.0)
+    for b in batches:
+        ours.partial_fit(b)
+        ref.partial_fit(b)
+        np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(ours.labels_, ref.labels_)
+        assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-4)
+    assert ours.n_steps_ == ref.n_steps_ == 6
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    with pytest.raises(ValueError, match="features"):
+        ours.partial_fit(X[:, :3])
+
+
+def test_partial_fit_seeds_on_first_batch_and_continues_fit(blobs):
+    X, y = blobs
+    mb = kmkit.MiniBatchKMeans(n_clusters=5, random_state=3, batch_size=100)
+    for b in np.array_split(X, 10):
+        mb.partial_fit(b)
+    assert mb.n_steps_ == 10
+    assert adjusted_rand_score(y, mb.predict(X)) > 0.95
+    # A pickled stream continues exactly as the original.
+    copy = pickle.loads(pickle.dumps(mb))
+    for est in (mb, copy):
+        est.partial_fit(X[:500], sample_weight=np.linspace(0.5, 2.0, 500))
+    np.testing.assert_array_equal(copy.cluster_centers_, mb.cluster_centers_)
+    assert copy.n_steps_ == mb.n_steps_ == 11
+    # After fit, partial_fit steps on from the fitted centres and counts.
+    fitted = kmkit.MiniBatchKMeans(n_clusters=5, random_state=0, batch_size=256).fit(X)
+    steps, before = fitted.n_steps_, fitted.cluster_centers_.copy()
+    assert steps >= 1
+    fitted.partial_fit(X[:50])
+    assert fitted.n_steps_ == steps + 1
+    # Large counts: one small batch barely moves the centres.
+    assert np.abs(fitted.cluster_centers_ - before).max() < 0.05
+    with pytest.raises(ValueError, match="n_samples=3"):
+        kmkit.MiniBatchKMeans(n_clusters=5).partial_fit(X[:3])
+
+
+def test_strided_sample_weight_is_not_a_panic(blobs):
+    # The extension takes strided float32 weights (a copy), never panics.
+    from kmkit import _kmkit
+
+    X, _ = blobs
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    w2 = np.repeat(np.linspace(0.5, 2.0, X.shape[0]).astype(np.float32), 2)
+    strided, dense = w2[::2], np.ascontiguousarray(w2[::2])
+    assert not strided.flags.c_contiguous
+    args = (5, "k-means++", None, 1, 300, 1e-4, "lloyd", 0, 0, False)
+    a = _kmkit.kmeans_fit(X32, strided, *args)
+    b = _kmkit.kmeans_fit(X32, dense, *args)
+    np.testing.assert_array_equal(a[0], b[0])
+    c = X32[:5]
+    np.testing.assert_array_equal(_kmkit.partial_stats(X32, c, strided).sums, _kmkit.partial_stats(X32, c, dense).sums)
+    stream = _kmkit.MiniBatchStream(5, "k-means++", None, 0, 0, 100, None, 0.01, True)
+    stream.partial_fit(X32, strided)
+    assert stream.n_steps == 1

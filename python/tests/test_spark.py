@@ -14,7 +14,6 @@ if shutil.which("java") is None:
 
 import kmkit  # noqa: E402
 import kmkit.spark  # noqa: E402
-from kmkit import distributed as dist  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +37,7 @@ def spark():
 def test_spark_rdd_matches_single_process_fit(spark, blobs):
     X, _ = blobs
     seed = 13
-    ref = kmkit.KMeans(n_clusters=5, init=dist.seeds(X, 5, random_state=seed), algorithm="lloyd", refine=False).fit(X)
+    ref = kmkit.KMeans(n_clusters=5, init="k-means||", n_init=1, random_state=seed, algorithm="lloyd", refine=False).fit(X)
     blocks = kmkit.spark.rows_to_blocks(spark.sparkContext.parallelize(X.tolist(), 6))
     got = kmkit.spark.fit(blocks, 5, random_state=seed)
     np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
@@ -50,6 +49,15 @@ def test_spark_dataframe(spark, blobs):
     cols = [f"x{j}" for j in range(X.shape[1])]
     # A local list keeps its row order across the DataFrame's partitions.
     df = spark.createDataFrame([tuple(map(float, r)) for r in X], cols)
-    ref = kmkit.KMeans(n_clusters=5, init=dist.seeds(X, 5, random_state=2), algorithm="lloyd", refine=False).fit(X)
+    ref = kmkit.KMeans(n_clusters=5, init="k-means||", n_init=1, random_state=2, algorithm="lloyd", refine=False).fit(X)
     got = kmkit.spark.fit_dataframe(df, cols, 5, random_state=2)
+    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
+
+
+def test_spark_relocates_an_emptied_cluster_as_the_core(spark, blobs):
+    X, _ = blobs
+    init = X[[0, 1, 2, 3]].tolist() + [[1e3] * X.shape[1]]
+    ref = kmkit.KMeans(n_clusters=5, init=init, algorithm="lloyd", refine=False).fit(X)
+    blocks = kmkit.spark.rows_to_blocks(spark.sparkContext.parallelize(X.tolist(), 4))
+    got = kmkit.spark.fit(blocks, 5, init=init)
     np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)

@@ -7,18 +7,27 @@
 //! [`PartialStats::finalize`].
 //!
 //! Every random draw comes from a ChaCha8 stream fixed by (seed, purpose) at
-//! word position `2 · global_row`: a partition seeks to its offset once and
-//! then draws row by row, so the draw of a row ignores where it sits.
+//! word position `2 · global_row`: a group of rows seeks to its first row
+//! once and then draws row by row, so the draw of a row ignores where it
+//! sits. The single-process `Init::KMeansParallel` seeding runs the same
+//! steps ([`kmeans_parallel`] on one partition), so a driver and
+//! `KMeans::params(k).init(Init::kmeans_parallel())` agree from one seed.
+//!
+//! An emptied cluster: the driver counts empty clusters in the merged
+//! statistics ([`n_empty`]) and, only then, reduces the partitions'
+//! [`far_rows`]; [`relocate`] applies the core's rule (the i-th empty
+//! cluster takes the i-th row farthest from its centroid).
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{validate, Data, Input};
 use crate::error::{KMeansError, Result};
-use crate::points::{assign_all, DenseRows, Points, SparseRows};
-use crate::stats::{partial_stats, PartialStats};
+use crate::lloyd::{apply_update, FarRow};
+use crate::points::{assign_all, map_groups, DenseRows, Points, SparseRows};
+use crate::stats::PartialStats;
 
 /// Count, column sums and column sums of squares (f64) of a slice of rows:
 /// merged, they give the mean column variance that scales `tol` exactly as
@@ -190,21 +199,101 @@ fn row_stream(seed: u64, purpose: u64, offset: u64) -> ChaCha8Rng {
     r
 }
 
-fn gather(input: &Input, rows: &[usize], d: usize) -> Array2<f32> {
-    let mut out = Array2::zeros((rows.len(), d));
-    for (o, &i) in rows.iter().enumerate() {
-        let mut dst = out.row_mut(o);
+/// Extra sampling rounds allowed past `rounds` while there are fewer than
+/// `k` candidates (tiny data): each adds about `ℓ` candidates.
+const EXTRA_ROUNDS: usize = 20;
+
+/// Whether k-means‖ runs sampling round `round` (0-based), with
+/// `n_candidates` picked so far: the `rounds` asked for, then more while
+/// there are fewer than `k` candidates (the driver also stops when ψ = 0:
+/// every row then coincides with a candidate).
+pub fn next_round(round: usize, rounds: usize, n_candidates: usize, k: usize) -> bool {
+    round < rounds || (n_candidates < k && round < rounds + EXTRA_ROUNDS)
+}
+
+/// The rows of an [`Input`] as the kernels take them (dense rows made
+/// contiguous first).
+enum PartRows<'a> {
+    Dense(CowArray<'a, f32, Ix2>, Option<&'a [f32]>),
+    Sparse(&'a crate::data::Csr, Option<&'a [f32]>),
+}
+
+impl<'a> PartRows<'a> {
+    fn new(input: &Input<'a>) -> PartRows<'a> {
         match input.data {
-            Data::Dense(x) => dst.assign(&x.row(i)),
-            Data::Sparse(x) => {
-                let (idx, val) = x.row(i);
-                for (&j, &v) in idx.iter().zip(val) {
-                    dst[j as usize] = v;
-                }
-            }
+            Data::Dense(x) => PartRows::Dense(
+                if x.is_standard_layout() {
+                    CowArray::from(x)
+                } else {
+                    CowArray::from(x.as_standard_layout().into_owned())
+                },
+                input.weights,
+            ),
+            Data::Sparse(x) => PartRows::Sparse(x, input.weights),
         }
     }
-    out
+
+    fn points(&self) -> Box<dyn Points + '_> {
+        match self {
+            PartRows::Dense(x, w) => Box::new(DenseRows::new(
+                x.as_slice().expect("standard layout"),
+                x.nrows(),
+                x.ncols(),
+                *w,
+            )),
+            PartRows::Sparse(x, w) => Box::new(SparseRows::new(x, *w)),
+        }
+    }
+}
+
+/// Step 0 on prepared rows: the row with the largest Efraimidis–Spirakis
+/// key `ln u / w` (a row drawn with probability ∝ weight), as (key, row);
+/// `None` when no row has positive weight. Ties keep the lower row.
+fn first_draw<P: Points + ?Sized>(points: &P, seed: u64, offset: u64) -> Option<(f64, usize)> {
+    map_groups(points.n(), |range| {
+        let mut r = row_stream(seed, 0, offset + range.start as u64);
+        let mut best: Option<(f64, usize)> = None;
+        for i in range {
+            let u: f64 = r.random::<f64>();
+            let w = points.weight(i);
+            if w <= 0.0 {
+                continue;
+            }
+            let key = u.ln() / w;
+            if best.is_none_or(|(b, _)| key > b) {
+                best = Some((key, i));
+            }
+        }
+        best
+    })
+    .into_iter()
+    .flatten()
+    .reduce(|a, b| if b.0 > a.0 { b } else { a })
+}
+
+/// One sampling round on prepared rows given each row's squared distance
+/// `closest` to the current candidates: row `i` is kept when its coin
+/// `u < ℓ · w · D² / ψ`. Returns the kept rows, ascending.
+fn sample_draws<P: Points + ?Sized>(
+    points: &P,
+    closest: &[f32],
+    psi: f64,
+    ell: f64,
+    seed: u64,
+    round: u32,
+    offset: u64,
+) -> Vec<usize> {
+    map_groups(points.n(), |range| {
+        let mut r = row_stream(seed, 1 + round as u64, offset + range.start as u64);
+        // The coin is drawn for every row, kept or not, so the streams stay aligned.
+        range
+            .filter(|&i| {
+                let u: f64 = r.random::<f64>();
+                u < ell * points.weight(i) * closest[i] as f64 / psi
+            })
+            .collect::<Vec<_>>()
+    })
+    .concat()
 }
 
 /// k-means‖ step 0 on one partition whose first row has global index
@@ -215,52 +304,31 @@ fn gather(input: &Input, rows: &[usize], d: usize) -> Array2<f32> {
 pub fn first_centre<'a>(input: impl Into<Input<'a>>, seed: u64, offset: u64) -> Result<Candidates> {
     let input = input.into();
     validate(&input)?;
-    let (n, d) = (input.data.n_rows(), input.data.n_cols());
-    let mut r = row_stream(seed, 0, offset);
-    let mut best: Option<(f64, usize)> = None;
-    for i in 0..n {
-        let u: f64 = r.random::<f64>();
-        let w = input.weights.map_or(1.0, |w| w[i] as f64);
-        if w <= 0.0 {
-            continue;
-        }
-        let key = u.ln() / w;
-        if best.is_none_or(|(b, _)| key > b) {
-            best = Some((key, i));
-        }
-    }
-    Ok(match best {
+    let d = input.data.n_cols();
+    let rows = PartRows::new(&input);
+    let points = rows.points();
+    Ok(match first_draw(&*points, seed, offset) {
         None => Candidates::empty(d),
         Some((key, i)) => Candidates {
             indices: vec![offset + i as u64],
-            rows: gather(&input, &[i], d),
+            rows: points.gather(&[i]),
             keys: vec![key],
         },
     })
 }
 
 /// Squared distance of every row to its nearest row of `centres`.
-fn nearest_sq_dist(input: &Input, centres: ArrayView2<f32>) -> Vec<f32> {
-    let n = input.data.n_rows();
+fn nearest_sq_dist<P: Points + ?Sized>(points: &P, centres: ArrayView2<f32>) -> Vec<f32> {
+    let n = points.n();
     let (mut labels, mut dists) = (vec![0u32; n], vec![0f32; n]);
     let centres = centres.as_standard_layout();
-    match input.data {
-        Data::Dense(x) => {
-            let x = x.as_standard_layout();
-            let rows = DenseRows::new(
-                x.as_slice().expect("standard layout"),
-                n,
-                x.ncols(),
-                input.weights,
-            );
-            assign_all(&rows, centres.view(), &mut labels, &mut dists, |_, _, _| ());
-        }
-        Data::Sparse(x) => {
-            let rows = SparseRows::new(x, input.weights);
-            debug_assert_eq!(rows.n(), n);
-            assign_all(&rows, centres.view(), &mut labels, &mut dists, |_, _, _| ());
-        }
-    }
+    assign_all(
+        points,
+        centres.view(),
+        &mut labels,
+        &mut dists,
+        |_, _, _| (),
+    );
     dists
 }
 
@@ -282,7 +350,7 @@ pub fn sample_round<'a>(
 ) -> Result<Candidates> {
     let input = input.into();
     validate(&input)?;
-    let (n, d) = (input.data.n_rows(), input.data.n_cols());
+    let d = input.data.n_cols();
     if centres.ncols() != d || centres.nrows() == 0 {
         return Err(KMeansError::ShapeMismatch(format!(
             "centres are {}×{}, the data has {d} columns",
@@ -300,18 +368,13 @@ pub fn sample_round<'a>(
     if psi <= 0.0 {
         return Ok(Candidates::empty(d));
     }
-    let dists = nearest_sq_dist(&input, centres);
-    let mut r = row_stream(seed, 1 + round as u64, offset);
-    let picked: Vec<usize> = (0..n)
-        .filter(|&i| {
-            let u: f64 = r.random::<f64>();
-            let w = input.weights.map_or(1.0, |w| w[i] as f64);
-            u < ell * w * dists[i] as f64 / psi
-        })
-        .collect();
+    let rows = PartRows::new(&input);
+    let points = rows.points();
+    let dists = nearest_sq_dist(&*points, centres);
+    let picked = sample_draws(&*points, &dists, psi, ell, seed, round, offset);
     Ok(Candidates {
         indices: picked.iter().map(|&i| offset + i as u64).collect(),
-        rows: gather(&input, &picked, d),
+        rows: points.gather(&picked),
         keys: vec![0.0; picked.len()],
     })
 }
@@ -353,12 +416,115 @@ pub fn recluster(
     Ok(crate::lloyd::lloyd(&sub, init, 300, 0.0, crate::Metric::Euclidean).centroids)
 }
 
-/// The whole distributed k-means‖ seeding run on partitions given in row
-/// order (each an [`Input`]), in this process: what an engine driver does
-/// with maps and reductions, and the single-process reference for it. The
-/// result depends on the seed and the concatenated rows only, not on where
-/// the partitions are cut (up to f32 rounding of distances, which can flip a
-/// coin only when it lands within rounding of its threshold).
+/// k-means‖ (Bahmani et al. 2012) over partitions given in row order, in
+/// this process: the one implementation behind `Init::KMeansParallel` (one
+/// partition) and [`kmeans_parallel_seeds`]; engine drivers run the same
+/// steps as maps and reductions. Start from one weight-drawn row; while
+/// [`next_round`] says so and ψ > 0, keep every row with probability
+/// `ℓ·w·D²/ψ`; weight the candidates (ordered by global row) by the rows
+/// nearest them and [`recluster`]. Each partition keeps its rows' D² and
+/// only measures the new candidates of a round. Returns `None` when no row
+/// has positive weight.
+pub(crate) fn kmeans_parallel<P: Points + ?Sized>(
+    parts: &[&P],
+    k: usize,
+    rounds: usize,
+    oversampling: f64,
+    seed: u64,
+) -> Option<Array2<f32>> {
+    let d = parts.first()?.d();
+    let offsets: Vec<u64> = parts
+        .iter()
+        .scan(0u64, |o, p| {
+            let start = *o;
+            *o += p.n() as u64;
+            Some(start)
+        })
+        .collect();
+    let (_, first_part, first_row) = parts
+        .iter()
+        .enumerate()
+        .filter_map(|(p, part)| first_draw(*part, seed, offsets[p]).map(|(key, i)| (key, p, i)))
+        .reduce(|a, b| if b.0 > a.0 { b } else { a })?;
+    // Candidates as (global row, values), kept in global row order.
+    let mut cands: Vec<(u64, Vec<f32>)> = Vec::new();
+    let mut new: Vec<(u64, Vec<f32>)> = vec![(
+        offsets[first_part] + first_row as u64,
+        parts[first_part]
+            .gather(&[first_row])
+            .into_raw_vec_and_offset()
+            .0,
+    )];
+    let mut closest: Vec<Vec<f32>> = parts.iter().map(|p| vec![f32::INFINITY; p.n()]).collect();
+    let ell = oversampling * k as f64;
+    let mut round = 0;
+    loop {
+        let fresh = Array2::from_shape_fn((new.len(), d), |(c, j)| new[c].1[j]);
+        let any_new = !new.is_empty();
+        cands.append(&mut new);
+        cands.sort_unstable_by_key(|c| c.0);
+        cands.dedup_by_key(|c| c.0);
+        if !next_round(round, rounds, cands.len(), k) {
+            break;
+        }
+        let mut psi = 0.0;
+        for (part, cl) in parts.iter().zip(closest.iter_mut()) {
+            if any_new {
+                let dists = nearest_sq_dist(*part, fresh.view());
+                cl.iter_mut()
+                    .zip(&dists)
+                    .for_each(|(c, &dd)| *c = c.min(dd));
+            }
+            psi += map_groups(part.n(), |r| {
+                r.map(|i| part.weight(i) * cl[i] as f64).sum::<f64>()
+            })
+            .iter()
+            .sum::<f64>();
+        }
+        if psi <= 0.0 {
+            break;
+        }
+        for (p, part) in parts.iter().enumerate() {
+            for i in sample_draws(*part, &closest[p], psi, ell, seed, round as u32, offsets[p]) {
+                new.push((
+                    offsets[p] + i as u64,
+                    part.gather(&[i]).into_raw_vec_and_offset().0,
+                ));
+            }
+        }
+        round += 1;
+    }
+    let rows = Array2::from_shape_fn((cands.len(), d), |(c, j)| cands[c].1[j]);
+    let mut weights = vec![0.0f64; cands.len()];
+    for part in parts {
+        let n = part.n();
+        let (mut labels, mut dists) = (vec![0u32; n], vec![0f32; n]);
+        let per_group = assign_all(
+            *part,
+            rows.view(),
+            &mut labels,
+            &mut dists,
+            |range, l, _| {
+                let mut acc = vec![0.0f64; cands.len()];
+                for (o, i) in range.enumerate() {
+                    acc[l[o] as usize] += part.weight(i);
+                }
+                acc
+            },
+        );
+        for g in per_group {
+            weights.iter_mut().zip(g).for_each(|(w, v)| *w += v);
+        }
+    }
+    recluster(rows.view(), &weights, k, seed).ok()
+}
+
+/// The whole k-means‖ seeding on partitions given in row order (each an
+/// [`Input`]), in this process: the single-process reference of what an
+/// engine driver does with maps and reductions. The result depends on the
+/// seed and the concatenated rows only, not on where the partitions are cut
+/// (up to f32 rounding of distances, which can flip a coin only when it
+/// lands within rounding of its threshold).
 pub fn kmeans_parallel_seeds(
     parts: &[Input],
     k: usize,
@@ -370,61 +536,198 @@ pub fn kmeans_parallel_seeds(
         .first()
         .map(|p| p.data.n_cols())
         .ok_or(KMeansError::NoRows)?;
-    let offsets: Vec<u64> = parts
-        .iter()
-        .scan(0u64, |o, p| {
-            let start = *o;
-            *o += p.data.n_rows() as u64;
-            Some(start)
-        })
-        .collect();
-    let reduce = |cs: Vec<Candidates>| -> Result<Candidates> {
-        cs.iter()
-            .try_fold(Candidates::empty(d), |acc, c| acc.merge(c))
-    };
-    let first = reduce(
-        parts
-            .iter()
-            .zip(&offsets)
-            .map(|(p, &o)| first_centre(*p, seed, o))
-            .collect::<Result<_>>()?,
-    )?
-    .best();
-    if first.is_empty() {
-        return Err(KMeansError::BadWeights(
-            "every sample weight is zero".into(),
-        ));
+    for p in parts {
+        validate(p)?;
+        if p.data.n_cols() != d {
+            return Err(KMeansError::ShapeMismatch(format!(
+                "partitions of {d} and {} columns",
+                p.data.n_cols()
+            )));
+        }
     }
-    let mut cands = first;
-    let ell = oversampling * k as f64;
-    for round in 0..rounds {
-        let psi = sum_stats(parts, cands.rows.view())?.inertia;
-        let new = reduce(
-            parts
-                .iter()
-                .zip(&offsets)
-                .map(|(p, &o)| sample_round(*p, cands.rows.view(), psi, ell, seed, round as u32, o))
-                .collect::<Result<_>>()?,
-        )?;
-        cands = cands.merge(&new)?;
+    if k == 0 {
+        return Err(KMeansError::InvalidParam {
+            name: "n_clusters",
+            value: "0".into(),
+            expected: "at least 1",
+        });
     }
-    let weights = sum_stats(parts, cands.rows.view())?.weights;
-    recluster(cands.rows.view(), &weights, k, seed)
+    let rows: Vec<PartRows> = parts.iter().map(PartRows::new).collect();
+    let points: Vec<Box<dyn Points + '_>> = rows.iter().map(PartRows::points).collect();
+    let refs: Vec<&dyn Points> = points.iter().map(|p| &**p).collect();
+    kmeans_parallel(&refs, k, rounds, oversampling, seed)
+        .ok_or_else(|| KMeansError::BadWeights("every sample weight is zero".into()))
 }
 
-fn sum_stats(parts: &[Input], centres: ArrayView2<f32>) -> Result<PartialStats> {
-    let (k, d) = centres.dim();
-    let mut total = PartialStats::zeros(k, d);
-    for p in parts {
-        total.merge(&partial_stats(*p, centres)?)?;
+/// Number of clusters without weight in merged statistics: when it is not
+/// zero, a driver reduces [`far_rows`] of that many rows and calls
+/// [`relocate`] instead of [`PartialStats::finalize`].
+pub fn n_empty(stats: &PartialStats) -> usize {
+    crate::lloyd::n_empty(stats)
+}
+
+/// The rows of a partition farthest from their nearest centroid: what an
+/// empty cluster is moved to (ranked as the core ranks them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FarRows {
+    /// How many rows are kept (the number of empty clusters).
+    pub keep: usize,
+    /// Squared distance of each row to its centroid (descending).
+    pub dists: Vec<f32>,
+    /// Global row index of each (ascending among equal distances).
+    pub indices: Vec<u64>,
+    /// The centroid each row is assigned to.
+    pub labels: Vec<u32>,
+    /// Each row's weight.
+    pub weights: Vec<f64>,
+    /// `len × d` rows.
+    pub rows: Array2<f32>,
+}
+
+impl FarRows {
+    fn far_rows(&self) -> Vec<FarRow> {
+        (0..self.indices.len())
+            .map(|i| FarRow {
+                dist: self.dists[i],
+                index: self.indices[i] as usize,
+                label: self.labels[i],
+                weight: self.weights[i],
+                row: self.rows.row(i).to_vec(),
+            })
+            .collect()
     }
-    Ok(total)
+
+    fn from_far_rows(keep: usize, d: usize, rows: &[FarRow]) -> FarRows {
+        FarRows {
+            keep,
+            dists: rows.iter().map(|f| f.dist).collect(),
+            indices: rows.iter().map(|f| f.index as u64).collect(),
+            labels: rows.iter().map(|f| f.label).collect(),
+            weights: rows.iter().map(|f| f.weight).collect(),
+            rows: Array2::from_shape_fn((rows.len(), d), |(r, j)| rows[r].row[j]),
+        }
+    }
+
+    /// The `keep` farthest of both sets, ranked as the core ranks rows for
+    /// an empty cluster (farther first, exact ties by the row's values,
+    /// weight, cluster, then global row), so the result ignores the merge
+    /// order.
+    pub fn merge(&self, other: &FarRows) -> Result<FarRows> {
+        let d = self.rows.ncols();
+        if d != other.rows.ncols() || self.keep != other.keep {
+            return Err(KMeansError::ShapeMismatch(format!(
+                "cannot merge far rows of {} and {} columns, keeping {} and {}",
+                d,
+                other.rows.ncols(),
+                self.keep,
+                other.keep
+            )));
+        }
+        let mut all = self.far_rows();
+        all.extend(other.far_rows());
+        all.sort_by(FarRow::order);
+        all.dedup_by_key(|f| f.index);
+        all.truncate(self.keep);
+        Ok(FarRows::from_far_rows(self.keep, d, &all))
+    }
+}
+
+/// The `keep` rows of positive weight of one partition (global row offset
+/// `offset`) farthest from their nearest `centroids`, as the core's
+/// empty-cluster rule ranks them.
+pub fn far_rows<'a>(
+    input: impl Into<Input<'a>>,
+    centroids: ArrayView2<f32>,
+    keep: usize,
+    offset: u64,
+) -> Result<FarRows> {
+    let input = input.into();
+    validate(&input)?;
+    let d = input.data.n_cols();
+    if centroids.ncols() != d || centroids.nrows() == 0 {
+        return Err(KMeansError::ShapeMismatch(format!(
+            "centroids are {}×{}, the data has {d} columns",
+            centroids.nrows(),
+            centroids.ncols()
+        )));
+    }
+    let rows = PartRows::new(&input);
+    let points = rows.points();
+    let n = points.n();
+    let (mut labels, mut dists) = (vec![0u32; n], vec![0f32; n]);
+    let centroids = centroids.as_standard_layout();
+    assign_all(
+        &*points,
+        centroids.view(),
+        &mut labels,
+        &mut dists,
+        |_, _, _| (),
+    );
+    let mut far: Vec<usize> = (0..n).filter(|&i| points.weight(i) > 0.0).collect();
+    far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]));
+    // Every row tied with the keep-th farthest is a candidate; only those
+    // are read to break the ties (as `lloyd::update`).
+    let cut = match keep.checked_sub(1).map(|m| far.get(m)) {
+        None => 0,
+        Some(Some(&i)) => far.partition_point(|&j| dists[j].total_cmp(&dists[i]).is_ge()),
+        Some(None) => far.len(),
+    };
+    let mut rows: Vec<FarRow> = far[..cut]
+        .iter()
+        .map(|&i| {
+            let mut row = vec![0.0f32; d];
+            points.row_into(i, &mut row);
+            FarRow {
+                dist: dists[i],
+                index: offset as usize + i,
+                label: labels[i],
+                weight: points.weight(i),
+                row,
+            }
+        })
+        .collect();
+    rows.sort_by(FarRow::order);
+    rows.truncate(keep);
+    Ok(FarRows::from_far_rows(keep, d, &rows))
+}
+
+/// New centroids from merged statistics with the core's empty-cluster rule
+/// (the i-th empty cluster takes the i-th farthest row, which leaves its old
+/// cluster): the driver's [`PartialStats::finalize`] when [`n_empty`] > 0.
+/// Returns the centroids and whether a cluster was relocated.
+pub fn relocate(
+    stats: &PartialStats,
+    far: &FarRows,
+    previous: ArrayView2<f32>,
+) -> Result<(Array2<f32>, bool)> {
+    if previous.dim() != (stats.k, stats.d) || far.rows.ncols() != stats.d {
+        return Err(KMeansError::ShapeMismatch(format!(
+            "stats are {}×{}, previous centroids {:?}, far rows of {} columns",
+            stats.k,
+            stats.d,
+            previous.dim(),
+            far.rows.ncols()
+        )));
+    }
+    if far.labels.iter().any(|&l| l as usize >= stats.k) {
+        return Err(KMeansError::ShapeMismatch(
+            "a far row's label is not a cluster of the stats".into(),
+        ));
+    }
+    Ok(apply_update(
+        stats,
+        &far.far_rows(),
+        previous,
+        crate::Metric::Euclidean,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::Csr;
+    use crate::stats::partial_stats;
+    use crate::{init_centroids, Algorithm, Init, KMeans};
     use ndarray::{s, Array2};
 
     fn blobs(n: usize, d: usize) -> Array2<f32> {
@@ -510,5 +813,106 @@ mod tests {
         assert_eq!(recluster(c.view(), &[1.0; 3], 3, 0).unwrap(), c);
         let a = Candidates::empty(2);
         assert!(a.merge(&Candidates::empty(3)).is_err());
+    }
+
+    #[test]
+    fn single_process_seeding_is_the_distributed_one() {
+        let x = blobs(3000, 3);
+        for seed in [0u64, 5, 42] {
+            let params = KMeans::params(6).seed(seed).init(Init::kmeans_parallel());
+            let single = init_centroids(&x, &params).unwrap();
+            let Init::KMeansParallel {
+                rounds,
+                oversampling,
+            } = params.init
+            else {
+                unreachable!()
+            };
+            let parts =
+                kmeans_parallel_seeds(&split(&x, &[700, 1900]), 6, rounds, oversampling, seed)
+                    .unwrap();
+            assert_eq!(single.dim(), parts.dim());
+            // Same candidates; their weights can differ by a row that is
+            // equidistant from two adjacent candidates to f32 rounding (each
+            // partition centres its rows on its own mean), which moves a
+            // reclustered seed by ~1e-3 here. The fits from both agree.
+            for (a, b) in single.iter().zip(parts.iter()) {
+                assert!((a - b).abs() < 1e-2, "seed {seed}: {a} vs {b}");
+            }
+            let lloyd = |c: &Array2<f32>| {
+                KMeans::params(6)
+                    .init(Init::Given(c.clone()))
+                    .algorithm(Algorithm::Lloyd)
+                    .refine(false)
+                    .fit(&x)
+                    .unwrap()
+                    .centroids
+            };
+            let (fa, fb) = (lloyd(&single), lloyd(&parts));
+            for (a, b) in fa.iter().zip(fb.iter()) {
+                assert!((a - b).abs() < 1e-5, "seed {seed}: fit {a} vs {b}");
+            }
+            // And the fit seeded by the core itself is that fit.
+            let own = params
+                .clone()
+                .algorithm(Algorithm::Lloyd)
+                .refine(false)
+                .n_init(1)
+                .fit(&x)
+                .unwrap();
+            for (a, b) in own.centroids.iter().zip(fa.iter()) {
+                assert!((a - b).abs() < 1e-5, "seed {seed}: own {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn tiny_data_gets_k_candidates() {
+        // 12 distinct rows, k = 10: one round of ℓ = 2k rarely picks 9 more
+        // rows; extra rounds run until there are k candidates.
+        let x = Array2::from_shape_fn((12, 2), |(i, j)| (i * 3 + j) as f32);
+        let c = kmeans_parallel_seeds(&split(&x, &[5]), 10, 1, 0.1, 3).unwrap();
+        assert_eq!(c.nrows(), 10);
+        // Fewer distinct rows than k: as many centres as distinct rows.
+        let dup = Array2::from_shape_fn((12, 2), |(i, _)| (i % 3) as f32);
+        assert_eq!(
+            kmeans_parallel_seeds(&split(&dup, &[]), 5, 5, 2.0, 3)
+                .unwrap()
+                .nrows(),
+            3
+        );
+    }
+
+    #[test]
+    fn relocation_matches_the_core_update() {
+        // Centre 2 sits far from every row: its cluster is empty.
+        let x = blobs(600, 2);
+        let c =
+            Array2::from_shape_vec((3, 2), vec![0.0f32, 0.0, 40.0, 1.0, 1000.0, 1000.0]).unwrap();
+        let whole = KMeans::params(3)
+            .init(Init::Given(c.clone()))
+            .algorithm(Algorithm::Lloyd)
+            .refine(false)
+            .max_iter(1)
+            .fit(&x)
+            .unwrap();
+        let mut stats = PartialStats::zeros(3, 2);
+        let mut far: Option<FarRows> = None;
+        for (o, part) in [(0u64, s![..250, ..]), (250, s![250.., ..])] {
+            let p = x.slice(part);
+            stats.merge(&partial_stats(p, c.view()).unwrap()).unwrap();
+            let f = far_rows(p, c.view(), 1, o).unwrap();
+            far = Some(match far {
+                None => f,
+                Some(acc) => acc.merge(&f).unwrap(),
+            });
+        }
+        assert_eq!(n_empty(&stats), 1);
+        let (new, relocated) = relocate(&stats, &far.unwrap(), c.view()).unwrap();
+        assert!(relocated);
+        for (a, b) in new.iter().zip(whole.centroids.iter()) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
+        assert!(new[[2, 0]] < 100.0, "the empty centre moved to a row");
     }
 }

@@ -12,7 +12,7 @@ use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
 use crate::params::{Algorithm, Init, KMeansParams, Metric};
 use crate::points::{DenseRows, Points, SparseRows};
-use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
+use crate::seeding::{kmeans_parallel_or_first, kmeans_plus_plus, random_rows, rng};
 use crate::yinyang::yinyang;
 
 /// Entry point: `KMeans::params(k)` starts a parameter builder.
@@ -110,17 +110,13 @@ pub(crate) fn seed(
         Init::KMeansParallel {
             rounds,
             oversampling,
-        } => {
-            kmeans_parallel(
-                points,
-                k,
-                *rounds,
-                *oversampling,
-                params.seed.wrapping_add(run as u64),
-                &mut r,
-            )
-            .centroids
-        }
+        } => kmeans_parallel_or_first(
+            points,
+            k,
+            *rounds,
+            *oversampling,
+            params.seed.wrapping_add(run as u64),
+        ),
         Init::Random => random_rows(points, k, &mut r).centroids,
         Init::Given(c) => match params.metric {
             Metric::Euclidean => c.clone(),

@@ -65,7 +65,9 @@ pub use chunked::{
 pub use data::{Csr, Data, Features, Input, Matrix};
 pub use error::{KMeansError, Result};
 pub use fit::{init_centroids, KMeans};
-pub use minibatch::{MiniBatchKMeans, MiniBatchParams, MiniBatchSettings, ValidMiniBatchParams};
+pub use minibatch::{
+    MiniBatchKMeans, MiniBatchParams, MiniBatchSettings, StreamState, ValidMiniBatchParams,
+};
 pub use model::{Model, MODEL_FORMAT_VERSION};
 pub use params::{Algorithm, Init, KMeansParams, Metric, ValidParams};
 pub use select::{gap_rule, knee, select_k, Criteria, GapScore, KScore, KSweep, Skipped};

@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ use crate::fit::{mean_variance, normalize_rows, prepare_rows, with_threads, Rows
 use crate::model::{Model, MODEL_FORMAT_VERSION};
 use crate::params::{Init, KMeansParams, Metric};
 use crate::points::{assign_all, DenseRows, Points, SparseRows};
-use crate::seeding::{kmeans_parallel, kmeans_plus_plus, random_rows, rng};
+use crate::seeding::{kmeans_parallel_or_first, kmeans_plus_plus, random_rows, rng};
 use crate::stats::PartialStats;
 
 /// Mini-batch k-means: [`MiniBatchKMeans::params`] starts a parameter builder
@@ -265,6 +265,114 @@ impl MiniBatchKMeans {
     pub fn parameters(&self) -> &MiniBatchParams {
         &self.params
     }
+
+    /// Everything the stream carries between calls, as plain data: with
+    /// its parameters, [`from_state`](Self::from_state) rebuilds a stream
+    /// whose next steps are bit-identical (Python pickles it this way).
+    pub fn state(&self) -> StreamState {
+        let (centers, k, d, counts, since_reassign, batch_size) = match &self.engine {
+            Some(e) => (
+                e.centers.clone(),
+                e.k,
+                e.d,
+                e.counts.clone(),
+                e.since_reassign,
+                e.batch_size,
+            ),
+            None => (Vec::new(), 0, 0, Vec::new(), 0, 0),
+        };
+        let pos = self.rng.get_word_pos();
+        StreamState {
+            started: self.engine.is_some(),
+            k,
+            d,
+            centers,
+            counts,
+            since_reassign,
+            batch_size,
+            rng_seed: self.rng.get_seed(),
+            rng_stream: self.rng.get_stream(),
+            rng_word_pos: [(pos >> 64) as u64, pos as u64],
+            n_steps: self.n_steps,
+            labels: self.labels.clone(),
+            inertia: self.inertia,
+            warnings: self.warnings.clone(),
+        }
+    }
+
+    /// A stream with `params` resumed from a [`state`](Self::state).
+    pub fn from_state(params: MiniBatchParams, state: StreamState) -> Result<Self> {
+        let mut stream = MiniBatchKMeans::new(params)?;
+        let (k, d) = (state.k, state.d);
+        if state.started {
+            if k == 0 || state.centers.len() != k * d || state.counts.len() != k {
+                return Err(KMeansError::ShapeMismatch(format!(
+                    "stream state of {k}×{d} centres has {} centre values and {} counts",
+                    state.centers.len(),
+                    state.counts.len()
+                )));
+            }
+            let centers32 = Array2::from_shape_fn((k, d), |(c, j)| state.centers[c * d + j] as f32);
+            let s = &stream.params.settings;
+            stream.engine = Some(Engine {
+                k,
+                d,
+                centers: state.centers,
+                centers32,
+                counts: state.counts,
+                since_reassign: state.since_reassign,
+                batch_size: state.batch_size.max(1),
+                ratio: s.reassignment_ratio,
+                metric: stream.params.common.metric,
+                labels: Vec::new(),
+                dists: Vec::new(),
+            });
+        }
+        let mut rng = ChaCha8Rng::from_seed(state.rng_seed);
+        rng.set_stream(state.rng_stream);
+        let [hi, lo] = state.rng_word_pos;
+        rng.set_word_pos(((hi as u128) << 64) | lo as u128);
+        stream.rng = rng;
+        stream.n_steps = state.n_steps;
+        stream.labels = state.labels;
+        stream.inertia = state.inertia;
+        stream.warnings = state.warnings;
+        Ok(stream)
+    }
+}
+
+/// The state of a [`MiniBatchKMeans`] stream between calls (see
+/// [`MiniBatchKMeans::state`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamState {
+    /// Whether the stream has centres (a first `partial_fit` or a `fit` ran).
+    pub started: bool,
+    /// Number of centres.
+    pub k: usize,
+    /// Number of features.
+    pub d: usize,
+    /// `k × d` centres in f64, row-major.
+    pub centers: Vec<f64>,
+    /// Cumulative weight per centre.
+    pub counts: Vec<f64>,
+    /// Rows counted towards the next reassignment check.
+    pub since_reassign: usize,
+    /// The batch size fixed by the first call.
+    pub batch_size: usize,
+    /// The ChaCha8 seed of the stream's random numbers.
+    pub rng_seed: [u8; 32],
+    /// Its stream number.
+    pub rng_stream: u64,
+    /// Its word position (high, low 64 bits).
+    pub rng_word_pos: [u64; 2],
+    /// Steps taken.
+    pub n_steps: usize,
+    /// Labels of the last batch.
+    pub labels: Vec<u32>,
+    /// Inertia of the last batch.
+    pub inertia: f64,
+    /// Warnings so far.
+    pub warnings: Vec<String>,
 }
 
 impl MiniBatchParams {
@@ -380,6 +488,27 @@ impl MiniBatchParams {
     /// Checks the parameters and fits a model to `x` (dense, CSR, or
     /// [`Features`](crate::Features); weights through [`Input::weighted`]).
     pub fn fit<'a>(&self, x: impl Into<Input<'a>>) -> Result<Model> {
+        Ok(self.fit_parts(x)?.0)
+    }
+
+    /// [`fit`](Self::fit), and the stream it leaves behind: its centres,
+    /// per-centre counts, step count and random state, so that later
+    /// [`MiniBatchKMeans::partial_fit`] calls continue the fit (scikit-learn's
+    /// `partial_fit` after `fit`).
+    pub fn fit_stream<'a>(&self, x: impl Into<Input<'a>>) -> Result<(Model, MiniBatchKMeans)> {
+        let (model, engine, rng, steps) = self.fit_parts(x)?;
+        let mut stream = MiniBatchKMeans::new(self.clone())?;
+        stream.engine = Some(engine);
+        stream.rng = rng;
+        stream.n_steps = steps;
+        stream.labels = model.labels.clone();
+        stream.inertia = model.inertia;
+        stream.warnings = model.warnings.clone();
+        Ok((model, stream))
+    }
+
+    /// The fitted model and the final engine, random state and step count.
+    fn fit_parts<'a>(&self, x: impl Into<Input<'a>>) -> Result<(Model, Engine, ChaCha8Rng, usize)> {
         let valid = self.check()?;
         let input = x.into();
         validate(&input)?;
@@ -424,7 +553,7 @@ fn fit_rows(
     valid: &ValidMiniBatchParams,
     tol: f64,
     mut warnings: Vec<String>,
-) -> Model {
+) -> (Model, Engine, ChaCha8Rng, usize) {
     let (common, settings) = (&valid.params.common, &valid.params.settings);
     let points = as_points(rows);
     let n = points.n();
@@ -500,9 +629,9 @@ fn fit_rows(
             warnings.push(msg);
         }
     }
-    Model {
+    let model = Model {
         format_version: MODEL_FORMAT_VERSION,
-        centroids: engine.centers32,
+        centroids: engine.centers32.clone(),
         inertia,
         n_iter,
         converged,
@@ -510,7 +639,8 @@ fn fit_rows(
         minibatch: Some(settings.clone()),
         warnings,
         labels,
-    }
+    };
+    (model, engine, rng, steps)
 }
 
 /// scikit-learn's `init_size` rule: `3 · batch_size` by default, at least
@@ -604,17 +734,13 @@ fn seed_on(
         Init::KMeansParallel {
             rounds,
             oversampling,
-        } => {
-            kmeans_parallel(
-                points,
-                k,
-                *rounds,
-                *oversampling,
-                common.seed.wrapping_add(run as u64),
-                rng,
-            )
-            .centroids
-        }
+        } => kmeans_parallel_or_first(
+            points,
+            k,
+            *rounds,
+            *oversampling,
+            common.seed.wrapping_add(run as u64),
+        ),
         Init::Random => random_rows(points, k, rng).centroids,
         Init::Given(c) => c.clone(),
     }
@@ -1358,5 +1484,33 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn state_round_trip_and_fit_stream_continue() {
+        let (x, _) = four_blobs();
+        let params = MiniBatchKMeans::params(4).seed(9).batch_size(100);
+        let mut a = MiniBatchKMeans::new(params.clone()).unwrap();
+        let before = MiniBatchKMeans::from_state(params.clone(), a.state()).unwrap();
+        assert!(before.model().is_none());
+        a.partial_fit(x.slice(ndarray::s![..300, ..])).unwrap();
+        let mut b = MiniBatchKMeans::from_state(params.clone(), a.state()).unwrap();
+        for chunk in [ndarray::s![300..900, ..], ndarray::s![900.., ..]] {
+            a.partial_fit(x.slice(chunk)).unwrap();
+            b.partial_fit(x.slice(chunk)).unwrap();
+        }
+        assert_eq!(a.state(), b.state());
+        assert_eq!(a.n_steps(), 3);
+        // fit_stream's model is fit's, and its stream carries the counts on.
+        let (model, mut stream) = params.fit_stream(&x).unwrap();
+        assert_eq!(model, params.fit(&x).unwrap());
+        let counts: f64 = stream.counts().unwrap().iter().sum();
+        assert!(counts > 0.0);
+        stream.partial_fit(&x).unwrap();
+        let after: f64 = stream.counts().unwrap().iter().sum();
+        assert!((after - counts - x.nrows() as f64).abs() < 1e-6);
+        let mut bad = a.state();
+        bad.counts.pop();
+        assert!(MiniBatchKMeans::from_state(params, bad).is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! Seeding: greedy k-means++, k-means‖, random rows.
+//! Seeding: greedy k-means++ and random rows (k-means‖, shared with the
+//! distributed drivers, is [`crate::distributed`]'s).
 //!
 //! Sampling walks fixed groups of rows with f64 prefix sums, so the chosen
 //! rows depend on the seed and `n` alone, never on the thread count.
@@ -8,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::points::{groups, map_groups, DenseRows, Points};
+use crate::points::{groups, Points};
 
 /// Centroids chosen by a seeding method (fewer than k rows when the data has
 /// fewer distinct rows).
@@ -375,94 +376,17 @@ pub(crate) fn random_rows(
     }
 }
 
-/// k-means‖ (Bahmani et al. 2012): start from one weighted-random row; in each
-/// round keep every row independently with probability `ℓ·w·D²/ψ`; weight
-/// the candidates by the rows nearest them, and recluster the candidates with
-/// weighted k-means++ and Lloyd. Row `i`'s coin in round `r` comes from a
-/// stream fixed by (seed, r, group), so the draw ignores the thread count.
-pub(crate) fn kmeans_parallel(
+/// k-means‖ on one partition ([`crate::distributed`]'s implementation, so
+/// the engine drivers draw the same rows from the same seed). With no row
+/// of positive weight (a mini-batch seeding sample can have none) the first
+/// row is the one centre.
+pub(crate) fn kmeans_parallel_or_first(
     points: &(impl Points + ?Sized),
     k: usize,
     rounds: usize,
     oversampling: f64,
     seed: u64,
-    rng: &mut ChaCha8Rng,
-) -> Seeds {
-    let (n, d) = (points.n(), points.d());
-    let ell = oversampling * k as f64;
-    let mut chosen = vec![weighted_row(points, rng)];
-    let mut centre = vec![0.0f32; d];
-    points.row_into(chosen[0], &mut centre);
-    let mut closest = vec![f32::INFINITY; n];
-    let mut pots = update_closest(points, &centre, &mut closest);
-    let round_seed: u64 = rng.random();
-    for round in 0..rounds {
-        let psi: f64 = pots.iter().sum();
-        if psi <= 0.0 {
-            break;
-        }
-        let picked: Vec<Vec<usize>> = groups(n)
-            .into_par_iter()
-            .enumerate()
-            .map(|(g, range)| {
-                let mut r = self::rng(round_seed ^ seed, ((round as u64) << 32) | g as u64);
-                range
-                    .filter(|&i| {
-                        let p = ell * points.weight(i) * closest[i] as f64 / psi;
-                        r.random::<f64>() < p
-                    })
-                    .collect()
-            })
-            .collect();
-        let new: Vec<usize> = picked.into_iter().flatten().collect();
-        if new.is_empty() {
-            continue;
-        }
-        // Update D² with the new candidates through the fast assignment kernel.
-        let cands = points.gather(&new);
-        let mut labels = vec![0u32; n];
-        let mut dists = vec![0f32; n];
-        crate::points::assign_all(points, cands.view(), &mut labels, &mut dists, |_, _, _| ());
-        closest
-            .par_iter_mut()
-            .zip(dists.par_iter())
-            .for_each(|(c, &dd)| *c = c.min(dd));
-        pots = map_groups(n, |range| {
-            range.map(|i| points.weight(i) * closest[i] as f64).sum()
-        });
-        chosen.extend(new);
-    }
-    chosen.sort_unstable();
-    chosen.dedup();
-    let cands = points.gather(&chosen);
-    if chosen.len() <= k {
-        // Too few candidates (tiny data or few distinct rows): fill with k-means++.
-        return kmeans_plus_plus(points, k, rng);
-    }
-    // Weight each candidate by the total weight of the rows nearest to it.
-    let mut labels = vec![0u32; n];
-    let mut dists = vec![0f32; n];
-    let counts: Vec<Vec<f64>> = crate::points::assign_all(
-        points,
-        cands.view(),
-        &mut labels,
-        &mut dists,
-        |range, l, _| {
-            let mut acc = vec![0.0f64; chosen.len()];
-            for (o, i) in range.enumerate() {
-                acc[l[o] as usize] += points.weight(i);
-            }
-            acc
-        },
-    );
-    let cw: Vec<f32> = (0..chosen.len())
-        .map(|c| counts.iter().map(|g| g[c]).sum::<f64>() as f32)
-        .collect();
-    let slice = cands.as_slice().expect("fresh array is contiguous");
-    let sub = DenseRows::new(slice, chosen.len(), d, Some(&cw));
-    let init = kmeans_plus_plus(&sub, k, rng).centroids;
-    let run = crate::lloyd::lloyd(&sub, init, 300, 0.0, crate::Metric::Euclidean);
-    Seeds {
-        centroids: run.centroids,
-    }
+) -> Array2<f32> {
+    crate::distributed::kmeans_parallel(&[points], k, rounds, oversampling, seed)
+        .unwrap_or_else(|| points.gather(&[0]))
 }

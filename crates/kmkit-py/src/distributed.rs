@@ -3,14 +3,14 @@
 //! between map, reduce and broadcast. They pickle as their fields (Python
 //! ints, floats and lists), which is exact for f32 and f64.
 
-use kmkit_core::distributed::{self as dist, Candidates, Moments};
+use kmkit_core::distributed::{self as dist, Candidates, FarRows, Moments};
 use kmkit_core::{Input, PartialStats};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::err;
-use crate::input::{XArg, XData};
+use crate::input::{weights, XArg, XData};
 
 /// What a pickled `Moments` stores: row count, column sums, sums of squares.
 type MomentsState = (u64, Vec<f64>, Vec<f64>);
@@ -92,6 +92,23 @@ impl PyPartialStats {
         let mut out = self.inner.clone();
         out.merge(&other.inner).map_err(err)?;
         Ok(PyPartialStats { inner: out })
+    }
+    /// Number of clusters without weight (reduce that many `far_rows`, then
+    /// `relocate`).
+    fn n_empty(&self) -> usize {
+        dist::n_empty(&self.inner)
+    }
+    /// New centroids with the core's empty-cluster rule, given the merged
+    /// `far_rows`: `(centroids, relocated)`.
+    fn relocate<'py>(
+        &self,
+        py: Python<'py>,
+        far: &PyFarRows,
+        previous: PyReadonlyArray2<'py, f32>,
+    ) -> PyResult<(Bound<'py, PyArray2<f32>>, bool)> {
+        let (c, moved) =
+            dist::relocate(&self.inner, &far.inner, previous.as_array()).map_err(err)?;
+        Ok((c.into_pyarray(py), moved))
     }
     /// New centroids: weighted means; an empty cluster keeps `previous`'s row.
     fn finalize<'py>(
@@ -224,15 +241,104 @@ impl PyCandidates {
     }
 }
 
-fn weights_of<'a>(
-    w: &'a Option<PyReadonlyArray1<'_, f32>>,
-) -> Option<ndarray::ArrayView1<'a, f32>> {
-    w.as_ref().map(|w| w.as_array())
+/// The rows of a partition farthest from their centroid (empty-cluster relocation).
+#[pyclass(name = "FarRows", module = "kmkit._kmkit", frozen)]
+#[derive(Clone, Debug)]
+pub struct PyFarRows {
+    inner: FarRows,
 }
 
-fn slice<'a>(w: &'a Option<ndarray::ArrayView1<'_, f32>>) -> Option<&'a [f32]> {
-    w.as_ref()
-        .map(|w| w.as_slice().expect("contiguous weights"))
+/// What a pickled `FarRows` stores: keep, dists, indices, labels, weights, d, rows.
+type FarState = (
+    usize,
+    Vec<f32>,
+    Vec<u64>,
+    Vec<u32>,
+    Vec<f64>,
+    usize,
+    Vec<f32>,
+);
+
+#[pymethods]
+impl PyFarRows {
+    /// Rebuilds from the fields (what pickling stores).
+    #[staticmethod]
+    fn _from_state(state: FarState) -> PyResult<Self> {
+        let (keep, dists, indices, labels, weights, d, rows) = state;
+        let n = indices.len();
+        let bad = || PyValueError::new_err("bad FarRows state");
+        if dists.len() != n || labels.len() != n || weights.len() != n {
+            return Err(bad());
+        }
+        let rows = ndarray::Array2::from_shape_vec((n, d), rows).map_err(|_| bad())?;
+        Ok(PyFarRows {
+            inner: FarRows {
+                keep,
+                dists,
+                indices,
+                labels,
+                weights,
+                rows,
+            },
+        })
+    }
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (FarState,))> {
+        let f = &slf.get().inner;
+        let from = slf.as_any().get_type().getattr("_from_state")?.unbind();
+        let rows = f.rows.as_standard_layout().iter().copied().collect();
+        Ok((
+            from,
+            ((
+                f.keep,
+                f.dists.clone(),
+                f.indices.clone(),
+                f.labels.clone(),
+                f.weights.clone(),
+                f.rows.ncols(),
+                rows,
+            ),),
+        ))
+    }
+    #[getter]
+    fn indices<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        self.inner.indices.clone().into_pyarray(py)
+    }
+    fn __len__(&self) -> usize {
+        self.inner.indices.len()
+    }
+    /// The `keep` farthest of both (order of merging does not matter).
+    fn merge(&self, other: &PyFarRows) -> PyResult<PyFarRows> {
+        Ok(PyFarRows {
+            inner: self.inner.merge(&other.inner).map_err(err)?,
+        })
+    }
+}
+
+/// The `keep` rows of a partition (global offset `offset`) farthest from
+/// their nearest centroid.
+#[pyfunction]
+#[pyo3(signature = (x, centroids, keep, offset, sample_weight=None))]
+fn far_rows<'py>(
+    py: Python<'py>,
+    x: XArg<'py>,
+    centroids: PyReadonlyArray2<'py, f32>,
+    keep: usize,
+    offset: u64,
+    sample_weight: Option<PyReadonlyArray1<'py, f32>>,
+) -> PyResult<PyFarRows> {
+    let x = XData::new(&x)?;
+    let c = centroids.as_array();
+    let w = weights(&sample_weight);
+    let inner = py
+        .allow_threads(|| dist::far_rows(x.input(w.as_deref()), c, keep, offset))
+        .map_err(err)?;
+    Ok(PyFarRows { inner })
+}
+
+/// Whether k-means‖ runs sampling round `round` (the core's rule).
+#[pyfunction]
+fn next_round(round: usize, rounds: usize, n_candidates: usize, k: usize) -> bool {
+    dist::next_round(round, rounds, n_candidates, k)
 }
 
 /// One Lloyd map step: statistics of `x`'s rows against `centroids`.
@@ -246,9 +352,9 @@ fn partial_stats<'py>(
 ) -> PyResult<PyPartialStats> {
     let x = XData::new(&x)?;
     let c = centroids.as_array();
-    let w = weights_of(&sample_weight);
+    let w = weights(&sample_weight);
     let inner = py
-        .allow_threads(|| kmkit_core::partial_stats(x.input(slice(&w)), c))
+        .allow_threads(|| kmkit_core::partial_stats(x.input(w.as_deref()), c))
         .map_err(err)?;
     Ok(PyPartialStats { inner })
 }
@@ -274,9 +380,9 @@ fn first_centre<'py>(
     sample_weight: Option<PyReadonlyArray1<'py, f32>>,
 ) -> PyResult<PyCandidates> {
     let x = XData::new(&x)?;
-    let w = weights_of(&sample_weight);
+    let w = weights(&sample_weight);
     let inner = py
-        .allow_threads(|| dist::first_centre(x.input(slice(&w)), seed, offset))
+        .allow_threads(|| dist::first_centre(x.input(w.as_deref()), seed, offset))
         .map_err(err)?;
     Ok(PyCandidates { inner })
 }
@@ -298,9 +404,11 @@ fn sample_round<'py>(
 ) -> PyResult<PyCandidates> {
     let x = XData::new(&x)?;
     let c = centres.as_array();
-    let w = weights_of(&sample_weight);
+    let w = weights(&sample_weight);
     let inner = py
-        .allow_threads(|| dist::sample_round(x.input(slice(&w)), c, psi, ell, seed, round, offset))
+        .allow_threads(|| {
+            dist::sample_round(x.input(w.as_deref()), c, psi, ell, seed, round, offset)
+        })
         .map_err(err)?;
     Ok(PyCandidates { inner })
 }
@@ -350,6 +458,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPartialStats>()?;
     m.add_class::<PyMoments>()?;
     m.add_class::<PyCandidates>()?;
+    m.add_class::<PyFarRows>()?;
+    m.add_function(wrap_pyfunction!(far_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(next_round, m)?)?;
     m.add_function(wrap_pyfunction!(partial_stats, m)?)?;
     m.add_function(wrap_pyfunction!(moments, m)?)?;
     m.add_function(wrap_pyfunction!(first_centre, m)?)?;

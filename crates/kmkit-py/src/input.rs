@@ -1,6 +1,8 @@
 //! Python inputs → core inputs: a C-contiguous float32 array, or the parts
 //! of a scipy CSR matrix (the Python side converts dtypes and layout first).
 
+use std::borrow::Cow;
+
 use kmkit_core::{Csr, Data, Input};
 use ndarray::ArrayView2;
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
@@ -57,4 +59,16 @@ impl<'a> XData<'a> {
         };
         Input { data, weights }
     }
+}
+
+/// Sample weights as a slice: the numpy buffer when it is contiguous, a
+/// copy when it is a strided view (never a panic).
+pub(crate) fn weights<'a>(w: &'a Option<PyReadonlyArray1<'_, f32>>) -> Option<Cow<'a, [f32]>> {
+    w.as_ref().map(|w| {
+        let a = w.as_array();
+        match a.to_slice() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(a.iter().copied().collect()),
+        }
+    })
 }

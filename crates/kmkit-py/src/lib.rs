@@ -10,8 +10,9 @@
 
 mod distributed;
 mod input;
+mod stream;
 
-use kmkit_core::{Algorithm, Init, KMeans, KMeansError, MiniBatchKMeans, Model};
+use kmkit_core::{Algorithm, Init, KMeans, KMeansError, MiniBatchKMeans, MiniBatchParams, Model};
 use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -108,19 +109,51 @@ fn kmeans_fit<'py>(
         .refine(refine);
     params.n_init = n_init;
     let x = XData::new(&x)?;
-    let w = sample_weight.as_ref().map(|w| w.as_array());
+    let w = input::weights(&sample_weight);
     let model = py
-        .allow_threads(|| {
-            let w = w
-                .as_ref()
-                .map(|w| w.as_slice().expect("contiguous weights"));
-            params.fit(x.input(w))
-        })
+        .allow_threads(|| params.fit(x.input(w.as_deref())))
         .map_err(err)?;
     Ok(fit_out(py, model))
 }
 
-/// Mini-batch k-means fit (`kmkit_core::MiniBatchKMeans`), GIL released.
+/// Mini-batch k-means parameters from the Python arguments.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn minibatch_params(
+    n_clusters: usize,
+    init: &str,
+    init_centroids: Option<PyReadonlyArray2<'_, f32>>,
+    n_init: Option<usize>,
+    max_iter: usize,
+    tol: f64,
+    seed: u64,
+    threads: usize,
+    batch_size: usize,
+    init_size: Option<usize>,
+    reassignment_ratio: f64,
+    max_no_improvement: Option<usize>,
+    compute_labels: bool,
+) -> PyResult<MiniBatchParams> {
+    let mut params = MiniBatchKMeans::params(n_clusters)
+        .init(parse_init(init, init_centroids)?)
+        .max_iter(max_iter)
+        .tol(tol)
+        .seed(seed)
+        .threads(threads)
+        .batch_size(batch_size)
+        .reassignment_ratio(reassignment_ratio)
+        .max_no_improvement(max_no_improvement)
+        .compute_labels(compute_labels);
+    if let Some(n) = n_init {
+        params = params.n_init(n);
+    }
+    if let Some(s) = init_size {
+        params = params.init_size(s);
+    }
+    Ok(params)
+}
+
+/// Mini-batch k-means fit (`kmkit_core::MiniBatchKMeans`), GIL released:
+/// the fit's outputs and the stream it leaves (for `partial_fit` after `fit`).
 #[pyfunction]
 #[pyo3(signature = (x, sample_weight, n_clusters, init, init_centroids, n_init, max_iter, tol, seed, threads, batch_size, init_size, reassignment_ratio, max_no_improvement, compute_labels))]
 #[allow(clippy::too_many_arguments)]
@@ -141,34 +174,31 @@ fn minibatch_fit<'py>(
     reassignment_ratio: f64,
     max_no_improvement: Option<usize>,
     compute_labels: bool,
-) -> PyResult<FitOut<'py>> {
-    let mut params = MiniBatchKMeans::params(n_clusters)
-        .init(parse_init(init, init_centroids)?)
-        .max_iter(max_iter)
-        .tol(tol)
-        .seed(seed)
-        .threads(threads)
-        .batch_size(batch_size)
-        .reassignment_ratio(reassignment_ratio)
-        .max_no_improvement(max_no_improvement)
-        .compute_labels(compute_labels);
-    if let Some(n) = n_init {
-        params = params.n_init(n);
-    }
-    if let Some(s) = init_size {
-        params = params.init_size(s);
-    }
+) -> PyResult<(FitOut<'py>, stream::MiniBatchStream)> {
+    let params = minibatch_params(
+        n_clusters,
+        init,
+        init_centroids,
+        n_init,
+        max_iter,
+        tol,
+        seed,
+        threads,
+        batch_size,
+        init_size,
+        reassignment_ratio,
+        max_no_improvement,
+        compute_labels,
+    )?;
     let x = XData::new(&x)?;
-    let w = sample_weight.as_ref().map(|w| w.as_array());
-    let model = py
-        .allow_threads(|| {
-            let w = w
-                .as_ref()
-                .map(|w| w.as_slice().expect("contiguous weights"));
-            params.fit(x.input(w))
-        })
+    let w = input::weights(&sample_weight);
+    let (model, stream) = py
+        .allow_threads(|| params.fit_stream(x.input(w.as_deref())))
         .map_err(err)?;
-    Ok(fit_out(py, model))
+    Ok((
+        fit_out(py, model),
+        stream::MiniBatchStream::from_core(stream),
+    ))
 }
 
 fn model_of(centroids: PyReadonlyArray2<'_, f32>) -> PyResult<Model> {
@@ -221,5 +251,6 @@ fn _kmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(assign, m)?)?;
     m.add_function(wrap_pyfunction!(transform, m)?)?;
     distributed::register(m)?;
+    m.add_class::<stream::MiniBatchStream>()?;
     Ok(())
 }
