@@ -72,6 +72,8 @@ small = "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 2), }"
 small += " " * (63 - (10 + len(small)) % 64) + "\n"
 put("npy_truncated.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(small)) + small.encode() + b"\0" * 24)
 put("npy_garbage_header.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", 54) + garbage[:54])
+# The fuzzer's find: a version-3 preamble whose u32 header length is ~4 GB.
+put("npy_header_length_4gb.npy", b"\x93NUMPY\x03\x00" + struct.pack("<I", 0xFF7B0076) + b"{'descr': '<f4'}")
 put("fbin_claims_1e9_rows.fbin", struct.pack("<II", 1_000_000_000, 10) + b"\0" * 40)
 put("fvecs_negative_dim.fvecs", struct.pack("<i", -5) + b"\0" * 20)
 

@@ -140,6 +140,10 @@ impl Writer {
     }
 }
 
+/// What [`each_image`] gathers: the outcomes, each image's output file (if
+/// written) and the images that failed.
+type Collected = (Vec<Outcome>, Vec<Option<PathBuf>>, Vec<Failure>);
+
 /// The per-run part shared by fit and predict: loop over the images,
 /// write each one's files, collect results and failures.
 fn each_image(
@@ -147,7 +151,7 @@ fn each_image(
     writer: &mut Writer,
     v: &Verbosity,
     mut work: impl FnMut(&InputImage) -> anyhow::Result<(Outcome, Option<Vec<u8>>)>,
-) -> anyhow::Result<(Vec<Outcome>, Vec<Option<PathBuf>>, Vec<Failure>)> {
+) -> anyhow::Result<Collected> {
     let bar = progress::bar(v, inputs.len() as u64, "quantizing");
     let (mut done, mut outputs, mut failed) = (Vec::new(), Vec::new(), Vec::new());
     for input in inputs {

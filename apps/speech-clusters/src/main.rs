@@ -45,6 +45,8 @@ struct Cli {
     cluster: cluster_cmd::ClusterArgs,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Assign files to the clusters of a saved model, or identify their speakers with saved codebooks

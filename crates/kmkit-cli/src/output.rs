@@ -119,6 +119,16 @@ pub fn key_values(pairs: &[(&str, Value)]) -> ResultTable {
     t
 }
 
+/// Writes `text` to stdout and flushes it; a closed pipe becomes an error
+/// that [`run_main`](crate::run_main) ends quietly.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,14 +156,4 @@ mod tests {
         assert_eq!(readable(&json!(3)), "3");
         assert_eq!(readable(&json!(1.5e-7)), "1.5000e-7");
     }
-}
-
-/// Writes `text` to stdout and flushes it; a closed pipe becomes an error
-/// that [`run_main`](crate::run_main) ends quietly.
-pub fn print(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
 }

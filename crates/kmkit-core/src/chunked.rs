@@ -445,45 +445,31 @@ fn pieces(groups: &[Range<usize>], chunk: Range<usize>) -> Vec<Piece> {
         .collect()
 }
 
-/// The `m` rows farthest from their centroid, ties to the lower index: the
-/// order `lloyd::update` sorts all rows by.
+/// The `m` rows farthest from their centroid, in the order `lloyd::update`
+/// ranks all rows by ([`FarRow::order`]).
 struct Farthest {
     m: usize,
     /// A max-heap whose top is the *least* far row kept.
-    heap: BinaryHeap<FarEntry>,
+    heap: BinaryHeap<Ranked>,
 }
 
-struct FarEntry {
-    dist: f32,
-    index: usize,
-    label: u32,
-    row: Vec<f32>,
-}
+/// A [`FarRow`] ordered by [`FarRow::order`] for the heap.
+struct Ranked(FarRow);
 
-impl FarEntry {
-    /// `Less` when `self` comes before `other` in the farthest-first order.
-    fn order(&self, other: &Self) -> std::cmp::Ordering {
-        other
-            .dist
-            .total_cmp(&self.dist)
-            .then(self.index.cmp(&other.index))
-    }
-}
-
-impl PartialEq for FarEntry {
+impl PartialEq for Ranked {
     fn eq(&self, other: &Self) -> bool {
-        self.order(other).is_eq()
+        self.0.order(&other.0).is_eq()
     }
 }
-impl Eq for FarEntry {}
-impl PartialOrd for FarEntry {
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for FarEntry {
+impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.order(other)
+        self.0.order(&other.0)
     }
 }
 
@@ -498,31 +484,30 @@ impl Farthest {
         if self.m == 0 {
             return;
         }
+        // Rows nearer than the least far kept row are skipped unread.
         if self.heap.len() == self.m {
             let worst = self.heap.peek().expect("m > 0");
-            let better = dist.total_cmp(&worst.dist).is_gt()
-                || (dist.total_cmp(&worst.dist).is_eq() && index < worst.index);
-            if !better {
+            if dist.total_cmp(&worst.0.dist).is_lt() {
                 return;
             }
-            self.heap.pop();
         }
-        self.heap.push(FarEntry {
+        let candidate = FarRow {
             dist,
             index,
             label,
+            weight: 1.0,
             row: row(),
-        });
+        };
+        self.heap.push(Ranked(candidate));
+        if self.heap.len() > self.m {
+            self.heap.pop();
+        }
     }
     fn into_rows(self) -> Vec<FarRow> {
         self.heap
             .into_sorted_vec()
             .into_iter()
-            .map(|e| FarRow {
-                label: e.label,
-                weight: 1.0,
-                row: e.row,
-            })
+            .map(|r| r.0)
             .collect()
     }
 }

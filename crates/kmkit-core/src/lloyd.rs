@@ -85,11 +85,39 @@ fn weighted_sum(points: &(impl Points + ?Sized), dists: &[f32]) -> f64 {
     .sum()
 }
 
-/// A row that will seed an empty cluster: its current cluster, weight and values.
+/// A row that will seed an empty cluster: its distance to its centroid, its
+/// index, current cluster, weight and values.
 pub(crate) struct FarRow {
+    pub dist: f32,
+    pub index: usize,
     pub label: u32,
     pub weight: f64,
     pub row: Vec<f32>,
+}
+
+impl FarRow {
+    /// `Less` when `self` goes first: farther first; exact ties by the row's
+    /// values, then weight, then cluster, and only then by index. Ties must
+    /// not be broken by position first, or the fit would depend on the order
+    /// of the rows (found by the row-order property soak): rows that tie on
+    /// everything before the index are interchangeable, so picking either
+    /// gives the same centroids.
+    pub fn order(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .dist
+            .total_cmp(&self.dist)
+            .then_with(|| {
+                self.row
+                    .iter()
+                    .zip(&other.row)
+                    .map(|(a, b)| a.total_cmp(b))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+            .then(other.weight.total_cmp(&self.weight))
+            .then(self.label.cmp(&other.label))
+            .then(self.index.cmp(&other.index))
+    }
 }
 
 /// Number of clusters without weight in `stats`: how many farthest rows
@@ -100,7 +128,8 @@ pub(crate) fn n_empty(stats: &PartialStats) -> usize {
 
 /// New centroids from merged statistics. Clusters without weight take the
 /// rows farthest from their own centroid (scikit-learn's rule: the i-th empty
-/// cluster gets the i-th farthest row, which leaves its old cluster's sums).
+/// cluster gets the i-th farthest row, which leaves its old cluster's sums;
+/// ties as [`FarRow::order`]).
 /// Under the cosine metric centroids are renormalised to unit length.
 /// Returns the centroids and whether any cluster was relocated.
 pub(crate) fn update(
@@ -117,26 +146,34 @@ pub(crate) fn update(
         let mut far: Vec<usize> = (0..points.n())
             .filter(|&i| points.weight(i) > 0.0)
             .collect();
-        far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]).then(a.cmp(&b)));
-        far_rows = far
+        far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]));
+        // Every row tied with the m-th farthest is a candidate; only those
+        // are read to break the ties.
+        let cut = match far.get(m - 1) {
+            Some(&i) => far.partition_point(|&j| dists[j].total_cmp(&dists[i]).is_ge()),
+            None => far.len(),
+        };
+        far_rows = far[..cut]
             .iter()
-            .take(m)
             .map(|&i| {
                 let mut row = vec![0.0f32; stats.d];
                 points.row_into(i, &mut row);
                 FarRow {
+                    dist: dists[i],
+                    index: i,
                     label: labels[i],
                     weight: points.weight(i),
                     row,
                 }
             })
             .collect();
+        far_rows.sort_by(FarRow::order);
+        far_rows.truncate(m);
     }
     apply_update(stats, &far_rows, previous, metric)
 }
 
-/// [`update`] given the farthest rows (by distance to their centroid,
-/// descending, ties by row order), however they were gathered: in memory,
+/// [`update`] given the farthest rows (in [`FarRow::order`]), however they were gathered: in memory,
 /// or by a pass over chunks ([`crate::chunked`]).
 pub(crate) fn apply_update(
     stats: &PartialStats,

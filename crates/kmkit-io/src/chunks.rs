@@ -14,7 +14,7 @@ use ndarray::{s, ArrayView1, ArrayView2};
 use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
 use crate::error::{IoError, Result};
-use crate::matrix_in::{fbin_shape, fvecs_shape, matrix_error};
+use crate::matrix_in::{fbin_shape, fvecs_shape, matrix_error, npy_header_fits};
 
 /// A `.npy`, `.fbin` or `.fvecs` file opened for reading in chunks.
 #[derive(Debug)]
@@ -238,6 +238,7 @@ fn open_npy(path: &Path, file: &File) -> Result<(usize, usize, Inner)> {
             path: path.to_path_buf(),
         });
     }
+    npy_header_fits(path, &map)?;
     let (n, d, f64, start) = match npy_shape::<f32>(path, &map)? {
         Some(shape) => (shape.0, shape.1, false, shape.2),
         None => match npy_shape::<f64>(path, &map)? {
@@ -447,6 +448,11 @@ mod tests {
         assert!(err(npy(">f4", false, "(2, 3)", &six)).contains("big-endian"));
         assert!(err(npy("<f4", false, "(2, 3)", &six[..20])).contains("truncated"));
         assert!(err(npy("<f4", false, "(1, 2, 3)", &six)).contains("3 dimensions"));
+        // A v3 header length of ~4 GB: refused before ndarray-npy allocates it.
+        let mut huge = b"\x93NUMPY\x03\x00".to_vec();
+        huge.extend(0xff7b_0076u32.to_le_bytes());
+        huge.extend(b"{'descr': '<f4'}");
+        assert!(err(huge).contains("4286251126 bytes long"));
         let fbin = dir.path().join("x.fbin");
         let mut bytes = 2u32.to_le_bytes().to_vec();
         bytes.extend(3u32.to_le_bytes());

@@ -27,8 +27,10 @@ pub fn read_npy(path: &Path) -> Result<Table> {
 pub fn read_npy_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
     use ndarray::{Array1, Array2};
     use ndarray_npy::{ReadNpyError, ReadNpyExt};
-    // ndarray-npy allocates the array the header describes before reading
-    // the data: a 200-byte file claiming 10⁹ rows must be refused first.
+    // ndarray-npy allocates the header's stated length, then the array the
+    // header describes, before reading either: a 200-byte file claiming 10⁹
+    // rows must be refused first.
+    npy_header_fits(path, bytes)?;
     if let Some((shape, needed, available)) = npy_claim(bytes) {
         if needed > available as u128 {
             return Err(bad(
@@ -90,6 +92,24 @@ pub fn read_npy_bytes(path: &Path, bytes: &[u8]) -> Result<Table> {
         .map(column)
         .map_err(explain)
         .and_then(as_table)
+}
+
+/// Refuses a `.npy` preamble whose header length runs past the file's end:
+/// ndarray-npy allocates that length before reading the header (a v2/v3
+/// length is a u32, up to 4 GB; found by fuzzing).
+pub(crate) fn npy_header_fits(path: &Path, bytes: &[u8]) -> Result<()> {
+    match npy_header_range(bytes) {
+        Some(range) if range.end > bytes.len() => Err(bad(
+            path,
+            format!(
+                "the header says it is {} bytes long, but the file holds {}: truncated or not a \
+                 .npy file",
+                range.len(),
+                bytes.len()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Where a `.npy` file's header text lies: `start..end`, the data starting
@@ -445,5 +465,28 @@ mod tests {
         // The exact size still reads.
         std::fs::write(&p, npy_bytes("<f8", false, "(2, 2)", &[0; 32])).unwrap();
         assert_eq!(read_npy(&p).unwrap().n_rows(), 2);
+    }
+
+    #[test]
+    fn npy_header_length_beyond_the_file_is_refused_before_allocating() {
+        // The fuzzer's input (table target): a version-3 preamble whose u32
+        // header length is 4,286,251,126; ndarray-npy allocated that much.
+        let mut bytes = b"\x93NUMPY\x03\x00".to_vec();
+        bytes.extend(0xff7b_0076u32.to_le_bytes());
+        bytes.extend(b"{'descr': '<f4'}");
+        let e = read_npy_bytes(Path::new("x.npy"), &bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the header says it is 4286251126 bytes long, but the file holds 28"),
+            "{e}"
+        );
+        // Version 1 (u16 length) is held to the file's size too.
+        let mut v1 = b"\x93NUMPY\x01\x00".to_vec();
+        v1.extend(600u16.to_le_bytes());
+        let e = read_npy_bytes(Path::new("x.npy"), &v1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("600 bytes long"), "{e}");
     }
 }

@@ -42,6 +42,13 @@ impl Corpus {
 /// first sub-folder it is in. Labels are given only when every file is in a
 /// sub-folder.
 pub fn read_folder(dir: &Path) -> Result<Corpus> {
+    read_folder_within(dir, budget::read_budget())
+}
+
+/// [`read_folder`] under a memory budget of `limit` bytes for all its files
+/// together: the folder is refused from the files' total size before any is
+/// read, and each read is held to what the earlier ones left.
+fn read_folder_within(dir: &Path, limit: u64) -> Result<Corpus> {
     let mut files = Vec::new();
     collect_txt(dir, &mut files)?;
     files.sort();
@@ -50,10 +57,30 @@ pub fn read_folder(dir: &Path) -> Result<Corpus> {
             path: dir.to_path_buf(),
         });
     }
+    let mut total = 0u64;
+    for path in &files {
+        let len = std::fs::metadata(path)
+            .map_err(|e| TextError::io(path, e))?
+            .len();
+        total = total.saturating_add(len);
+    }
+    if total > limit {
+        return Err(TextError::TooLarge {
+            path: dir.to_path_buf(),
+            message: format!(
+                "its {} .txt files need about {} in memory, more than the {} available",
+                files.len(),
+                budget::show(total),
+                budget::show(limit)
+            ),
+        });
+    }
+    let mut left = limit;
     let mut corpus = Corpus::default();
     let mut labels = Vec::with_capacity(files.len());
     for path in files {
-        let bytes = read_bytes(&path)?;
+        let bytes = read_bytes_within(&path, left)?;
+        left = left.saturating_sub(bytes.len() as u64);
         let (text, bad) = decode(&bytes);
         corpus.n_bad_encoding += usize::from(bad);
         corpus.texts.push(text.into_owned());
@@ -470,5 +497,21 @@ mod tests {
                 .contains("decompresses to more than the 65536 B"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_folder_is_held_to_the_budget_in_total() {
+        let d = TempDir::new("folder-budget");
+        for name in ["a.txt", "b.txt", "c.txt"] {
+            d.write(name, &b"some words\n".repeat(50)); // 550 B each
+        }
+        let err = read_folder_within(&d.0, 1000).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "its 3 .txt files need about 1650 B in memory, more than the 1000 B available"
+            ),
+            "{err}"
+        );
+        assert_eq!(read_folder_within(&d.0, 1650).unwrap().len(), 3);
     }
 }
