@@ -99,7 +99,10 @@ impl KdTree {
     /// The tree of rows `x` (3 or 4 columns) with weights `w`. Rows of weight 0 are left out.
     pub(crate) fn new(x: ArrayView2<f32>, w: &[f32]) -> KdTree {
         let d = x.ncols();
-        assert!((1..=4).contains(&d), "the filter handles 1 to 4 coordinates");
+        assert!(
+            (1..=4).contains(&d),
+            "the filter handles 1 to 4 coordinates"
+        );
         let mut items: Vec<Item> = x
             .rows()
             .into_iter()
@@ -477,7 +480,9 @@ mod tests {
                 for z in 0..k {
                     assert!((st.weights[z] - ws[z]).abs() < 1e-6, "d={d} k={k} z={z}");
                     for j in 0..d {
-                        assert!((st.sums[z][j] - sums[z][j]).abs() < 1e-6 * (1.0 + sums[z][j].abs()));
+                        assert!(
+                            (st.sums[z][j] - sums[z][j]).abs() < 1e-6 * (1.0 + sums[z][j].abs())
+                        );
                     }
                 }
                 // Leaves compare distances in f32, as the core's kernels do.
@@ -512,12 +517,18 @@ mod tests {
                     .refine(false)
                     .fit(Input::from(&x).weighted(&w))
                     .unwrap();
-                assert!(ours.converged && ours.n_iter <= core.n_iter + 1, "d={d} k={k}");
+                assert!(
+                    ours.converged && ours.n_iter <= core.n_iter + 1,
+                    "d={d} k={k}"
+                );
                 for (a, b) in ours.centroids.iter().zip(core.centroids.iter()) {
                     assert!((a - b).abs() < 1e-5, "d={d} k={k}: {a} vs {b}");
                 }
                 let inertia = tree.assign(ours.centroids.view()).inertia;
-                assert!((inertia - core.inertia).abs() < 1e-5 * core.inertia, "d={d} k={k}");
+                assert!(
+                    (inertia - core.inertia).abs() < 1e-5 * core.inertia,
+                    "d={d} k={k}"
+                );
             }
         }
     }
@@ -537,7 +548,10 @@ mod tests {
         let fit = lloyd(&tree, init, 100, 0.0);
         let mut c: Vec<f32> = fit.centroids.column(0).to_vec();
         c.sort_by(f32::total_cmp);
-        assert!((c[0] - 0.075).abs() < 1e-6 && (c[1] - 5.05).abs() < 1e-6, "{c:?}");
+        assert!(
+            (c[0] - 0.075).abs() < 1e-6 && (c[1] - 5.05).abs() < 1e-6,
+            "{c:?}"
+        );
         assert!(fit.inertia < 0.1);
     }
 }

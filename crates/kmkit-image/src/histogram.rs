@@ -6,10 +6,10 @@
 //! fewer unique colours than pixels.
 
 use ndarray::Array2;
-use rayon::prelude::*;
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use kmkit_core::Features;
 

@@ -85,11 +85,7 @@ impl Ord for BySse {
 /// holding every row; repeatedly split the box of largest weighted SSE, at
 /// its weighted mean, across the column of largest variance; return the box
 /// means. Fewer than `k` come back only if fewer than `k` rows are distinct.
-pub(crate) fn variance_partition(
-    x: ArrayView2<f32>,
-    w: &[f32],
-    k: usize,
-) -> Array2<f32> {
+pub(crate) fn variance_partition(x: ArrayView2<f32>, w: &[f32], k: usize) -> Array2<f32> {
     let d = x.ncols();
     let mut heap = BinaryHeap::new();
     heap.push(BySse(Cell::new((0..x.nrows() as u32).collect(), &x, w)));
@@ -209,9 +205,6 @@ mod tests {
         let c = variance_partition(x.view(), &[3.0, 1.0, 1.0], 1);
         assert!((c[[0, 0]] - 0.4).abs() < 1e-6);
         let same = array![[2.0f32], [2.0], [2.0]];
-        assert_eq!(
-            variance_partition(same.view(), &[1.0; 3], 3).nrows(),
-            1
-        );
+        assert_eq!(variance_partition(same.view(), &[1.0; 3], 3).nrows(), 1);
     }
 }
