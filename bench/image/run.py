@@ -7,8 +7,8 @@ example and pngquant, on china.jpg (k = 64) and the four Kodak images.
 What is timed (decode and file writing excluded on every side):
   kmkit             quantize(): histogram of unique colours -> palette fit on all
                     pixels (exact, weighted) -> remap every pixel. Default params
-                    (2 variance-partition starts + 4 k-means++ runs), and the fast
-                    setting n_init=0 (variance-partition starts only).
+                    (1 variance-partition start + 4 k-means|| runs), and the fast
+                    setting n_init=0 (the variance-partition start only).
   sklearn sample    the example's recipe: shuffle 1,000 pixels (random_state=0),
                     KMeans(64, random_state=0).fit(sample), predict(all pixels).
   sklearn all       KMeans(64, n_init=1, random_state=0).fit(all pixels).

@@ -9,6 +9,7 @@ use ndarray::Array2;
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use kmkit_core::Features;
 
@@ -41,7 +42,7 @@ fn unkey(k: u64) -> [u16; 4] {
 impl Histogram {
     /// The histogram of every pixel.
     pub fn of(image: &Image) -> Histogram {
-        Histogram::from_keys(image.pixels().iter().map(|&p| key(p)).collect())
+        Histogram::from_keys(image.pixels().par_iter().map(|&p| key(p)).collect())
     }
 
     /// The histogram of `n` pixels drawn uniformly without replacement among
@@ -67,7 +68,7 @@ impl Histogram {
     }
 
     fn from_keys(mut keys: Vec<u64>) -> Histogram {
-        keys.sort_unstable();
+        keys.par_sort_unstable();
         let mut unique: Vec<u64> = Vec::new();
         let mut counts: Vec<u32> = Vec::new();
         for k in keys {

@@ -16,10 +16,13 @@
 //! colours with pixel counts as sample weights. That is exactly the k-means
 //! objective over all pixels (scikit-learn's example fits a 1,000-pixel sample
 //! instead), yet a photo has several times fewer unique colours than pixels.
-//! Remapping likewise predicts each unique colour once. The crate holds no
-//! clustering loop: fitting and nearest-colour search are the core's
-//! `fit`/`predict`, except inside dithering, where each pixel's choice
-//! depends on the previous one.
+//! Remapping likewise predicts each unique colour once. Seeding (k-means‖)
+//! and nearest-colour search are the core's; the Lloyd iterations of the
+//! palette fit are this crate's own (`filter.rs`): an exact weighted Lloyd
+//! over a kd-tree of the colours (Kanungo et al. 2002), which at 3–4
+//! coordinates skips most per-row distance work that the core's general
+//! kernels must do. Dithering measures distances itself too, since each
+//! pixel's choice depends on the previous one.
 //!
 //! Transparency: fully transparent pixels are left out of the fit and take a
 //! transparent palette entry (index 0), which counts against k. When some
@@ -49,6 +52,7 @@
 
 mod decode;
 mod error;
+mod filter;
 mod histogram;
 mod indexed;
 mod palette;

@@ -1,6 +1,8 @@
 //! Remapping pixels to palette entries: nearest colour through the core's
 //! `predict` on the unique colours, or Floyd–Steinberg error diffusion.
 
+use rayon::prelude::*;
+
 use crate::decode::Image;
 use crate::error::{ImageError, Result};
 use crate::histogram::Histogram;
@@ -27,7 +29,7 @@ impl Palette {
     ) -> Result<Indexed> {
         let rows: Vec<u32> = image
             .pixels()
-            .iter()
+            .par_iter()
             .map(|&p| histogram.index_of(p).map(|r| r as u32))
             .collect::<Option<_>>()
             .ok_or_else(|| {
@@ -36,7 +38,7 @@ impl Palette {
         let indices = match dither {
             Dither::None => {
                 let lut = self.lookup_table(histogram)?;
-                rows.iter().map(|&r| lut[r as usize]).collect()
+                rows.par_iter().map(|&r| lut[r as usize]).collect()
             }
             Dither::FloydSteinberg => self.floyd_steinberg(image, histogram, &rows),
         };

@@ -1,23 +1,14 @@
-//! The initial palette handed to the core: variance partitioning (Celebi
-//! 2011, "Improving the performance of k-means for color quantization",
-//! Image and Vision Computing 29(4)), a colour-quantization seeding that
-//! splits the colour cloud k−1 times and gives k-means a start from which it
-//! converges to lower error, in fewer iterations, than k-means++ does on
-//! photos. It is one deterministic pass of splits, not a clustering loop:
-//! the iterations themselves are the core's.
+//! Starting palettes: variance partitioning (Celebi 2011, "Improving the
+//! performance of k-means for color quantization", Image and Vision
+//! Computing 29(4)), a colour-quantization seeding that splits the colour
+//! cloud k−1 times and gives k-means a start from which it often converges
+//! to lower error than k-means++ does on photos; and the coarse copy of the
+//! colours that every start is computed on. One deterministic pass of
+//! splits, not a clustering loop: the iterations are `filter.rs`'s.
 
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use ndarray::{Array2, ArrayView2};
-
-/// Where a box is cut.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Split {
-    /// At the weighted mean of the axis of largest variance (Celebi's VP).
-    Mean,
-    /// At the cut, over all axes, that lowers the total error the most.
-    BestCut,
-}
 
 /// A box of rows and the statistics that decide where it splits.
 struct Cell {
@@ -58,63 +49,12 @@ impl Cell {
         }
     }
 
-    /// Splits at the mean of the axis of largest variance (Celebi's VP), or
-    /// at the cut, over all axes, that lowers the total error the most (as
-    /// Wu's quantizer does on a colour grid; here on the exact rows).
-    fn split(self, x: &ArrayView2<f32>, w: &[f32], split: Split) -> (Vec<u32>, Vec<u32>) {
-        if split == Split::Mean {
-            let (a, m) = (self.axis, self.mean[self.axis]);
-            return self
-                .rows
-                .into_iter()
-                .partition(|&r| f64::from(x[[r as usize, a]]) <= m);
-        }
-        let d = x.ncols();
-        let mut best: (f64, usize, f32) = (f64::INFINITY, 0, 0.0);
-        let mut rows = self.rows.clone();
-        for a in 0..d {
-            rows.sort_by(|&p, &q| x[[p as usize, a]].total_cmp(&x[[q as usize, a]]));
-            let (mut tw, mut ts, mut tq) = (0.0f64, vec![0.0f64; d], 0.0f64);
-            for &r in &rows {
-                let wi = f64::from(w[r as usize]);
-                tw += wi;
-                for j in 0..d {
-                    let v = f64::from(x[[r as usize, j]]);
-                    ts[j] += wi * v;
-                    tq += wi * v * v;
-                }
-            }
-            let (mut lw, mut ls, mut lq) = (0.0f64, vec![0.0f64; d], 0.0f64);
-            for i in 0..rows.len() - 1 {
-                let r = rows[i] as usize;
-                let wi = f64::from(w[r]);
-                lw += wi;
-                for j in 0..d {
-                    let v = f64::from(x[[r, j]]);
-                    ls[j] += wi * v;
-                    lq += wi * v * v;
-                }
-                let (v0, v1) = (x[[r, a]], x[[rows[i + 1] as usize, a]]);
-                if v0 == v1 || lw <= 0.0 || tw - lw <= 0.0 {
-                    continue;
-                }
-                let l2: f64 = ls.iter().map(|s| s * s).sum::<f64>() / lw;
-                let r2: f64 = ls
-                    .iter()
-                    .zip(&ts)
-                    .map(|(l, t)| (t - l) * (t - l))
-                    .sum::<f64>()
-                    / (tw - lw);
-                let sse = (lq - l2) + (tq - lq - r2);
-                if sse < best.0 {
-                    best = (sse, a, v0);
-                }
-            }
-        }
-        let (_, a, cut) = best;
+    /// Splits at the weighted mean of the axis of largest variance (Celebi's VP).
+    fn split(self, x: &ArrayView2<f32>) -> (Vec<u32>, Vec<u32>) {
+        let (a, m) = (self.axis, self.mean[self.axis]);
         self.rows
             .into_iter()
-            .partition(|&r| x[[r as usize, a]] <= cut)
+            .partition(|&r| f64::from(x[[r as usize, a]]) <= m)
     }
 }
 
@@ -145,12 +85,7 @@ impl Ord for BySse {
 /// holding every row; repeatedly split the box of largest weighted SSE, at
 /// its weighted mean, across the column of largest variance; return the box
 /// means. Fewer than `k` come back only if fewer than `k` rows are distinct.
-pub(crate) fn variance_partition(
-    x: ArrayView2<f32>,
-    w: &[f32],
-    k: usize,
-    split: Split,
-) -> Array2<f32> {
+pub(crate) fn variance_partition(x: ArrayView2<f32>, w: &[f32], k: usize) -> Array2<f32> {
     let d = x.ncols();
     let mut heap = BinaryHeap::new();
     heap.push(BySse(Cell::new((0..x.nrows() as u32).collect(), &x, w)));
@@ -162,7 +97,7 @@ pub(crate) fn variance_partition(
             done.push(cell);
             break;
         }
-        let (lo, hi) = cell.split(&x, w, split);
+        let (lo, hi) = cell.split(&x);
         if lo.is_empty() || hi.is_empty() {
             // Variance too small to separate in f64: keep the box whole.
             done.push(Cell {
@@ -187,6 +122,49 @@ pub(crate) fn variance_partition(
     out
 }
 
+/// A coarse copy of the weighted rows `x` for computing starts on: rows
+/// binned on a grid of 2^`bits` cells per column (over each column's range),
+/// one row per non-empty cell at the weighted mean of its rows, carrying
+/// their total weight. Cells come in order of their first row, so the result
+/// is deterministic.
+pub(crate) fn coarse_rows(x: &Array2<f32>, w: &[f32], bits: u32) -> (Array2<f32>, Vec<f32>) {
+    let d = x.ncols();
+    let cells = 1u64 << bits;
+    let (mut lo, mut hi) = (vec![f32::INFINITY; d], vec![f32::NEG_INFINITY; d]);
+    for row in x.rows() {
+        for j in 0..d {
+            lo[j] = lo[j].min(row[j]);
+            hi[j] = hi[j].max(row[j]);
+        }
+    }
+    let mut slot: HashMap<u64, usize> = HashMap::new();
+    let (mut sums, mut weights): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+    for (row, &wi) in x.rows().into_iter().zip(w) {
+        let mut key = 0u64;
+        for j in 0..d {
+            let span = f64::from(hi[j] - lo[j]).max(f64::MIN_POSITIVE);
+            let cell = (f64::from(row[j] - lo[j]) / span * cells as f64) as u64;
+            key = key * cells + cell.min(cells - 1);
+        }
+        let s = *slot.entry(key).or_insert_with(|| {
+            sums.extend(std::iter::repeat_n(0.0, d));
+            weights.push(0.0);
+            weights.len() - 1
+        });
+        for j in 0..d {
+            sums[s * d + j] += f64::from(wi) * f64::from(row[j]);
+        }
+        weights[s] += f64::from(wi);
+    }
+    let mut out = Array2::zeros((weights.len(), d));
+    for (s, &ws) in weights.iter().enumerate() {
+        for j in 0..d {
+            out[[s, j]] = (sums[s * d + j] / ws.max(f64::MIN_POSITIVE)) as f32;
+        }
+    }
+    (out, weights.iter().map(|&v| v as f32).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +180,7 @@ mod tests {
             [9.0, 0.0],
             [9.0, 0.2]
         ];
-        let c = variance_partition(x.view(), &[1.0; 6], 3, Split::Mean);
+        let c = variance_partition(x.view(), &[1.0; 6], 3);
         let mut means: Vec<(i32, i32)> = c
             .rows()
             .into_iter()
@@ -213,14 +191,20 @@ mod tests {
     }
 
     #[test]
+    fn the_coarse_copy_keeps_weight_and_mean() {
+        let x = array![[0.0f32, 0.0, 0.0], [0.01, 0.0, 0.0], [1.0, 1.0, 1.0]];
+        let (c, w) = coarse_rows(&x, &[1.0, 3.0, 2.0], 3);
+        assert_eq!(w, [4.0, 2.0]);
+        assert!((c[[0, 0]] - 0.0075).abs() < 1e-7);
+        assert_eq!(c.row(1).to_vec(), [1.0, 1.0, 1.0]);
+    }
+
+    #[test]
     fn weights_move_the_means_and_identical_rows_stop_the_splits() {
         let x = array![[0.0f32], [1.0], [1.0]];
-        let c = variance_partition(x.view(), &[3.0, 1.0, 1.0], 1, Split::BestCut);
+        let c = variance_partition(x.view(), &[3.0, 1.0, 1.0], 1);
         assert!((c[[0, 0]] - 0.4).abs() < 1e-6);
         let same = array![[2.0f32], [2.0], [2.0]];
-        assert_eq!(
-            variance_partition(same.view(), &[1.0; 3], 3, Split::BestCut).nrows(),
-            1
-        );
+        assert_eq!(variance_partition(same.view(), &[1.0; 3], 3).nrows(), 1);
     }
 }

@@ -1,0 +1,557 @@
+//! Exact weighted Lloyd iterations for 3 or 4 coordinates by the filtering
+//! algorithm of Kanungo et al. (2002), "An efficient k-means clustering
+//! algorithm: analysis and implementation", IEEE TPAMI 24(7).
+//!
+//! The colour rows go into a kd-tree once; every node keeps the weighted sum,
+//! weight and weighted squared norm of its rows. Each iteration walks the
+//! tree with a list of candidate centroids and drops a candidate as soon as
+//! another one is nearer to every point of the node's bounding box; a node
+//! left with one candidate is assigned whole, from its sums, without looking
+//! at its rows. Colour histograms are tightly clustered in 3-D, so most of
+//! the 10⁵ rows are never visited one by one: an iteration costs a fraction
+//! of a brute-force pass (china.jpg, k = 64: see BENCHMARKS.md).
+//!
+//! The assignment is the brute-force one (nearest centroid, ties to the lower
+//! index), so the iterations are Lloyd's; only the order in which the f64
+//! sums are added differs from the core's `lloyd`.
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+
+/// Rows per leaf: below this, scanning the rows beats splitting further
+/// (china.jpg, k = 64, one thread: 16 and 32 both about 1.6× faster per
+/// iteration than 8; 64 slower again).
+const LEAF: usize = 16;
+/// Subtrees walked in parallel (and merged in this fixed order, so results
+/// do not depend on the thread count).
+const PARALLEL_DEPTH: usize = 4;
+
+/// Coordinates padded to 4 (a zero fourth coordinate changes no distance).
+type P4 = [f64; 4];
+/// The same in f32: what distances are compared in (as the core's kernels).
+type Q4 = [f32; 4];
+
+/// A row and its weight, moved around while the tree is built.
+#[derive(Clone, Copy)]
+struct Item {
+    p: Q4,
+    w: f32,
+}
+
+struct Node {
+    lo: Q4,
+    hi: Q4,
+    sum: P4,
+    weight: f64,
+    /// Σ w·‖x‖², for the node's inertia against a centroid.
+    sq: f64,
+    start: u32,
+    end: u32,
+    /// Children, or `None` for a leaf.
+    children: Option<(u32, u32)>,
+}
+
+/// A kd-tree over weighted rows of 3 or 4 coordinates.
+pub(crate) struct KdTree {
+    d: usize,
+    nodes: Vec<Node>,
+    points: Vec<Q4>,
+    weights: Vec<f64>,
+    /// Roots of the subtrees walked in parallel, in tree order.
+    tops: Vec<u32>,
+}
+
+/// Per-cluster weighted sums, weights and inertia of one pass.
+#[derive(Clone)]
+pub(crate) struct Stats {
+    pub sums: Vec<P4>,
+    pub weights: Vec<f64>,
+    pub inertia: f64,
+}
+
+impl Stats {
+    fn zeros(k: usize) -> Stats {
+        Stats {
+            sums: vec![[0.0; 4]; k],
+            weights: vec![0.0; k],
+            inertia: 0.0,
+        }
+    }
+    fn merge(&mut self, o: &Stats) {
+        for (a, b) in self.sums.iter_mut().zip(&o.sums) {
+            for j in 0..4 {
+                a[j] += b[j];
+            }
+        }
+        for (a, b) in self.weights.iter_mut().zip(&o.weights) {
+            *a += b;
+        }
+        self.inertia += o.inertia;
+    }
+}
+
+fn sq_dist(a: &Q4, b: &Q4) -> f32 {
+    let (t0, t1, t2, t3) = (a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]);
+    t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3
+}
+
+impl KdTree {
+    /// The tree of rows `x` (3 or 4 columns) with weights `w`. Rows of weight 0 are left out.
+    pub(crate) fn new(x: ArrayView2<f32>, w: &[f32]) -> KdTree {
+        let d = x.ncols();
+        assert!(
+            (1..=4).contains(&d),
+            "the filter handles 1 to 4 coordinates"
+        );
+        let mut items: Vec<Item> = x
+            .rows()
+            .into_iter()
+            .zip(w)
+            .filter(|(_, &wi)| wi > 0.0)
+            .map(|(r, &wi)| {
+                let mut p = [0.0; 4];
+                for (j, &v) in r.iter().enumerate() {
+                    p[j] = v;
+                }
+                Item { p, w: wi }
+            })
+            .collect();
+        let mut tree = KdTree {
+            d,
+            nodes: Vec::new(),
+            points: Vec::new(),
+            weights: Vec::new(),
+            tops: Vec::new(),
+        };
+        if items.is_empty() {
+            return tree;
+        }
+        tree.build(&mut items, 0);
+        tree.points = items.iter().map(|it| it.p).collect();
+        tree.weights = items.iter().map(|it| f64::from(it.w)).collect();
+        tree.collect_tops(0, 0);
+        tree
+    }
+
+    /// Builds the node for `items` (rows `start..` of the final order),
+    /// reordering them, and returns its index.
+    fn build(&mut self, items: &mut [Item], start: usize) -> u32 {
+        let (mut lo, mut hi) = ([f32::INFINITY; 4], [f32::NEG_INFINITY; 4]);
+        let (mut sum, mut weight, mut sq) = ([0.0f64; 4], 0.0f64, 0.0f64);
+        for it in items.iter() {
+            let w = f64::from(it.w);
+            let mut norm = 0.0;
+            for j in 0..4 {
+                lo[j] = lo[j].min(it.p[j]);
+                hi[j] = hi[j].max(it.p[j]);
+                let v = f64::from(it.p[j]);
+                sum[j] += w * v;
+                norm += v * v;
+            }
+            weight += w;
+            sq += w * norm;
+        }
+        let me = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            lo,
+            hi,
+            sum,
+            weight,
+            sq,
+            start: start as u32,
+            end: (start + items.len()) as u32,
+            children: None,
+        });
+        let axis = (0..self.d)
+            .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
+            .unwrap_or(0);
+        if items.len() <= LEAF || hi[axis] <= lo[axis] {
+            return me;
+        }
+        // Median split on the widest side of the box.
+        let mid = items.len() / 2;
+        items.select_nth_unstable_by(mid, |a, b| a.p[axis].total_cmp(&b.p[axis]));
+        let (left, right) = items.split_at_mut(mid);
+        let l = self.build(left, start);
+        let r = self.build(right, start + mid);
+        self.nodes[me as usize].children = Some((l, r));
+        me
+    }
+
+    fn collect_tops(&mut self, node: u32, depth: usize) {
+        match self.nodes[node as usize].children {
+            Some((l, r)) if depth < PARALLEL_DEPTH => {
+                self.collect_tops(l, depth + 1);
+                self.collect_tops(r, depth + 1);
+            }
+            _ => self.tops.push(node),
+        }
+    }
+
+    /// Nearest-centroid statistics of every row against `centroids` (k × d).
+    pub(crate) fn assign(&self, centroids: ArrayView2<f32>) -> Stats {
+        let k = centroids.nrows();
+        let c: Vec<Q4> = centroids
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let mut p = [0.0; 4];
+                for (j, &v) in r.iter().enumerate() {
+                    p[j] = v;
+                }
+                p
+            })
+            .collect();
+        let parts: Vec<Stats> = self
+            .tops
+            .par_iter()
+            .map(|&top| {
+                let mut st = Stats::zeros(k);
+                let mut arena: Vec<u16> = (0..k as u16).collect();
+                self.visit(top, 0, k, &c, &mut arena, &mut st);
+                st
+            })
+            .collect();
+        let mut total = Stats::zeros(k);
+        for p in &parts {
+            total.merge(p);
+        }
+        total
+    }
+
+    /// Filters the candidates `arena[from..to]` on `node` and recurses.
+    fn visit(
+        &self,
+        node: u32,
+        from: usize,
+        to: usize,
+        c: &[Q4],
+        arena: &mut Vec<u16>,
+        st: &mut Stats,
+    ) {
+        let n = &self.nodes[node as usize];
+        if to - from > 1 {
+            let Some((l, r)) = n.children else {
+                self.scan_leaf(n, &arena[from..to], c, st);
+                return;
+            };
+            // z*: the candidate nearest to the box centre (ties to the lower index).
+            let mut mid = [0.0; 4];
+            for j in 0..4 {
+                mid[j] = 0.5 * (n.lo[j] + n.hi[j]);
+            }
+            let mut star = arena[from];
+            let mut best = sq_dist(&c[star as usize], &mid);
+            for &z in &arena[from + 1..to] {
+                let dz = sq_dist(&c[z as usize], &mid);
+                if dz < best || (dz == best && z < star) {
+                    best = dz;
+                    star = z;
+                }
+            }
+            let zs = &c[star as usize];
+            let start = arena.len();
+            for i in from..to {
+                let z = arena[i];
+                if z == star || !self.dominated(&c[z as usize], zs, z > star, n) {
+                    arena.push(z);
+                }
+            }
+            let end = arena.len();
+            if end - start > 1 {
+                self.visit(l, start, end, c, arena, st);
+                self.visit(r, start, end, c, arena, st);
+                arena.truncate(start);
+                return;
+            }
+            arena.truncate(start);
+            whole(n, star as usize, zs, st);
+            return;
+        }
+        let z = arena[from] as usize;
+        whole(n, z, &c[z], st);
+    }
+
+    /// Whether candidate `z` can be dropped in favour of `zs` for every point of
+    /// `n`'s box: the box corner farthest along `z − zs` is at least as near to
+    /// `zs` (strictly nearer unless `z` loses ties, `z_after`).
+    fn dominated(&self, z: &Q4, zs: &Q4, z_after: bool, n: &Node) -> bool {
+        let mut v = [0.0; 4];
+        for j in 0..4 {
+            v[j] = if z[j] > zs[j] { n.hi[j] } else { n.lo[j] };
+        }
+        let (dz, ds) = (sq_dist(z, &v), sq_dist(zs, &v));
+        // Margin: rounding in the two sums must never drop a candidate that
+        // could win by a hair at some point of the box.
+        let margin = 1e-5 * (dz + ds);
+        if z_after {
+            dz >= ds + margin
+        } else {
+            dz > ds + margin
+        }
+    }
+
+    fn scan_leaf(&self, n: &Node, cands: &[u16], c: &[Q4], st: &mut Stats) {
+        for i in n.start as usize..n.end as usize {
+            let p = &self.points[i];
+            let mut best = (f32::INFINITY, 0u16);
+            for &z in cands {
+                let dz = sq_dist(p, &c[z as usize]);
+                if dz < best.0 || (dz == best.0 && z < best.1) {
+                    best = (dz, z);
+                }
+            }
+            let (w, b) = (self.weights[i], best.1 as usize);
+            for j in 0..4 {
+                st.sums[b][j] += w * f64::from(p[j]);
+            }
+            st.weights[b] += w;
+            st.inertia += w * f64::from(best.0);
+        }
+    }
+}
+
+/// Adds every row of `n` to cluster `z` (centroid `cz`).
+fn whole(n: &Node, z: usize, cz: &Q4, st: &mut Stats) {
+    let mut dot = 0.0;
+    let mut norm = 0.0;
+    for j in 0..4 {
+        st.sums[z][j] += n.sum[j];
+        dot += f64::from(cz[j]) * n.sum[j];
+        norm += f64::from(cz[j]) * f64::from(cz[j]);
+    }
+    st.weights[z] += n.weight;
+    // Σ w‖x − c‖² = Σ w‖x‖² − 2 c·Σ w x + W‖c‖², clamped against cancellation.
+    st.inertia += (n.sq - 2.0 * dot + n.weight * norm).max(0.0);
+}
+
+/// The outcome of [`lloyd`].
+pub(crate) struct Fit {
+    pub centroids: Array2<f32>,
+    /// Inertia against the centroids of the last assignment (those before the final update).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub inertia: f64,
+    /// Iterations run.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub n_iter: usize,
+    /// Whether the centroids stopped moving (or moved less than `tol`).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub converged: bool,
+}
+
+/// Weighted Lloyd from `centroids` until they stop moving, their total
+/// squared shift is at most `tol` (absolute, as the core's `tol` after
+/// scaling), or `max_iter` steps. A cluster left empty takes the row
+/// farthest from its centroid (as scikit-learn), found by a plain scan.
+pub(crate) fn lloyd(tree: &KdTree, mut centroids: Array2<f32>, max_iter: usize, tol: f64) -> Fit {
+    let (k, d) = centroids.dim();
+    let mut n_iter = 0;
+    let mut inertia = f64::INFINITY;
+    let mut converged = false;
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        let mut st = tree.assign(centroids.view());
+        inertia = st.inertia;
+        if st.weights.iter().any(|&w| w <= 0.0) {
+            tree.relocate_empty(centroids.view(), &mut st);
+        }
+        let mut shift = 0.0;
+        let mut new = centroids.clone();
+        for c in 0..k {
+            if st.weights[c] <= 0.0 {
+                continue;
+            }
+            for j in 0..d {
+                let v = (st.sums[c][j] / st.weights[c]) as f32;
+                let t = f64::from(v) - f64::from(centroids[[c, j]]);
+                shift += t * t;
+                new[[c, j]] = v;
+            }
+        }
+        let still = new == centroids;
+        centroids = new;
+        if still || shift <= tol {
+            converged = true;
+            break;
+        }
+    }
+    Fit {
+        centroids,
+        inertia,
+        n_iter,
+        converged,
+    }
+}
+
+impl KdTree {
+    /// scikit-learn's rule for empty clusters: the i-th empty cluster takes
+    /// the i-th row farthest from its own centroid, which leaves its old
+    /// cluster's sums.
+    fn relocate_empty(&self, centroids: ArrayView2<f32>, st: &mut Stats) {
+        let k = centroids.nrows();
+        let c: Vec<Q4> = centroids
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let mut p = [0.0; 4];
+                for (j, &v) in r.iter().enumerate() {
+                    p[j] = v;
+                }
+                p
+            })
+            .collect();
+        let all: Vec<u16> = (0..k as u16).collect();
+        let mut far: Vec<(f32, usize, usize)> = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut best = (f32::INFINITY, 0usize);
+                for &z in &all {
+                    let dz = sq_dist(p, &c[z as usize]);
+                    if dz < best.0 {
+                        best = (dz, z as usize);
+                    }
+                }
+                (best.0, i, best.1)
+            })
+            .collect();
+        far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let empty: Vec<usize> = (0..k).filter(|&z| st.weights[z] <= 0.0).collect();
+        for (&e, &(_, i, old)) in empty.iter().zip(&far) {
+            let (p, w) = (self.points[i].map(f64::from), self.weights[i]);
+            for j in 0..4 {
+                st.sums[old][j] -= w * p[j];
+                st.sums[e][j] = w * p[j];
+            }
+            st.weights[old] -= w;
+            st.weights[e] = w;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn brute(x: &Array2<f32>, w: &[f32], c: &Array2<f32>) -> (Vec<P4>, Vec<f64>, f64) {
+        let k = c.nrows();
+        let (mut sums, mut ws, mut inertia) = (vec![[0.0; 4]; k], vec![0.0; k], 0.0);
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let mut best = (f64::INFINITY, 0);
+            for (z, cr) in c.rows().into_iter().enumerate() {
+                let d: f64 = row
+                    .iter()
+                    .zip(cr)
+                    .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+                    .sum();
+                if d < best.0 {
+                    best = (d, z);
+                }
+            }
+            let wi = f64::from(w[i]);
+            for (j, &v) in row.iter().enumerate() {
+                sums[best.1][j] += wi * f64::from(v);
+            }
+            ws[best.1] += wi;
+            inertia += wi * best.0;
+        }
+        (sums, ws, inertia)
+    }
+
+    #[test]
+    fn the_filter_assigns_as_brute_force_does() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for d in [3usize, 4] {
+            // Clustered integer-grid colours, as a histogram is.
+            let n = 3000;
+            let x = Array2::from_shape_fn((n, d), |(i, _)| {
+                ((i % 7) as f32 * 30.0 + rng.gen_range(0..20) as f32) / 255.0
+            });
+            let w: Vec<f32> = (0..n).map(|_| rng.gen_range(1..50) as f32).collect();
+            let tree = KdTree::new(x.view(), &w);
+            for k in [1usize, 2, 9, 64] {
+                let c = Array2::from_shape_fn((k, d), |_| rng.gen_range(0.0f32..1.0));
+                let st = tree.assign(c.view());
+                let (sums, ws, inertia) = brute(&x, &w, &c);
+                for z in 0..k {
+                    assert!((st.weights[z] - ws[z]).abs() < 1e-6, "d={d} k={k} z={z}");
+                    for j in 0..d {
+                        assert!(
+                            (st.sums[z][j] - sums[z][j]).abs() < 1e-6 * (1.0 + sums[z][j].abs())
+                        );
+                    }
+                }
+                // Leaves compare distances in f32, as the core's kernels do.
+                assert!((st.inertia - inertia).abs() < 1e-6 * (1.0 + inertia));
+            }
+        }
+    }
+
+    #[test]
+    fn lloyd_reaches_the_cores_fixed_point() {
+        use kmkit_core::{Algorithm, Init, Input, KMeans};
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for d in [3usize, 4] {
+            let n = 4000;
+            let x = Array2::from_shape_fn((n, d), |(i, _)| {
+                ((i % 9) as f32 * 25.0 + rng.gen_range(0..30) as f32) / 255.0
+            });
+            let w: Vec<f32> = (0..n).map(|_| rng.gen_range(1..40) as f32).collect();
+            let tree = KdTree::new(x.view(), &w);
+            for k in [2usize, 7, 40] {
+                // Off the colour grid: equidistant rows would make the first
+                // assignment hinge on how each side rounds its distances.
+                let init = Array2::from_shape_fn((k, d), |(i, j)| {
+                    x[[i * 37 % n, j]] + rng.gen_range(-1e-3..1e-3)
+                });
+                let ours = lloyd(&tree, init.clone(), 300, 0.0);
+                let core = KMeans::params(k)
+                    .init(Init::Given(init))
+                    .n_init(1)
+                    .tol(0.0)
+                    .algorithm(Algorithm::Lloyd)
+                    .refine(false)
+                    .fit(Input::from(&x).weighted(&w))
+                    .unwrap();
+                assert!(
+                    ours.converged && ours.n_iter <= core.n_iter + 1,
+                    "d={d} k={k}"
+                );
+                for (a, b) in ours.centroids.iter().zip(core.centroids.iter()) {
+                    assert!((a - b).abs() < 1e-5, "d={d} k={k}: {a} vs {b}");
+                }
+                let inertia = tree.assign(ours.centroids.view()).inertia;
+                assert!(
+                    (inertia - core.inertia).abs() < 1e-5 * core.inertia,
+                    "d={d} k={k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lloyd_reaches_a_fixed_point_and_refills_empty_clusters() {
+        let x = ndarray::array![
+            [0.0f32, 0.0, 0.0],
+            [0.1, 0.0, 0.0],
+            [5.0, 5.0, 5.0],
+            [5.1, 5.0, 5.0]
+        ];
+        let w = [1.0f32, 3.0, 1.0, 1.0];
+        let tree = KdTree::new(x.view(), &w);
+        // The second centroid is far from every row: it starts empty.
+        let init = ndarray::array![[2.0f32, 2.0, 2.0], [90.0, 90.0, 90.0]];
+        let fit = lloyd(&tree, init, 100, 0.0);
+        let mut c: Vec<f32> = fit.centroids.column(0).to_vec();
+        c.sort_by(f32::total_cmp);
+        assert!(
+            (c[0] - 0.075).abs() < 1e-6 && (c[1] - 5.05).abs() < 1e-6,
+            "{c:?}"
+        );
+        assert!(fit.inertia < 0.1);
+    }
+}
