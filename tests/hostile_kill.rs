@@ -78,8 +78,12 @@ fn finals(dir: &Path) -> (Vec<String>, usize) {
 
 /// A complete run into `out`: when the first output appeared and when it ended.
 fn timed_run(t: &Target, out: &Path) -> (Duration, Duration) {
+    // Built first: `command` may wait for another test's `cargo build`,
+    // which must not count as the app's run time (the kill delays scale
+    // with it).
+    let mut cmd = command(t, out);
     let start = Instant::now();
-    let mut child = command(t, out).spawn().expect("start the app");
+    let mut child = cmd.spawn().expect("start the app");
     let mut first = None;
     loop {
         if first.is_none() && !finals(out).0.is_empty() {
