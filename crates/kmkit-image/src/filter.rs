@@ -236,10 +236,7 @@ impl KdTree {
                 return;
             };
             // z*: the candidate nearest to the box centre (ties to the lower index).
-            let mut mid = [0.0; 4];
-            for j in 0..4 {
-                mid[j] = 0.5 * (n.lo[j] + n.hi[j]);
-            }
+            let mid: [f32; 4] = std::array::from_fn(|j| 0.5 * (n.lo[j] + n.hi[j]));
             let mut star = arena[from];
             let mut best = sq_dist(&c[star as usize], &mid);
             for &z in &arena[from + 1..to] {
@@ -302,8 +299,8 @@ impl KdTree {
                 }
             }
             let (w, b) = (self.weights[i], best.1 as usize);
-            for j in 0..4 {
-                st.sums[b][j] += w * f64::from(p[j]);
+            for (s, &v) in st.sums[b].iter_mut().zip(p) {
+                *s += w * f64::from(v);
             }
             st.weights[b] += w;
             st.inertia += w * f64::from(best.0);
@@ -315,10 +312,10 @@ impl KdTree {
 fn whole(n: &Node, z: usize, cz: &Q4, st: &mut Stats) {
     let mut dot = 0.0;
     let mut norm = 0.0;
-    for j in 0..4 {
-        st.sums[z][j] += n.sum[j];
-        dot += f64::from(cz[j]) * n.sum[j];
-        norm += f64::from(cz[j]) * f64::from(cz[j]);
+    for ((s, &sum), &c) in st.sums[z].iter_mut().zip(&n.sum).zip(cz) {
+        *s += sum;
+        dot += f64::from(c) * sum;
+        norm += f64::from(c) * f64::from(c);
     }
     st.weights[z] += n.weight;
     // Σ w‖x − c‖² = Σ w‖x‖² − 2 c·Σ w x + W‖c‖², clamped against cancellation.
@@ -420,9 +417,9 @@ impl KdTree {
         let empty: Vec<usize> = (0..k).filter(|&z| st.weights[z] <= 0.0).collect();
         for (&e, &(_, i, old)) in empty.iter().zip(&far) {
             let (p, w) = (self.points[i].map(f64::from), self.weights[i]);
-            for j in 0..4 {
-                st.sums[old][j] -= w * p[j];
-                st.sums[e][j] = w * p[j];
+            for (j, &v) in p.iter().enumerate() {
+                st.sums[old][j] -= w * v;
+                st.sums[e][j] = w * v;
             }
             st.weights[old] -= w;
             st.weights[e] = w;
@@ -469,20 +466,18 @@ mod tests {
             // Clustered integer-grid colours, as a histogram is.
             let n = 3000;
             let x = Array2::from_shape_fn((n, d), |(i, _)| {
-                ((i % 7) as f32 * 30.0 + rng.gen_range(0..20) as f32) / 255.0
+                ((i % 7) as f32 * 30.0 + rng.random_range(0..20) as f32) / 255.0
             });
-            let w: Vec<f32> = (0..n).map(|_| rng.gen_range(1..50) as f32).collect();
+            let w: Vec<f32> = (0..n).map(|_| rng.random_range(1..50) as f32).collect();
             let tree = KdTree::new(x.view(), &w);
             for k in [1usize, 2, 9, 64] {
-                let c = Array2::from_shape_fn((k, d), |_| rng.gen_range(0.0f32..1.0));
+                let c = Array2::from_shape_fn((k, d), |_| rng.random_range(0.0f32..1.0));
                 let st = tree.assign(c.view());
                 let (sums, ws, inertia) = brute(&x, &w, &c);
                 for z in 0..k {
                     assert!((st.weights[z] - ws[z]).abs() < 1e-6, "d={d} k={k} z={z}");
-                    for j in 0..d {
-                        assert!(
-                            (st.sums[z][j] - sums[z][j]).abs() < 1e-6 * (1.0 + sums[z][j].abs())
-                        );
+                    for (got, want) in st.sums[z].iter().zip(&sums[z]).take(d) {
+                        assert!((got - want).abs() < 1e-6 * (1.0 + want.abs()));
                     }
                 }
                 // Leaves compare distances in f32, as the core's kernels do.
@@ -498,15 +493,15 @@ mod tests {
         for d in [3usize, 4] {
             let n = 4000;
             let x = Array2::from_shape_fn((n, d), |(i, _)| {
-                ((i % 9) as f32 * 25.0 + rng.gen_range(0..30) as f32) / 255.0
+                ((i % 9) as f32 * 25.0 + rng.random_range(0..30) as f32) / 255.0
             });
-            let w: Vec<f32> = (0..n).map(|_| rng.gen_range(1..40) as f32).collect();
+            let w: Vec<f32> = (0..n).map(|_| rng.random_range(1..40) as f32).collect();
             let tree = KdTree::new(x.view(), &w);
             for k in [2usize, 7, 40] {
                 // Off the colour grid: equidistant rows would make the first
                 // assignment hinge on how each side rounds its distances.
                 let init = Array2::from_shape_fn((k, d), |(i, j)| {
-                    x[[i * 37 % n, j]] + rng.gen_range(-1e-3..1e-3)
+                    x[[i * 37 % n, j]] + rng.random_range(-1e-3..1e-3)
                 });
                 let ours = lloyd(&tree, init.clone(), 300, 0.0);
                 let core = KMeans::params(k)
