@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{validate, Data, Input};
 use crate::error::{KMeansError, Result};
-use crate::lloyd::{apply_update, FarRow};
+use crate::lloyd::{apply_update, farthest, FarRow};
 use crate::points::{assign_all, map_groups, DenseRows, Points, SparseRows};
 use crate::stats::PartialStats;
 
@@ -663,31 +663,7 @@ pub fn far_rows<'a>(
         &mut dists,
         |_, _, _| (),
     );
-    let mut far: Vec<usize> = (0..n).filter(|&i| points.weight(i) > 0.0).collect();
-    far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]));
-    // Every row tied with the keep-th farthest is a candidate; only those
-    // are read to break the ties (as `lloyd::update`).
-    let cut = match keep.checked_sub(1).map(|m| far.get(m)) {
-        None => 0,
-        Some(Some(&i)) => far.partition_point(|&j| dists[j].total_cmp(&dists[i]).is_ge()),
-        Some(None) => far.len(),
-    };
-    let mut rows: Vec<FarRow> = far[..cut]
-        .iter()
-        .map(|&i| {
-            let mut row = vec![0.0f32; d];
-            points.row_into(i, &mut row);
-            FarRow {
-                dist: dists[i],
-                index: offset as usize + i,
-                label: labels[i],
-                weight: points.weight(i),
-                row,
-            }
-        })
-        .collect();
-    rows.sort_by(FarRow::order);
-    rows.truncate(keep);
+    let rows = farthest(&*points, &labels, &dists, keep, offset as usize);
     Ok(FarRows::from_far_rows(keep, d, &rows))
 }
 

@@ -141,36 +141,50 @@ pub(crate) fn update(
     metric: Metric,
 ) -> (Array2<f32>, bool) {
     let m = n_empty(stats);
-    let mut far_rows = Vec::new();
-    if m > 0 {
-        let mut far: Vec<usize> = (0..points.n())
-            .filter(|&i| points.weight(i) > 0.0)
-            .collect();
-        far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]));
-        // Every row tied with the m-th farthest is a candidate; only those
-        // are read to break the ties.
-        let cut = match far.get(m - 1) {
-            Some(&i) => far.partition_point(|&j| dists[j].total_cmp(&dists[i]).is_ge()),
-            None => far.len(),
-        };
-        far_rows = far[..cut]
-            .iter()
-            .map(|&i| {
-                let mut row = vec![0.0f32; stats.d];
-                points.row_into(i, &mut row);
-                FarRow {
-                    dist: dists[i],
-                    index: i,
-                    label: labels[i],
-                    weight: points.weight(i),
-                    row,
-                }
-            })
-            .collect();
-        far_rows.sort_by(FarRow::order);
-        far_rows.truncate(m);
-    }
+    let far_rows = if m > 0 {
+        farthest(points, labels, dists, m, 0)
+    } else {
+        Vec::new()
+    };
     apply_update(stats, &far_rows, previous, metric)
+}
+
+/// The `m` rows of positive weight farthest from their centroid, in
+/// [`FarRow::order`] (`offset`: the global index of row 0, for partitions).
+/// Only the rows tied with the m-th farthest are read to break ties.
+pub(crate) fn farthest(
+    points: &(impl Points + ?Sized),
+    labels: &[u32],
+    dists: &[f32],
+    m: usize,
+    offset: usize,
+) -> Vec<FarRow> {
+    let mut far: Vec<usize> = (0..points.n())
+        .filter(|&i| points.weight(i) > 0.0)
+        .collect();
+    far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]));
+    let cut = match m.checked_sub(1).map(|last| far.get(last)) {
+        None => 0,
+        Some(Some(&i)) => far.partition_point(|&j| dists[j].total_cmp(&dists[i]).is_ge()),
+        Some(None) => far.len(),
+    };
+    let mut rows: Vec<FarRow> = far[..cut]
+        .iter()
+        .map(|&i| {
+            let mut row = vec![0.0f32; points.d()];
+            points.row_into(i, &mut row);
+            FarRow {
+                dist: dists[i],
+                index: offset + i,
+                label: labels[i],
+                weight: points.weight(i),
+                row,
+            }
+        })
+        .collect();
+    rows.sort_by(FarRow::order);
+    rows.truncate(m);
+    rows
 }
 
 /// [`update`] given the farthest rows (in [`FarRow::order`]), however they were gathered: in memory,

@@ -31,6 +31,15 @@ type P4 = [f64; 4];
 /// The same in f32: what distances are compared in (as the core's kernels).
 type Q4 = [f32; 4];
 
+/// A row of 1 to 4 coordinates, zero-padded to four.
+fn q4(r: ndarray::ArrayView1<f32>) -> Q4 {
+    let mut p = [0.0; 4];
+    for (p, &v) in p.iter_mut().zip(r) {
+        *p = v;
+    }
+    p
+}
+
 /// A row and its weight, moved around while the tree is built.
 #[derive(Clone, Copy)]
 struct Item {
@@ -108,13 +117,7 @@ impl KdTree {
             .into_iter()
             .zip(w)
             .filter(|(_, &wi)| wi > 0.0)
-            .map(|(r, &wi)| {
-                let mut p = [0.0; 4];
-                for (j, &v) in r.iter().enumerate() {
-                    p[j] = v;
-                }
-                Item { p, w: wi }
-            })
+            .map(|(r, &wi)| Item { p: q4(r), w: wi })
             .collect();
         let mut tree = KdTree {
             d,
@@ -191,17 +194,7 @@ impl KdTree {
     /// Nearest-centroid statistics of every row against `centroids` (k × d).
     pub(crate) fn assign(&self, centroids: ArrayView2<f32>) -> Stats {
         let k = centroids.nrows();
-        let c: Vec<Q4> = centroids
-            .rows()
-            .into_iter()
-            .map(|r| {
-                let mut p = [0.0; 4];
-                for (j, &v) in r.iter().enumerate() {
-                    p[j] = v;
-                }
-                p
-            })
-            .collect();
+        let c: Vec<Q4> = centroids.rows().into_iter().map(q4).collect();
         let parts: Vec<Stats> = self
             .tops
             .par_iter()
@@ -386,17 +379,7 @@ impl KdTree {
     /// cluster's sums.
     fn relocate_empty(&self, centroids: ArrayView2<f32>, st: &mut Stats) {
         let k = centroids.nrows();
-        let c: Vec<Q4> = centroids
-            .rows()
-            .into_iter()
-            .map(|r| {
-                let mut p = [0.0; 4];
-                for (j, &v) in r.iter().enumerate() {
-                    p[j] = v;
-                }
-                p
-            })
-            .collect();
+        let c: Vec<Q4> = centroids.rows().into_iter().map(q4).collect();
         let all: Vec<u16> = (0..k as u16).collect();
         let mut far: Vec<(f32, usize, usize)> = self
             .points
