@@ -121,6 +121,10 @@ pub struct Kernels {
     /// index of the least score (ties to the lower index; 0 when `k = 0`).
     /// One call per row, not one per non-zero.
     pub sparse_scores: SparseScoresFn,
+    /// `y += w · x` in f64 (x widened; a product then a sum, no fused
+    /// multiply-add, so every path rounds alike): a row added to its
+    /// cluster's sums.
+    pub axpy_f64: fn(w: f64, x: &[f32], y: &mut [f64]),
 }
 
 /// The kernels for this process: `KMKIT_SIMD` if set, else the best the CPU has.

@@ -11,6 +11,7 @@ pub static KERNELS: Kernels = Kernels {
     sq_dists,
     sq_dist_rows,
     sparse_scores,
+    axpy_f64,
 };
 
 pub(crate) fn assign(
@@ -84,4 +85,10 @@ pub(crate) fn sparse_scores(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f
         }
     }
     best
+}
+
+pub(crate) fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += w * x as f64;
+    }
 }
