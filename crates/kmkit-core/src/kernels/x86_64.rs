@@ -728,7 +728,8 @@ mod avx512 {
                 for (&j, &v) in idx.iter().zip(val) {
                     let (col, v) = (cols.add(j as usize * k + c), _mm512_set1_ps(-v));
                     a[0] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m[0], col), a[0]);
-                    a[1] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m[1], col.wrapping_add(16)), a[1]);
+                    a[1] =
+                        _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m[1], col.wrapping_add(16)), a[1]);
                 }
                 _mm512_mask_storeu_ps(out.add(c), m[0], a[0]);
                 _mm512_mask_storeu_ps(out.wrapping_add(c + 16), m[1], a[1]);
@@ -1037,10 +1038,8 @@ mod avx2 {
             };
             // Strictly smaller only, chunks in index order: a lane keeps the
             // lower index on a tie; lanes past k never take part.
-            let better = _mm256_and_si256(
-                m,
-                _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LT_OQ>(a, best)),
-            );
+            let better =
+                _mm256_and_si256(m, _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LT_OQ>(a, best)));
             best = _mm256_blendv_ps(best, a, _mm256_castsi256_ps(better));
             let index = _mm256_add_epi32(lanes, _mm256_set1_epi32(c as i32));
             best_index = _mm256_blendv_epi8(best_index, index, better);
