@@ -1,6 +1,8 @@
 //! Exact Lloyd iterations, written as map (assign + [`PartialStats`]) →
 //! merge in fixed order → finalize, with scikit-learn's empty-cluster rule.
 
+use std::borrow::Cow;
+
 use ndarray::{Array2, ArrayView2};
 
 use crate::params::Metric;
@@ -34,9 +36,10 @@ pub(crate) fn lloyd(
     let mut converged = false;
     let mut strict = false;
     let mut n_iter = 0;
+    let mut stats = PartialStats::zeros(0, 0);
     for it in 0..max_iter {
         n_iter = it + 1;
-        let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+        stats.recompute(points, centroids.view(), &mut labels, &mut dists);
         let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
         let shift: f64 = new
             .iter()
@@ -196,35 +199,41 @@ pub(crate) fn apply_update(
     metric: Metric,
 ) -> (Array2<f32>, bool) {
     let (k, d) = (stats.k, stats.d);
-    let mut sums = stats.sums.clone();
-    let mut weights = stats.weights.clone();
-    let empty: Vec<usize> = (0..k).filter(|&c| weights[c] <= 0.0).collect();
-    for (&c, f) in empty.iter().zip(far) {
-        let (w, old) = (f.weight, f.label as usize);
-        for j in 0..d {
-            sums[old * d + j] -= w * f.row[j] as f64;
-            sums[c * d + j] = w * f.row[j] as f64;
+    let empty: Vec<usize> = (0..k).filter(|&c| stats.weights[c] <= 0.0).collect();
+    // Copied only when rows move (k·d per iteration otherwise).
+    let mut sums = Cow::Borrowed(&stats.sums);
+    let mut weights = Cow::Borrowed(&stats.weights);
+    if !empty.is_empty() {
+        let (sums, weights) = (sums.to_mut(), weights.to_mut());
+        for (&c, f) in empty.iter().zip(far) {
+            let (w, old) = (f.weight, f.label as usize);
+            for j in 0..d {
+                sums[old * d + j] -= w * f.row[j] as f64;
+                sums[c * d + j] = w * f.row[j] as f64;
+            }
+            weights[old] -= w;
+            weights[c] = w;
         }
-        weights[old] -= w;
-        weights[c] = w;
     }
-    let mut out = previous.to_owned();
+    let mut out = previous.as_standard_layout().into_owned();
     for c in 0..k {
         if weights[c] <= 0.0 {
             continue;
         }
         let s = &sums[c * d..(c + 1) * d];
+        let mut row = out.row_mut(c);
+        let o = row.as_slice_mut().expect("fresh array is contiguous");
         match metric {
             Metric::Euclidean => {
-                for j in 0..d {
-                    out[[c, j]] = (s[j] / weights[c]) as f32;
+                for (o, &v) in o.iter_mut().zip(s) {
+                    *o = (v / weights[c]) as f32;
                 }
             }
             Metric::Cosine => {
                 let norm = s.iter().map(|v| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
-                    for j in 0..d {
-                        out[[c, j]] = (s[j] / norm) as f32;
+                    for (o, &v) in o.iter_mut().zip(s) {
+                        *o = (v / norm) as f32;
                     }
                 }
             }
