@@ -304,9 +304,7 @@ fn sq_dist_and_sparse_scores_match_scalar() {
         for k in [1, 7, 8, 9, 16, 17, 33] {
             for first in [0, k / 2, k - 1] {
                 let mut acc = vec![2.0f32; k];
-                for c in first..k {
-                    acc[c] = 1.0;
-                }
+                acc[first..].fill(1.0);
                 let best = (kern.sparse_scores)(&[], &[], &[], &mut acc);
                 assert_eq!(best, first, "{} k={k}: tie", kern.name);
             }
