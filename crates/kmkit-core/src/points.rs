@@ -327,13 +327,44 @@ pub(crate) fn groups(n: usize) -> Vec<Range<usize>> {
 
 /// Groups as [`groups`], but of at least `min_rows` rows (rounded up to
 /// whole blocks). Fixed by `n` and `min_rows`, never by the thread count.
-fn groups_of_at_least(n: usize, min_rows: usize) -> Vec<Range<usize>> {
+pub(crate) fn groups_of_at_least(n: usize, min_rows: usize) -> Vec<Range<usize>> {
     let size = n.div_ceil(MAX_GROUPS).max(min_rows).div_ceil(BLOCK).max(1) * BLOCK;
     (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect()
 }
 
+thread_local! {
+    /// Set while a whole fit runs on this thread as one of several parallel
+    /// runs ([`inline`]): the row groups are then walked in order here.
+    static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every group loop of this thread walked in order on this
+/// thread. For `n_init` runs executed in parallel, one per thread: small data
+/// split again into row groups on other threads costs more in hand-offs than
+/// the rows take. Groups and merge order stay the same, so results do too.
+pub(crate) fn inline<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            INLINE.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(INLINE.with(|c| c.replace(true)));
+    f()
+}
+
+/// Whether group loops run in order on the calling thread: inside
+/// [`inline`], or when the pool has one thread (handing the groups to its
+/// worker only adds a round trip between threads).
+pub(crate) fn sequential() -> bool {
+    INLINE.with(|c| c.get()) || rayon::current_num_threads() == 1
+}
+
 /// Runs `f` on every group in parallel and returns the results in group order.
 pub(crate) fn map_groups<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    if sequential() {
+        return groups(n).into_iter().map(f).collect();
+    }
     // The closure borrows `f` (Sync) so the map is Send; passing `f` itself would not be.
     #[allow(clippy::redundant_closure)]
     let out = groups(n).into_par_iter().map(|r| f(r)).collect();
@@ -357,14 +388,23 @@ pub(crate) fn assign_all<P: Points + ?Sized, T: Send>(
     let (k, d) = centroids.dim();
     let ranges = groups_of_at_least(points.n(), k.saturating_mul(d) / 16);
     let size = ranges.first().map_or(1, |r| r.len());
+    let one = |((l, dd), range): ((&mut [u32], &mut [f32]), Range<usize>)| {
+        let mut scratch = Scratch::default();
+        points.assign(range.clone(), &prep, l, dd, &mut scratch);
+        fold(range, l, dd)
+    };
+    if sequential() {
+        return labels
+            .chunks_mut(size)
+            .zip(dists.chunks_mut(size))
+            .zip(ranges)
+            .map(one)
+            .collect();
+    }
     labels
         .par_chunks_mut(size)
         .zip(dists.par_chunks_mut(size))
         .zip(ranges.into_par_iter())
-        .map(|((l, dd), range)| {
-            let mut scratch = Scratch::default();
-            points.assign(range.clone(), &prep, l, dd, &mut scratch);
-            fold(range, l, dd)
-        })
+        .map(one)
         .collect()
 }
