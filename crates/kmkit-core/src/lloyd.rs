@@ -1,10 +1,13 @@
 //! Exact Lloyd iterations, written as map (assign + [`PartialStats`]) →
 //! merge in fixed order → finalize, with scikit-learn's empty-cluster rule.
 
+use std::ops::Range;
+
 use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
 
 use crate::params::Metric;
-use crate::points::Points;
+use crate::points::{groups_of_at_least, sequential, Points, Prepared, Scratch};
 use crate::stats::PartialStats;
 
 /// The outcome of one seeded run.
@@ -20,6 +23,14 @@ pub(crate) struct Run {
 /// Runs Lloyd from `centroids` until labels stop changing, the total squared
 /// centroid shift is at most `tol` (absolute), or `max_iter` steps.
 /// As scikit-learn, the returned labels are those of the returned centroids.
+///
+/// Each step is [`PartialStats::of_points`] done in place: the same row
+/// groups, sums added in row order within a group and merged in group
+/// order, so the centroids are bit-identical to it. But a group whose labels
+/// did not change since the last step keeps its sums (they depend on the
+/// labels alone), and the distances to the centroids are computed only when
+/// a cluster empties and at the end: near convergence, when few rows still
+/// move, a step is little more than the assignment.
 pub(crate) fn lloyd(
     points: &(impl Points + ?Sized),
     mut centroids: Array2<f32>,
@@ -28,27 +39,88 @@ pub(crate) fn lloyd(
     metric: Metric,
 ) -> Run {
     let n = points.n();
+    let (k, d) = centroids.dim();
     let mut labels = vec![0u32; n];
     let mut old_labels = vec![u32::MAX; n];
     let mut dists = vec![0f32; n];
+    // The row groups of `assign_all`, which `of_points` merges in order.
+    let ranges = groups_of_at_least(n, k.saturating_mul(d) / 16);
+    let size = ranges.first().map_or(1, |r| r.len());
+    let mut groups: Vec<GroupSums> = ranges
+        .iter()
+        .map(|r| GroupSums {
+            rows: r.clone(),
+            sums: vec![0.0; k * d],
+            weights: vec![0.0; k],
+            valid: false,
+        })
+        .collect();
+    let mut stats = PartialStats::zeros(k, d);
     let mut converged = false;
     let mut strict = false;
     let mut n_iter = 0;
     for it in 0..max_iter {
         n_iter = it + 1;
-        let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+        let prep = points.prepare(centroids.view());
+        let step = |((l, old), (dd, g)): ((&mut [u32], &[u32]), (&mut [f32], &mut GroupSums)),
+                    scratch: &mut Scratch| {
+            points.assign_labels(g.rows.clone(), &prep, l, dd, scratch);
+            if g.valid && l == old {
+                return false;
+            }
+            g.sums.fill(0.0);
+            g.weights.fill(0.0);
+            points.accumulate(g.rows.clone(), l, &mut g.sums, &mut g.weights);
+            g.valid = true;
+            true
+        };
+        let changed = if sequential() {
+            let mut scratch = Scratch::default();
+            labels
+                .chunks_mut(size)
+                .zip(old_labels.chunks(size))
+                .zip(dists.chunks_mut(size).zip(groups.iter_mut()))
+                .map(|item| step(item, &mut scratch))
+                .fold(false, |a, b| a | b)
+        } else {
+            labels
+                .par_chunks_mut(size)
+                .zip(old_labels.par_chunks(size))
+                .zip(dists.par_chunks_mut(size).zip(groups.par_iter_mut()))
+                .map(|item| step(item, &mut Scratch::default()))
+                .reduce(|| false, |a, b| a | b)
+        };
+        // `PartialStats::merge` of each group into zeros, in group order.
+        stats.sums.fill(0.0);
+        stats.weights.fill(0.0);
+        for g in &groups {
+            stats.sums.iter_mut().zip(&g.sums).for_each(|(a, b)| *a += b);
+            stats.weights.iter_mut().zip(&g.weights).for_each(|(a, b)| *a += b);
+        }
+        let empty = n_empty(&stats) > 0;
+        if empty {
+            // Relocation picks the rows farthest from their centroid.
+            dists_to(points, &prep, &ranges, &labels, &mut dists);
+        }
         let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
+        if !changed && !relocated {
+            // Centroids are the means of these labels, which did not change;
+            // the inertia is that of this step's distances.
+            if !empty {
+                dists_to(points, &prep, &ranges, &labels, &mut dists);
+            }
+            centroids = new;
+            converged = true;
+            strict = true;
+            break;
+        }
+        drop(prep);
         let shift: f64 = new
             .iter()
             .zip(centroids.iter())
             .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
             .sum();
         centroids = new;
-        if labels == old_labels && !relocated {
-            converged = true;
-            strict = true;
-            break;
-        }
         if shift <= tol {
             converged = true;
             break;
@@ -56,7 +128,6 @@ pub(crate) fn lloyd(
         std::mem::swap(&mut labels, &mut old_labels);
     }
     if strict {
-        // Centroids are the means of these labels, which did not change.
         let inertia = weighted_sum(points, &dists);
         return Run {
             centroids,
@@ -74,6 +145,38 @@ pub(crate) fn lloyd(
         inertia: stats.inertia,
         n_iter,
         converged,
+    }
+}
+
+/// One row group's share of a Lloyd step: its sums and weights per cluster,
+/// valid for the labels its rows had at the last step.
+struct GroupSums {
+    rows: Range<usize>,
+    sums: Vec<f64>,
+    weights: Vec<f64>,
+    valid: bool,
+}
+
+/// Every row's distance to its labelled centroid, as the assignment gives it.
+fn dists_to(
+    points: &(impl Points + ?Sized),
+    prep: &Prepared,
+    ranges: &[Range<usize>],
+    labels: &[u32],
+    dists: &mut [f32],
+) {
+    let size = ranges.first().map_or(1, |r| r.len());
+    let one = |((l, dd), r): ((&[u32], &mut [f32]), &Range<usize>)| {
+        points.dists_to(r.clone(), prep, l, dd)
+    };
+    if sequential() {
+        labels.chunks(size).zip(dists.chunks_mut(size)).zip(ranges).for_each(one);
+    } else {
+        labels
+            .par_chunks(size)
+            .zip(dists.par_chunks_mut(size))
+            .zip(ranges.par_iter())
+            .for_each(one);
     }
 }
 
@@ -266,13 +369,30 @@ pub(crate) fn hartigan(
     for _ in 0..max_sweeps {
         let snapshot = (centroids.clone(), weights.clone(), norms.clone());
         let bound = MoveBound::new(&snapshot.0, &snapshot.1);
+        let mover = Mover::new(&snapshot.1);
+        let cands = snapshot.0.as_slice().expect("centroids are contiguous");
+        let labels_now: &[u32] = labels;
         let candidates: Vec<usize> = crate::points::map_groups(n, |range| {
+            // Each row's distance to its own centroid, for the whole group
+            // in one call (the same values as `sq_dist` row by row).
+            let mut own = vec![0.0f32; range.len()];
+            points.sq_dists_own(
+                range.clone(),
+                cands,
+                &snapshot.2,
+                &labels_now[range.clone()],
+                &mut own,
+            );
             range
-                .filter(|&i| {
-                    let a = labels[i] as usize;
-                    bound.may_move(points, i, a, &snapshot.0, &snapshot.1, &snapshot.2)
-                        && best_move(points, i, a, &snapshot.0, &snapshot.1, &snapshot.2).is_some()
+                .zip(own)
+                .filter(|&(i, da)| {
+                    let a = labels_now[i] as usize;
+                    bound.may_move(points, i, a, da, &snapshot.1)
+                        && mover
+                            .best(points, i, a, &snapshot.0, &snapshot.1, &snapshot.2)
+                            .is_some()
                 })
+                .map(|(i, _)| i)
                 .collect::<Vec<_>>()
         })
         .into_iter()
@@ -323,6 +443,8 @@ pub(crate) fn hartigan(
 struct MoveBound {
     half_gap: Vec<f64>,
     w_min: f64,
+    /// `F` of a unit-weight row in each cluster, worked out once.
+    unit_factor: Vec<f64>,
 }
 
 impl MoveBound {
@@ -349,25 +471,37 @@ impl MoveBound {
             .iter()
             .map(|&c| weights[c])
             .fold(f64::INFINITY, f64::min);
-        MoveBound { half_gap, w_min }
+        let unit_factor = weights
+            .iter()
+            .map(|&wa| wa / (wa - 1.0) * (w_min + 1.0) / w_min)
+            .collect();
+        MoveBound {
+            half_gap,
+            w_min,
+            unit_factor,
+        }
     }
 
+    /// Whether row `i`, in cluster `a` at squared distance `da` from it,
+    /// may move.
     fn may_move(
         &self,
         points: &(impl Points + ?Sized),
         i: usize,
         a: usize,
-        centroids: &Array2<f32>,
+        da: f32,
         weights: &[f64],
-        norms: &[f64],
     ) -> bool {
         let (w, wa) = (points.weight(i), weights[a]);
         if w <= 0.0 || wa - w <= 1e-12 * wa {
             return false; // best_move never moves these rows
         }
-        let row = centroids.row(a);
-        let da = points.sq_dist(i, row.as_slice().expect("contiguous"), norms[a]) as f64;
-        let factor = wa / (wa - w) * (self.w_min + w) / self.w_min;
+        let da = da as f64;
+        let factor = if w == 1.0 {
+            self.unit_factor[a]
+        } else {
+            wa / (wa - w) * (self.w_min + w) / self.w_min
+        };
         let lower = 2.0 * self.half_gap[a] - da.sqrt();
         // The slack keeps f32 rounding of the distances on the safe side.
         !(lower > 0.0 && lower * lower >= factor * da * (1.0 + 1e-4))
@@ -383,27 +517,72 @@ fn best_move(
     weights: &[f64],
     norms: &[f64],
 ) -> Option<usize> {
-    let w = points.weight(i);
-    if w <= 0.0 || weights[a] - w <= 1e-12 * weights[a] {
-        return None;
-    }
-    let dist = |c: usize| {
-        points.sq_dist(
-            i,
-            centroids.row(c).as_slice().expect("contiguous"),
-            norms[c],
-        ) as f64
-    };
-    let gain = weights[a] * w / (weights[a] - w) * dist(a);
-    let mut best = (gain * (1.0 - 1e-9), None);
-    for (c, &wc) in weights.iter().enumerate() {
-        if c == a || wc <= 0.0 {
-            continue;
+    Mover::new(weights).best(points, i, a, centroids, weights, norms)
+}
+
+/// [`best_move`] against one set of centroids and weights, with the
+/// factors `W·w/(W∓w)` of unit-weight rows worked out once and every
+/// distance of a row taken in one kernel call. The same operations on the
+/// same values as computing them row by row, so the same moves.
+struct Mover {
+    all: Vec<u32>,
+    /// `W_c·1/(W_c − 1)` and `W_c·1/(W_c + 1)`.
+    unit: Vec<(f64, f64)>,
+}
+
+impl Mover {
+    fn new(weights: &[f64]) -> Mover {
+        Mover {
+            all: (0..weights.len() as u32).collect(),
+            unit: weights
+                .iter()
+                .map(|&wc| (wc * 1.0 / (wc - 1.0), wc * 1.0 / (wc + 1.0)))
+                .collect(),
         }
-        let cost = wc * w / (wc + w) * dist(c);
-        if cost < best.0 {
-            best = (cost, Some(c));
-        }
     }
-    best.1
+
+    fn best(
+        &self,
+        points: &(impl Points + ?Sized),
+        i: usize,
+        a: usize,
+        centroids: &Array2<f32>,
+        weights: &[f64],
+        norms: &[f64],
+    ) -> Option<usize> {
+        let w = points.weight(i);
+        if w <= 0.0 || weights[a] - w <= 1e-12 * weights[a] {
+            return None;
+        }
+        let k = weights.len();
+        let cands = centroids.as_slice().expect("contiguous");
+        let mut stack = [0.0f32; 32];
+        let mut heap = Vec::new();
+        let dist = if k <= stack.len() {
+            &mut stack[..k]
+        } else {
+            heap.resize(k, 0.0f32);
+            &mut heap[..]
+        };
+        points.sq_dists(i, cands, norms, &self.all, dist);
+        let unit = w == 1.0;
+        let leave = if unit {
+            self.unit[a].0
+        } else {
+            weights[a] * w / (weights[a] - w)
+        };
+        let gain = leave * dist[a] as f64;
+        let mut best = (gain * (1.0 - 1e-9), None);
+        for (c, &wc) in weights.iter().enumerate() {
+            if c == a || wc <= 0.0 {
+                continue;
+            }
+            let join = if unit { self.unit[c].1 } else { wc * w / (wc + w) };
+            let cost = join * dist[c] as f64;
+            if cost < best.0 {
+                best = (cost, Some(c));
+            }
+        }
+        best.1
+    }
 }

@@ -57,6 +57,53 @@ pub(crate) trait Points: Sync {
         dists: &mut [f32],
         scratch: &mut Scratch,
     );
+    /// The labels of [`assign`](Points::assign) for rows `rows`; `dists`
+    /// may be left as they were ([`dists_to`](Points::dists_to) fills them).
+    /// Lloyd needs the distances only when a cluster empties and at the end.
+    fn assign_labels(
+        &self,
+        rows: Range<usize>,
+        prep: &Prepared,
+        labels: &mut [u32],
+        dists: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        self.assign(rows, prep, labels, dists, scratch);
+    }
+    /// The distances [`assign`](Points::assign) gives rows `rows` with
+    /// these `labels`, bit for bit.
+    fn dists_to(&self, rows: Range<usize>, prep: &Prepared, labels: &[u32], dists: &mut [f32]) {
+        let cands = prep.centroids.as_slice().expect("centroids are contiguous");
+        self.sq_dists_own(rows, cands, &prep.norms2, labels, dists);
+    }
+    /// `out[o] = sq_dist(row rows.start + o, row labels[o] of cands,
+    /// norms[labels[o]])`, `cands` holding rows of `d` floats: one call for
+    /// many rows.
+    fn sq_dists_own(
+        &self,
+        rows: Range<usize>,
+        cands: &[f32],
+        norms: &[f64],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        let d = self.d();
+        for ((o, &c), i) in out.iter_mut().zip(labels).zip(rows) {
+            let c = c as usize;
+            *o = self.sq_dist(i, &cands[c * d..][..d], norms[c]);
+        }
+    }
+    /// For rows `rows` in order: `weights[c] += w`, `sums[c·d..] += w · row`
+    /// with `c` the row's label: what [`PartialStats`](crate::PartialStats)
+    /// adds per row, bit for bit.
+    fn accumulate(&self, rows: Range<usize>, labels: &[u32], sums: &mut [f64], weights: &mut [f64]) {
+        let d = self.d();
+        for (i, &c) in rows.zip(labels) {
+            let (c, w) = (c as usize, self.weight(i));
+            weights[c] += w;
+            self.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
+        }
+    }
     /// Exact squared distance from row `i` to `c` (whose squared norm is `c_norm2`).
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32;
     /// `out[j] = sq_dist(i, row which[j] of cands, norms[which[j]])`, where
@@ -132,6 +179,38 @@ impl<'a> DenseRows<'a> {
     pub fn row(&self, i: usize) -> &[f32] {
         &self.x[i * self.d..(i + 1) * self.d]
     }
+    /// [`Points::accumulate`] for `d == D`.
+    fn accumulate_d<const D: usize>(
+        &self,
+        rows: Range<usize>,
+        labels: &[u32],
+        sums: &mut [f64],
+        weights: &mut [f64],
+    ) {
+        let x = &self.x[rows.start * D..rows.end * D];
+        let pairs = x.chunks_exact(D).zip(labels);
+        match self.w {
+            // `1.0 · v` is `v`: the unweighted adds skip the product.
+            None => {
+                for (row, &c) in pairs {
+                    let c = c as usize;
+                    weights[c] += 1.0;
+                    for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
+                        *s += v as f64;
+                    }
+                }
+            }
+            Some(w) => {
+                for ((row, &c), &wi) in pairs.zip(&w[rows]) {
+                    let (c, wi) = (c as usize, wi as f64);
+                    weights[c] += wi;
+                    for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
+                        *s += wi * v as f64;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Points for DenseRows<'_> {
@@ -191,6 +270,68 @@ impl Points for DenseRows<'_> {
                 &labels[lo..hi],
                 &mut dists[lo..hi],
             );
+        }
+    }
+    fn assign_labels(
+        &self,
+        rows: Range<usize>,
+        prep: &Prepared,
+        labels: &mut [u32],
+        _dists: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        let packed = prep
+            .packed
+            .as_ref()
+            .expect("dense rows are prepared with packed centroids");
+        // Each row's label is its own: one kernel call over the whole range
+        // gives the labels of `assign`'s blocks.
+        scratch.scores.resize(rows.len(), 0.0);
+        (kernels::get().assign)(
+            &self.x[rows.start * self.d..rows.end * self.d],
+            Some(&self.shift),
+            packed,
+            &mut labels[..rows.len()],
+            &mut scratch.scores[..rows.len()],
+            &mut scratch.buf,
+        );
+    }
+    fn sq_dists_own(
+        &self,
+        rows: Range<usize>,
+        cands: &[f32],
+        _norms: &[f64],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        (kernels::get().sq_dist_rows)(
+            self.d,
+            &self.x[rows.start * self.d..rows.end * self.d],
+            cands,
+            &labels[..rows.len()],
+            &mut out[..rows.len()],
+        );
+    }
+    fn accumulate(&self, rows: Range<usize>, labels: &[u32], sums: &mut [f64], weights: &mut [f64]) {
+        // Few coordinates: a fixed-length row lets the adds unroll; the
+        // order of the additions into each sum is the row order, as in
+        // `add_to`, so the sums are bit-identical.
+        match self.d {
+            1 => self.accumulate_d::<1>(rows, labels, sums, weights),
+            2 => self.accumulate_d::<2>(rows, labels, sums, weights),
+            3 => self.accumulate_d::<3>(rows, labels, sums, weights),
+            4 => self.accumulate_d::<4>(rows, labels, sums, weights),
+            5 => self.accumulate_d::<5>(rows, labels, sums, weights),
+            6 => self.accumulate_d::<6>(rows, labels, sums, weights),
+            7 => self.accumulate_d::<7>(rows, labels, sums, weights),
+            8 => self.accumulate_d::<8>(rows, labels, sums, weights),
+            d => {
+                for (i, &c) in rows.zip(labels) {
+                    let (c, w) = (c as usize, self.weight(i));
+                    weights[c] += w;
+                    self.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
+                }
+            }
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {
