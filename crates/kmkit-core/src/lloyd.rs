@@ -94,8 +94,16 @@ pub(crate) fn lloyd(
         stats.sums.fill(0.0);
         stats.weights.fill(0.0);
         for g in &groups {
-            stats.sums.iter_mut().zip(&g.sums).for_each(|(a, b)| *a += b);
-            stats.weights.iter_mut().zip(&g.weights).for_each(|(a, b)| *a += b);
+            stats
+                .sums
+                .iter_mut()
+                .zip(&g.sums)
+                .for_each(|(a, b)| *a += b);
+            stats
+                .weights
+                .iter_mut()
+                .zip(&g.weights)
+                .for_each(|(a, b)| *a += b);
         }
         let empty = n_empty(&stats) > 0;
         if empty {
@@ -170,7 +178,11 @@ fn dists_to(
         points.dists_to(r.clone(), prep, l, dd)
     };
     if sequential() {
-        labels.chunks(size).zip(dists.chunks_mut(size)).zip(ranges).for_each(one);
+        labels
+            .chunks(size)
+            .zip(dists.chunks_mut(size))
+            .zip(ranges)
+            .for_each(one);
     } else {
         labels
             .par_chunks(size)
@@ -577,7 +589,11 @@ impl Mover {
             if c == a || wc <= 0.0 {
                 continue;
             }
-            let join = if unit { self.unit[c].1 } else { wc * w / (wc + w) };
+            let join = if unit {
+                self.unit[c].1
+            } else {
+                wc * w / (wc + w)
+            };
             let cost = join * dist[c] as f64;
             if cost < best.0 {
                 best = (cost, Some(c));

@@ -96,7 +96,13 @@ pub(crate) trait Points: Sync {
     /// For rows `rows` in order: `weights[c] += w`, `sums[c·d..] += w · row`
     /// with `c` the row's label: what [`PartialStats`](crate::PartialStats)
     /// adds per row, bit for bit.
-    fn accumulate(&self, rows: Range<usize>, labels: &[u32], sums: &mut [f64], weights: &mut [f64]) {
+    fn accumulate(
+        &self,
+        rows: Range<usize>,
+        labels: &[u32],
+        sums: &mut [f64],
+        weights: &mut [f64],
+    ) {
         let d = self.d();
         for (i, &c) in rows.zip(labels) {
             let (c, w) = (c as usize, self.weight(i));
@@ -312,7 +318,13 @@ impl Points for DenseRows<'_> {
             &mut out[..rows.len()],
         );
     }
-    fn accumulate(&self, rows: Range<usize>, labels: &[u32], sums: &mut [f64], weights: &mut [f64]) {
+    fn accumulate(
+        &self,
+        rows: Range<usize>,
+        labels: &[u32],
+        sums: &mut [f64],
+        weights: &mut [f64],
+    ) {
         // Few coordinates: a fixed-length row lets the adds unroll; the
         // order of the additions into each sum is the row order, as in
         // `add_to`, so the sums are bit-identical.
