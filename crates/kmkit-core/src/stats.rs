@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{validate, Data, Input};
 use crate::error::{KMeansError, Result};
-use crate::points::{assign_all, DenseRows, Points, SparseRows};
+use crate::points::{assign_fold, DenseRows, Points, SparseRows};
 
 /// Per-cluster weighted sums, weights and inertia of one slice of the data,
 /// all in f64 so that merge order changes results only at rounding level.
@@ -89,13 +89,18 @@ impl PartialStats {
         dists: &mut [f32],
     ) -> PartialStats {
         let (k, d) = centroids.dim();
-        let parts = assign_all(points, centroids, labels, dists, |range, l, dd| {
-            let mut st = PartialStats::zeros(k, d);
-            for (o, i) in range.enumerate() {
-                st.add(points, i, l[o], dd[o]);
-            }
-            st
-        });
+        let parts = assign_fold(
+            points,
+            centroids,
+            labels,
+            dists,
+            || PartialStats::zeros(k, d),
+            |st, range, l, dd| {
+                for (o, i) in range.enumerate() {
+                    st.add(points, i, l[o], dd[o]);
+                }
+            },
+        );
         let mut total = PartialStats::zeros(k, d);
         for p in &parts {
             total.merge(p).expect("same shape by construction");

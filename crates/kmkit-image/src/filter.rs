@@ -65,6 +65,8 @@ pub(crate) struct KdTree {
     d: usize,
     nodes: Vec<Node>,
     points: Vec<Q4>,
+    /// The same rows column by column, for the leaf scans.
+    columns: [Vec<f32>; 4],
     weights: Vec<f64>,
     /// Roots of the subtrees walked in parallel, in tree order.
     tops: Vec<u32>,
@@ -123,6 +125,7 @@ impl KdTree {
             d,
             nodes: Vec::new(),
             points: Vec::new(),
+            columns: Default::default(),
             weights: Vec::new(),
             tops: Vec::new(),
         };
@@ -131,6 +134,10 @@ impl KdTree {
         }
         tree.build(&mut items, 0);
         tree.points = items.iter().map(|it| it.p).collect();
+        tree.columns = std::array::from_fn(|j| {
+            let col = items.iter().map(|it| it.p[j]);
+            col.chain(std::iter::repeat_n(0.0, LEAF)).collect()
+        });
         tree.weights = items.iter().map(|it| f64::from(it.w)).collect();
         tree.collect_tops(0, 0);
         tree
@@ -223,18 +230,21 @@ impl KdTree {
         st: &mut Stats,
     ) {
         let n = &self.nodes[node as usize];
+        debug_assert!(arena[from..to].is_sorted(), "candidates in ascending order");
         if to - from > 1 {
             let Some((l, r)) = n.children else {
                 self.scan_leaf(n, &arena[from..to], c, st);
                 return;
             };
-            // z*: the candidate nearest to the box centre (ties to the lower index).
+            // z*: the candidate nearest to the box centre (ties to the lower
+            // index: candidate lists are always in ascending order, so a
+            // strict `<` keeps the first).
             let mid: [f32; 4] = std::array::from_fn(|j| 0.5 * (n.lo[j] + n.hi[j]));
             let mut star = arena[from];
             let mut best = sq_dist(&c[star as usize], &mid);
             for &z in &arena[from + 1..to] {
                 let dz = sq_dist(&c[z as usize], &mid);
-                if dz < best || (dz == best && z < star) {
+                if dz < best {
                     best = dz;
                     star = z;
                 }
@@ -281,22 +291,44 @@ impl KdTree {
         }
     }
 
+    /// Nearest candidate of every row of leaf `n`, candidate by candidate
+    /// over [`LEAF`] rows at once (columns apart and branch-free, so the
+    /// inner loop vectorises; same arithmetic as [`sq_dist`], so the same
+    /// distances).
     fn scan_leaf(&self, n: &Node, cands: &[u16], c: &[Q4], st: &mut Stats) {
-        for i in n.start as usize..n.end as usize {
-            let p = &self.points[i];
-            let mut best = (f32::INFINITY, 0u16);
+        // A leaf of identical rows may hold more than LEAF of them.
+        for start in (n.start as usize..n.end as usize).step_by(LEAF) {
+            let end = (start + LEAF).min(n.end as usize);
+            // Whole blocks of LEAF lanes (the columns are padded at the end);
+            // lanes past `end` are computed and ignored.
+            let col = |j: usize| -> &[f32; LEAF] {
+                self.columns[j][start..start + LEAF]
+                    .try_into()
+                    .expect("padded columns")
+            };
+            let (x0, x1, x2, x3) = (col(0), col(1), col(2), col(3));
+            let mut best = [f32::INFINITY; LEAF];
+            let mut label = [0u32; LEAF];
+            // Ascending candidates: a strict `<` keeps the lower index on ties.
             for &z in cands {
-                let dz = sq_dist(p, &c[z as usize]);
-                if dz < best.0 || (dz == best.0 && z < best.1) {
-                    best = (dz, z);
+                let cz = &c[z as usize];
+                for i in 0..LEAF {
+                    let (t0, t1) = (x0[i] - cz[0], x1[i] - cz[1]);
+                    let (t2, t3) = (x2[i] - cz[2], x3[i] - cz[3]);
+                    let dz = t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3;
+                    let nearer = dz < best[i];
+                    best[i] = if nearer { dz } else { best[i] };
+                    label[i] = if nearer { u32::from(z) } else { label[i] };
                 }
             }
-            let (w, b) = (self.weights[i], best.1 as usize);
-            for (s, &v) in st.sums[b].iter_mut().zip(p) {
-                *s += w * f64::from(v);
+            for (o, i) in (start..end).enumerate() {
+                let (w, b) = (self.weights[i], label[o] as usize);
+                for (s, &v) in st.sums[b].iter_mut().zip(&self.points[i]) {
+                    *s += w * f64::from(v);
+                }
+                st.weights[b] += w;
+                st.inertia += w * f64::from(best[o]);
             }
-            st.weights[b] += w;
-            st.inertia += w * f64::from(best.0);
         }
     }
 }

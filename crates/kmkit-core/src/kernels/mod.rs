@@ -113,6 +113,10 @@ pub struct Kernels {
     pub sq_dist_rows: SqDistRowsFn,
     /// `y += alpha · x` over equal-length slices.
     pub axpy: fn(alpha: f32, x: &[f32], y: &mut [f32]),
+    /// `y += w · x` in f64 (x widened; a product then a sum, no fused
+    /// multiply-add, so every path rounds alike): a row added to its
+    /// cluster's sums.
+    pub axpy_f64: fn(w: f64, x: &[f32], y: &mut [f64]),
 }
 
 /// The kernels for this process: `KMKIT_SIMD` if set, else the best the CPU has.

@@ -11,6 +11,7 @@ pub static KERNELS: Kernels = Kernels {
     sq_dists,
     sq_dist_rows,
     axpy,
+    axpy_f64,
 };
 
 pub(crate) fn assign(
@@ -72,5 +73,11 @@ pub(crate) fn sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32]
 pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     for (y, x) in y.iter_mut().zip(x) {
         *y = alpha.mul_add(*x, *y);
+    }
+}
+
+pub(crate) fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += w * x as f64;
     }
 }

@@ -264,6 +264,31 @@ fn check_axpy(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
     }
 }
 
+/// Bit for bit: a cluster's sums must not depend on the instruction set.
+fn check_axpy_f64(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
+    let (w, x) = (rng.random_range(0.1..5.0), uniform(rng, len, -3.0, 3.0));
+    let y: Vec<f64> = uniform(rng, len, -1e3, 1e3)
+        .iter()
+        .map(|&v| f64::from(v) / 7.0)
+        .collect();
+    let mut want = y.clone();
+    (scalar::KERNELS.axpy_f64)(w, &x, &mut want);
+    let mut got = y.clone();
+    got.push(f64::NAN);
+    (kern.axpy_f64)(w, &x, &mut got[..len]);
+    assert!(
+        got.pop().unwrap().is_nan(),
+        "{} len={len}: wrote past the end",
+        kern.name
+    );
+    assert_eq!(
+        got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        "{} len={len}",
+        kern.name
+    );
+}
+
 #[test]
 fn sq_dist_and_axpy_match_scalar() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -271,6 +296,7 @@ fn sq_dist_and_axpy_match_scalar() {
         for len in 0..=70 {
             check_sq_dist(kern, len, &mut rng);
             check_axpy(kern, len, &mut rng);
+            check_axpy_f64(kern, len, &mut rng);
         }
     }
 }

@@ -45,6 +45,7 @@ pub(crate) static AVX2: Kernels = Kernels {
     sq_dists: avx2_sq_dists,
     sq_dist_rows: avx2_sq_dist_rows,
     axpy: avx2_axpy,
+    axpy_f64: avx2_axpy_f64,
 };
 
 /// AVX-512 kernels. Crate-private: see the module docs on soundness.
@@ -55,6 +56,7 @@ pub(crate) static AVX512: Kernels = Kernels {
     sq_dists: avx512_sq_dists,
     sq_dist_rows: avx512_sq_dist_rows,
     axpy: avx512_axpy,
+    axpy_f64: avx512_axpy_f64,
 };
 
 fn avx2_assign(
@@ -184,6 +186,18 @@ fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     unsafe { avx512::axpy(alpha, x, y) }
 }
 
+fn avx2_axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
+    debug_assert!(has_avx2());
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
+    unsafe { avx2::axpy_f64(w, x, y) }
+}
+
+fn avx512_axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
+    debug_assert!(has_avx512());
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
+    unsafe { avx512::axpy_f64(w, x, y) }
+}
+
 /// Every row named in `which` lies inside `cands` (rows of `d` floats).
 fn check_rows(d: usize, cands: &[f32], which: &[u32]) {
     let rows = cands.len().checked_div(d).unwrap_or(usize::MAX);
@@ -237,6 +251,12 @@ fn for_each_tile<const R: usize>(
             stage(src, shift, d, scratch);
             scratch
         };
+        // The next tile's rows, fetched while this one computes: at d = 64,
+        // k = 256 the copy into `scratch` otherwise stalled on memory for
+        // 8 % of a Lloyd iteration (the hardware prefetcher does not run
+        // that far ahead of a compute-bound loop).
+        let next = ((t + 1) * R * d).min(rows.len())..((t + 2) * R * d).min(rows.len());
+        prefetch(&rows[next]);
         tile(x, &mut tile_labels, &mut tile_scores);
         labels.copy_from_slice(&tile_labels[..n]);
         scores.copy_from_slice(&tile_scores[..n]);
@@ -687,6 +707,31 @@ mod avx512 {
         }
     }
 
+    /// `y += w · x` in f64 over the common length (product, then sum).
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
+        let n = x.len().min(y.len());
+        let (x, y) = (x.as_ptr(), y.as_mut_ptr());
+        let a = _mm512_set1_pd(w);
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 ≤ n; `y` is exclusively borrowed.
+            unsafe {
+                let v = _mm512_cvtps_pd(_mm256_loadu_ps(x.add(i)));
+                let s = _mm512_add_pd(_mm512_loadu_pd(y.add(i)), _mm512_mul_pd(a, v));
+                _mm512_storeu_pd(y.add(i), s);
+            }
+            i += 8;
+        }
+        for i in i..n {
+            // SAFETY: i < n.
+            unsafe { *y.add(i) += w * f64::from(*x.add(i)) };
+        }
+    }
+
     /// Mask of the first `min(left, 16)` lanes.
     #[inline]
     fn tail_mask(left: usize) -> __mmask16 {
@@ -955,6 +1000,31 @@ mod avx2 {
         let v = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
         let v = _mm_add_ps(v, _mm_movehl_ps(v, v));
         _mm_cvtss_f32(_mm_add_ss(v, _mm_shuffle_ps::<1>(v, v)))
+    }
+
+    /// `y += w · x` in f64 over the common length (product, then sum).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
+        let n = x.len().min(y.len());
+        let (x, y) = (x.as_ptr(), y.as_mut_ptr());
+        let a = _mm256_set1_pd(w);
+        let mut i = 0;
+        while i + 4 <= n {
+            // SAFETY: i + 4 ≤ n; `y` is exclusively borrowed.
+            unsafe {
+                let v = _mm256_cvtps_pd(_mm_loadu_ps(x.add(i)));
+                let s = _mm256_add_pd(_mm256_loadu_pd(y.add(i)), _mm256_mul_pd(a, v));
+                _mm256_storeu_pd(y.add(i), s);
+            }
+            i += 4;
+        }
+        for i in i..n {
+            // SAFETY: i < n.
+            unsafe { *y.add(i) += w * f64::from(*x.add(i)) };
+        }
     }
 
     /// Lanes `0..min(left, 8)` set (sign bit), the maskload/maskstore form.
