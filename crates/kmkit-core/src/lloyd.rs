@@ -62,8 +62,7 @@ pub(crate) fn lloyd(
     for it in 0..max_iter {
         n_iter = it + 1;
         let prep = points.prepare(centroids.view());
-        let step = |((l, old), (dd, g)): ((&mut [u32], &[u32]), (&mut [f32], &mut GroupSums)),
-                    scratch: &mut Scratch| {
+        let step = |((l, old), (dd, g)): GroupSlices, scratch: &mut Scratch| {
             // Block by block, so that a changed group adds its rows while
             // they are still in cache (as `assign_fold`); an unchanged one
             // is only assigned. Rows are added in row order either way.
@@ -171,6 +170,12 @@ pub(crate) fn lloyd(
         converged,
     }
 }
+
+/// A group's labels, its labels at the last step, its distances and sums.
+type GroupSlices<'a> = (
+    (&'a mut [u32], &'a [u32]),
+    (&'a mut [f32], &'a mut GroupSums),
+);
 
 /// One row group's share of a Lloyd step: its sums and weights per cluster,
 /// valid for the labels its rows had at the last step.
