@@ -1,6 +1,7 @@
 //! Exact Lloyd iterations, written as map (assign + [`PartialStats`]) →
 //! merge in fixed order → finalize, with scikit-learn's empty-cluster rule.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2};
@@ -38,6 +39,9 @@ pub(crate) fn lloyd(
     tol: f64,
     metric: Metric,
 ) -> Run {
+    if points.sparse() {
+        return lloyd_recompute(points, centroids, max_iter, tol, metric);
+    }
     let n = points.n();
     let (k, d) = centroids.dim();
     let mut labels = vec![0u32; n];
@@ -213,6 +217,67 @@ fn dists_to(
     }
 }
 
+/// Lloyd recomputing the whole statistics every step: sparse rows, whose
+/// statistics sum each cluster's rows in row order rather than by group
+/// (`PartialStats::recompute`).
+fn lloyd_recompute(
+    points: &(impl Points + ?Sized),
+    mut centroids: Array2<f32>,
+    max_iter: usize,
+    tol: f64,
+    metric: Metric,
+) -> Run {
+    let n = points.n();
+    let mut labels = vec![0u32; n];
+    let mut old_labels = vec![u32::MAX; n];
+    let mut dists = vec![0f32; n];
+    let mut converged = false;
+    let mut strict = false;
+    let mut n_iter = 0;
+    let mut stats = PartialStats::zeros(0, 0);
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        stats.recompute(points, centroids.view(), &mut labels, &mut dists);
+        let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
+        let shift: f64 = new
+            .iter()
+            .zip(centroids.iter())
+            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+            .sum();
+        centroids = new;
+        if labels == old_labels && !relocated {
+            converged = true;
+            strict = true;
+            break;
+        }
+        if shift <= tol {
+            converged = true;
+            break;
+        }
+        std::mem::swap(&mut labels, &mut old_labels);
+    }
+    if strict {
+        // Centroids are the means of these labels, which did not change.
+        let inertia = weighted_sum(points, &dists);
+        return Run {
+            centroids,
+            labels,
+            inertia,
+            n_iter,
+            converged,
+        };
+    }
+    // A last assignment so that labels and inertia match the final centroids.
+    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+    Run {
+        centroids,
+        labels,
+        inertia: stats.inertia,
+        n_iter,
+        converged,
+    }
+}
+
 fn weighted_sum(points: &(impl Points + ?Sized), dists: &[f32]) -> f64 {
     crate::points::map_groups(points.n(), |r| {
         r.map(|i| points.weight(i) * dists[i] as f64).sum::<f64>()
@@ -332,35 +397,41 @@ pub(crate) fn apply_update(
     metric: Metric,
 ) -> (Array2<f32>, bool) {
     let (k, d) = (stats.k, stats.d);
-    let mut sums = stats.sums.clone();
-    let mut weights = stats.weights.clone();
-    let empty: Vec<usize> = (0..k).filter(|&c| weights[c] <= 0.0).collect();
-    for (&c, f) in empty.iter().zip(far) {
-        let (w, old) = (f.weight, f.label as usize);
-        for j in 0..d {
-            sums[old * d + j] -= w * f.row[j] as f64;
-            sums[c * d + j] = w * f.row[j] as f64;
+    let empty: Vec<usize> = (0..k).filter(|&c| stats.weights[c] <= 0.0).collect();
+    // Copied only when rows move (k·d per iteration otherwise).
+    let mut sums = Cow::Borrowed(&stats.sums);
+    let mut weights = Cow::Borrowed(&stats.weights);
+    if !empty.is_empty() {
+        let (sums, weights) = (sums.to_mut(), weights.to_mut());
+        for (&c, f) in empty.iter().zip(far) {
+            let (w, old) = (f.weight, f.label as usize);
+            for j in 0..d {
+                sums[old * d + j] -= w * f.row[j] as f64;
+                sums[c * d + j] = w * f.row[j] as f64;
+            }
+            weights[old] -= w;
+            weights[c] = w;
         }
-        weights[old] -= w;
-        weights[c] = w;
     }
-    let mut out = previous.to_owned();
+    let mut out = previous.as_standard_layout().into_owned();
     for c in 0..k {
         if weights[c] <= 0.0 {
             continue;
         }
         let s = &sums[c * d..(c + 1) * d];
+        let mut row = out.row_mut(c);
+        let o = row.as_slice_mut().expect("fresh array is contiguous");
         match metric {
             Metric::Euclidean => {
-                for j in 0..d {
-                    out[[c, j]] = (s[j] / weights[c]) as f32;
+                for (o, &v) in o.iter_mut().zip(s) {
+                    *o = (v / weights[c]) as f32;
                 }
             }
             Metric::Cosine => {
                 let norm = s.iter().map(|v| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
-                    for j in 0..d {
-                        out[[c, j]] = (s[j] / norm) as f32;
+                    for (o, &v) in o.iter_mut().zip(s) {
+                        *o = (v / norm) as f32;
                     }
                 }
             }

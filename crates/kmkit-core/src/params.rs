@@ -116,7 +116,14 @@ pub struct KMeansParams {
     /// Iteration cap per run.
     pub max_iter: usize,
     /// Convergence tolerance on the total squared centroid shift, relative to
-    /// the mean per-feature variance of the data (as scikit-learn).
+    /// the mean per-feature variance of the data (as scikit-learn). Under
+    /// [`Metric::Cosine`] the shift is that of the unit centroids and the
+    /// variance that of the normalised rows, as spherical k-means
+    /// implementations built on scikit-learn's loop do (spherecluster). A run
+    /// also stops as soon as no label changes (scikit-learn's "strict
+    /// convergence"); on sparse TF-IDF rows that, not `tol`, is what ends a
+    /// fit at the default 1e-4: the variance of thousands of sparse columns is
+    /// tiny, so the bound is far below any shift before the fixed point.
     pub tol: f64,
     /// Iteration algorithm.
     pub algorithm: Algorithm,

@@ -396,13 +396,15 @@ impl Points for SparseRows<'_> {
     }
     fn prepare<'c>(&self, centroids: ArrayView2<'c, f32>) -> Prepared<'c> {
         let (k, d) = centroids.dim();
-        let mut transposed = vec![0.0f32; d * k];
-        let mut norms2 = vec![0.0f64; k];
-        for (c, row) in centroids.rows().into_iter().enumerate() {
-            for (j, &v) in row.iter().enumerate() {
-                transposed[j * k + c] = v;
-                norms2[c] += (v as f64) * (v as f64);
-            }
+        let norms2: Vec<f64> = centroids
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|&v| (v as f64) * (v as f64)).sum())
+            .collect();
+        // Written in order (column by column) rather than scattered.
+        let mut transposed = Vec::with_capacity(d * k);
+        for j in 0..d {
+            transposed.extend(centroids.column(j).iter());
         }
         let half_norms = norms2.iter().map(|n| (n / 2.0) as f32).collect();
         Prepared {
@@ -423,28 +425,22 @@ impl Points for SparseRows<'_> {
     ) {
         let kern = kernels::get();
         let k = prep.half_norms.len();
+        let cols = &prep.transposed;
+        let acc = &mut scratch.scores;
         for (o, i) in rows.enumerate() {
-            let acc = &mut scratch.scores;
             acc.clear();
             acc.extend_from_slice(&prep.half_norms);
             let (idx, val) = self.x.row(i);
-            for (&j, &v) in idx.iter().zip(val) {
-                let j = j as usize;
-                (kern.axpy)(-v, &prep.transposed[j * k..(j + 1) * k], acc);
-            }
-            let mut best = 0;
-            for c in 1..k {
-                if acc[c] < acc[best] {
-                    best = c;
-                }
-            }
+            let best = (kern.sparse_scores)(idx, val, cols, acc);
             labels[o] = best as u32;
-            let c = prep.centroids.row(best);
-            dists[o] = self.sq_dist(
-                i,
-                c.as_slice().expect("centroids are contiguous"),
-                prep.norms2[best],
-            );
+            // `sq_dist`'s arithmetic, reading the centroid from the transposed
+            // columns the scores just loaded instead of its far-away row.
+            let dot: f64 = idx
+                .iter()
+                .zip(val)
+                .map(|(&j, &v)| v as f64 * cols[j as usize * k + best] as f64)
+                .sum();
+            dists[o] = (self.norms2[i] - 2.0 * dot + prep.norms2[best]).max(0.0) as f32;
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32 {

@@ -91,6 +91,9 @@ pub type SqDistsFn = fn(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]
 /// The signature of [`Kernels::sq_dist_rows`].
 pub type SqDistRowsFn = fn(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]);
 
+/// The signature of [`Kernels::sparse_scores`].
+pub type SparseScoresFn = fn(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f32]) -> usize;
+
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
 pub struct Kernels {
@@ -111,8 +114,13 @@ pub struct Kernels {
     /// candidates of `d` floats: bit-identical to `sq_dist` per row, for the
     /// exact distance of each row to its assigned centroid.
     pub sq_dist_rows: SqDistRowsFn,
-    /// `y += alpha · x` over equal-length slices.
-    pub axpy: fn(alpha: f32, x: &[f32], y: &mut [f32]),
+    /// One sparse row scored against transposed centroids: with
+    /// `k = acc.len()`, for each term `t` in order,
+    /// `acc[c] += (−val[t]) · cols[idx[t]·k + c]` as one FMA per centroid `c`.
+    /// Starting from `acc = ‖c‖²/2` this leaves the row's scores; returns the
+    /// index of the least score (ties to the lower index; 0 when `k = 0`).
+    /// One call per row, not one per non-zero.
+    pub sparse_scores: SparseScoresFn,
     /// `y += w · x` in f64 (x widened; a product then a sum, no fused
     /// multiply-add, so every path rounds alike): a row added to its
     /// cluster's sums.

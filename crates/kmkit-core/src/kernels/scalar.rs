@@ -10,7 +10,7 @@ pub static KERNELS: Kernels = Kernels {
     sq_dist,
     sq_dists,
     sq_dist_rows,
-    axpy,
+    sparse_scores,
     axpy_f64,
 };
 
@@ -70,10 +70,21 @@ pub(crate) fn sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32]
     }
 }
 
-pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y = alpha.mul_add(*x, *y);
+pub(crate) fn sparse_scores(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f32]) -> usize {
+    let k = acc.len();
+    for (&j, &v) in idx.iter().zip(val) {
+        let col = &cols[j as usize * k..][..k];
+        for (a, &c) in acc.iter_mut().zip(col) {
+            *a = (-v).mul_add(c, *a);
+        }
     }
+    let mut best = 0;
+    for c in 1..k {
+        if acc[c] < acc[best] {
+            best = c;
+        }
+    }
+    best
 }
 
 pub(crate) fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {

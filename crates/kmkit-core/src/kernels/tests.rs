@@ -238,30 +238,29 @@ fn check_sq_dist(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
     );
 }
 
-fn check_axpy(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
-    let (alpha, x) = (rng.random_range(-2.0..2.0), uniform(rng, len, -3.0, 3.0));
-    let y = uniform(rng, len, -3.0, 3.0);
-    let mut want = y.clone();
-    (scalar::KERNELS.axpy)(alpha, &x, &mut want);
+/// A sparse row of `nnz` terms (repeated columns allowed) scored against
+/// `d` transposed columns of `k` centroids: bit-identical to the scalar
+/// reference, since each lane runs the same FMAs in the same order.
+fn check_sparse_scores(kern: &Kernels, k: usize, nnz: usize, rng: &mut ChaCha8Rng) {
+    let d = 9;
+    let cols = uniform(rng, d * k, -3.0, 3.0);
+    let idx: Vec<u32> = (0..nnz).map(|_| rng.random_range(0..d as u32)).collect();
+    let val = uniform(rng, nnz, -2.0, 2.0);
+    let start = uniform(rng, k, 0.0, 3.0);
+    let mut want = start.clone();
+    let want_best = (scalar::KERNELS.sparse_scores)(&idx, &val, &cols, &mut want);
     // A sentinel after the slice catches a tail that writes past its end.
-    let mut got = y.clone();
+    let mut got = start.clone();
     got.push(f32::NAN);
-    (kern.axpy)(alpha, &x, &mut got[..len]);
+    let got_best = (kern.sparse_scores)(&idx, &val, &cols, &mut got[..k]);
+    assert_eq!(got_best, want_best, "{} k={k} nnz={nnz}: argmin", kern.name);
     assert!(
         got.pop().unwrap().is_nan(),
-        "{} len={len}: wrote past the end",
+        "{} k={k}: wrote past the end",
         kern.name
     );
-    for j in 0..len {
-        let tol = REL_TOL as f32 * ((alpha * x[j]).abs() + y[j].abs());
-        assert!(
-            (want[j] - got[j]).abs() <= tol,
-            "{} len={len} [{j}]: {} instead of {}",
-            kern.name,
-            got[j],
-            want[j]
-        );
-    }
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&got), bits(&want), "{} k={k} nnz={nnz}", kern.name);
 }
 
 /// Bit for bit: a cluster's sums must not depend on the instruction set.
@@ -290,13 +289,27 @@ fn check_axpy_f64(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
 }
 
 #[test]
-fn sq_dist_and_axpy_match_scalar() {
+fn sq_dist_and_sparse_scores_match_scalar() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     for kern in simd_sets() {
         for len in 0..=70 {
             check_sq_dist(kern, len, &mut rng);
-            check_axpy(kern, len, &mut rng);
             check_axpy_f64(kern, len, &mut rng);
+            for nnz in [0, 1, 5] {
+                check_sparse_scores(kern, len, nnz, &mut rng);
+            }
+        }
+        // Ties: with no term every score is its start; equal starts must
+        // give the lowest index, wherever the chunk boundaries fall.
+        for k in [1, 7, 8, 9, 16, 17, 33] {
+            for first in [0, k / 2, k - 1] {
+                let mut acc = vec![2.0f32; k];
+                for c in first..k {
+                    acc[c] = 1.0;
+                }
+                let best = (kern.sparse_scores)(&[], &[], &[], &mut acc);
+                assert_eq!(best, first, "{} k={k}: tie", kern.name);
+            }
         }
     }
 }

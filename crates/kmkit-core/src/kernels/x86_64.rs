@@ -44,7 +44,7 @@ pub(crate) static AVX2: Kernels = Kernels {
     sq_dist: avx2_sq_dist,
     sq_dists: avx2_sq_dists,
     sq_dist_rows: avx2_sq_dist_rows,
-    axpy: avx2_axpy,
+    sparse_scores: avx2_sparse_scores,
     axpy_f64: avx2_axpy_f64,
 };
 
@@ -55,7 +55,7 @@ pub(crate) static AVX512: Kernels = Kernels {
     sq_dist: avx512_sq_dist,
     sq_dists: avx512_sq_dists,
     sq_dist_rows: avx512_sq_dist_rows,
-    axpy: avx512_axpy,
+    sparse_scores: avx512_sparse_scores,
     axpy_f64: avx512_axpy_f64,
 };
 
@@ -109,10 +109,12 @@ fn avx2_sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out:
     unsafe { avx2::sq_dist_rows(d, rows, cands, labels, out) }
 }
 
-fn avx2_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+fn avx2_sparse_scores(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f32]) -> usize {
     debug_assert!(has_avx2());
-    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
-    unsafe { avx2::axpy(alpha, x, y) }
+    check_columns(idx, cols, acc.len());
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`;
+    // `check_columns` keeps every column read inside `cols`.
+    unsafe { avx2::sparse_scores(idx, val, cols, acc) }
 }
 
 fn avx512_assign(
@@ -180,10 +182,21 @@ fn avx512_sq_dist_rows(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], ou
     unsafe { avx512::sq_dist_rows(d, rows, cands, labels, out) }
 }
 
-fn avx512_axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+fn avx512_sparse_scores(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f32]) -> usize {
     debug_assert!(has_avx512());
-    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
-    unsafe { avx512::axpy(alpha, x, y) }
+    check_columns(idx, cols, acc.len());
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`;
+    // `check_columns` keeps every column read inside `cols`.
+    unsafe { avx512::sparse_scores(idx, val, cols, acc) }
+}
+
+/// Every column `idx[t]` (of `k` floats) lies inside `cols`.
+fn check_columns(idx: &[u32], cols: &[f32], k: usize) {
+    let n_cols = cols.len().checked_div(k).unwrap_or(usize::MAX);
+    assert!(
+        idx.iter().all(|&j| (j as usize) < n_cols),
+        "column index out of range"
+    );
 }
 
 fn avx2_axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
@@ -681,30 +694,61 @@ mod avx512 {
         [all[0], all[4], all[8], all[12]]
     }
 
-    /// `y += alpha · x` over the common length.
+    /// [`Kernels::sparse_scores`](super::super::Kernels::sparse_scores):
+    /// 16 centroids per register, each kept in a register over the whole row.
     ///
     /// # Safety
-    /// The CPU must support AVX-512F.
+    /// The CPU must support AVX-512F, and every `idx[t]` must satisfy
+    /// `(idx[t] + 1) · acc.len() ≤ cols.len()`.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-        let n = x.len().min(y.len());
-        let (x, y) = (x.as_ptr(), y.as_mut_ptr());
-        let a = _mm512_set1_ps(alpha);
-        let mut i = 0;
-        while i < n {
-            let m = tail_mask(n - i);
-            // SAFETY: only lanes below n are read or written (full mask
-            // except on the last step); `y` is exclusively borrowed.
-            unsafe {
-                let v = _mm512_fmadd_ps(
-                    a,
-                    _mm512_maskz_loadu_ps(m, x.add(i)),
-                    _mm512_maskz_loadu_ps(m, y.add(i)),
-                );
-                _mm512_mask_storeu_ps(y.add(i), m, v);
+    pub(super) unsafe fn sparse_scores(
+        idx: &[u32],
+        val: &[f32],
+        cols: &[f32],
+        acc: &mut [f32],
+    ) -> usize {
+        let k = acc.len();
+        let (cols, out) = (cols.as_ptr(), acc.as_mut_ptr());
+        let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let mut best = _mm512_set1_ps(f32::INFINITY);
+        let mut best_index = _mm512_setzero_si512();
+        // Two registers of centroids per pass: two independent FMA chains.
+        let mut c = 0;
+        while c < k {
+            let m = [tail_mask(k - c), tail_mask((k - c).saturating_sub(16))];
+            // SAFETY: only lanes below k are read or written (an all-zero
+            // mask touches no memory, hence `wrapping_add` for the second
+            // register's address, which may lie past the end); every column
+            // `j` holds k floats inside `cols` (the caller's contract).
+            let a = unsafe {
+                let mut a = [
+                    _mm512_maskz_loadu_ps(m[0], out.add(c)),
+                    _mm512_maskz_loadu_ps(m[1], out.wrapping_add(c + 16)),
+                ];
+                for (&j, &v) in idx.iter().zip(val) {
+                    let (col, v) = (cols.add(j as usize * k + c), _mm512_set1_ps(-v));
+                    a[0] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m[0], col), a[0]);
+                    a[1] =
+                        _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m[1], col.wrapping_add(16)), a[1]);
+                }
+                _mm512_mask_storeu_ps(out.add(c), m[0], a[0]);
+                _mm512_mask_storeu_ps(out.wrapping_add(c + 16), m[1], a[1]);
+                a
+            };
+            // Strictly smaller only, chunks in index order: a lane keeps the
+            // lower index on a tie; lanes past k never take part.
+            for h in 0..2 {
+                let better = _mm512_mask_cmp_ps_mask::<_CMP_LT_OQ>(m[h], a[h], best);
+                best = _mm512_mask_mov_ps(best, better, a[h]);
+                let index = _mm512_add_epi32(lanes, _mm512_set1_epi32((c + 16 * h) as i32));
+                best_index = _mm512_mask_mov_epi32(best_index, better, index);
             }
-            i += 16;
+            c += 32;
         }
+        if k == 0 {
+            return 0;
+        }
+        reduce(best, best_index).0 as usize
     }
 
     /// `y += w · x` in f64 over the common length (product, then sum).
@@ -959,38 +1003,52 @@ mod avx2 {
         ))
     }
 
-    /// `y += alpha · x` over the common length.
+    /// [`Kernels::sparse_scores`](super::super::Kernels::sparse_scores):
+    /// 8 centroids per register, each kept in a register over the whole row.
     ///
     /// # Safety
-    /// The CPU must support AVX2 and FMA.
+    /// The CPU must support AVX2 and FMA, and every `idx[t]` must satisfy
+    /// `(idx[t] + 1) · acc.len() ≤ cols.len()`.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-        let n = x.len().min(y.len());
-        let (x, y) = (x.as_ptr(), y.as_mut_ptr());
-        let a = _mm256_set1_ps(alpha);
-        let mut i = 0;
-        while i + 8 <= n {
-            // SAFETY: i + 8 ≤ n; `y` is exclusively borrowed.
-            unsafe {
-                _mm256_storeu_ps(
-                    y.add(i),
-                    _mm256_fmadd_ps(a, _mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(y.add(i))),
-                )
+    pub(super) unsafe fn sparse_scores(
+        idx: &[u32],
+        val: &[f32],
+        cols: &[f32],
+        acc: &mut [f32],
+    ) -> usize {
+        let k = acc.len();
+        let (cols, out) = (cols.as_ptr(), acc.as_mut_ptr());
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let mut best = _mm256_set1_ps(f32::INFINITY);
+        let mut best_index = _mm256_setzero_si256();
+        let mut c = 0;
+        while c < k {
+            let m = tail_mask(k - c);
+            // SAFETY: only lanes below k are read or written (full mask but
+            // on the last step); every column `j` holds k floats inside
+            // `cols` (the caller's contract).
+            let a = unsafe {
+                let mut a = _mm256_maskload_ps(out.add(c), m);
+                for (&j, &v) in idx.iter().zip(val) {
+                    let col = _mm256_maskload_ps(cols.add(j as usize * k + c), m);
+                    a = _mm256_fmadd_ps(_mm256_set1_ps(-v), col, a);
+                }
+                _mm256_maskstore_ps(out.add(c), m, a);
+                a
             };
-            i += 8;
+            // Strictly smaller only, chunks in index order: a lane keeps the
+            // lower index on a tie; lanes past k never take part.
+            let better =
+                _mm256_and_si256(m, _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LT_OQ>(a, best)));
+            best = _mm256_blendv_ps(best, a, _mm256_castsi256_ps(better));
+            let index = _mm256_add_epi32(lanes, _mm256_set1_epi32(c as i32));
+            best_index = _mm256_blendv_epi8(best_index, index, better);
+            c += 8;
         }
-        if i < n {
-            let m = tail_mask(n - i);
-            // SAFETY: only lanes below n are read or written.
-            unsafe {
-                let v = _mm256_fmadd_ps(
-                    a,
-                    _mm256_maskload_ps(x.add(i), m),
-                    _mm256_maskload_ps(y.add(i), m),
-                );
-                _mm256_maskstore_ps(y.add(i), m, v);
-            }
+        if k == 0 {
+            return 0;
         }
+        reduce([best, best], [best_index, best_index]).0 as usize
     }
 
     /// Sum of the 8 lanes.
