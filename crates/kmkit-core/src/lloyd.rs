@@ -2,11 +2,13 @@
 //! merge in fixed order → finalize, with scikit-learn's empty-cluster rule.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
 
 use crate::params::Metric;
-use crate::points::Points;
+use crate::points::{groups_of_at_least, sequential, Points, Prepared, Scratch, BLOCK};
 use crate::stats::PartialStats;
 
 /// The outcome of one seeded run.
@@ -22,7 +24,203 @@ pub(crate) struct Run {
 /// Runs Lloyd from `centroids` until labels stop changing, the total squared
 /// centroid shift is at most `tol` (absolute), or `max_iter` steps.
 /// As scikit-learn, the returned labels are those of the returned centroids.
+///
+/// Each step is [`PartialStats::of_points`] done in place: the same row
+/// groups, sums added in row order within a group and merged in group
+/// order, so the centroids are bit-identical to it. But a group whose labels
+/// did not change since the last step keeps its sums (they depend on the
+/// labels alone), and the distances to the centroids are computed only when
+/// a cluster empties and at the end: near convergence, when few rows still
+/// move, a step is little more than the assignment.
 pub(crate) fn lloyd(
+    points: &(impl Points + ?Sized),
+    mut centroids: Array2<f32>,
+    max_iter: usize,
+    tol: f64,
+    metric: Metric,
+) -> Run {
+    if points.sparse() {
+        return lloyd_recompute(points, centroids, max_iter, tol, metric);
+    }
+    let n = points.n();
+    let (k, d) = centroids.dim();
+    let mut labels = vec![0u32; n];
+    let mut old_labels = vec![u32::MAX; n];
+    let mut dists = vec![0f32; n];
+    // The row groups of `assign_all`, which `of_points` merges in order.
+    let ranges = groups_of_at_least(n, k.saturating_mul(d) / 16);
+    let size = ranges.first().map_or(1, |r| r.len());
+    let mut groups: Vec<GroupSums> = ranges
+        .iter()
+        .map(|r| GroupSums {
+            rows: r.clone(),
+            sums: vec![0.0; k * d],
+            weights: vec![0.0; k],
+            valid: false,
+        })
+        .collect();
+    let mut stats = PartialStats::zeros(k, d);
+    let mut converged = false;
+    let mut strict = false;
+    let mut n_iter = 0;
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        let prep = points.prepare(centroids.view());
+        let step = |((l, old), (dd, g)): GroupSlices, scratch: &mut Scratch| {
+            // Block by block, so that a changed group adds its rows while
+            // they are still in cache (as `assign_fold`); an unchanged one
+            // is only assigned. Rows are added in row order either way.
+            let start = g.rows.start;
+            let mut dirty = !g.valid;
+            if dirty {
+                g.sums.fill(0.0);
+                g.weights.fill(0.0);
+            }
+            for s in g.rows.clone().step_by(BLOCK) {
+                let e = (s + BLOCK).min(g.rows.end);
+                let (lo, hi) = (s - start, e - start);
+                points.assign_labels(s..e, &prep, &mut l[lo..hi], &mut dd[lo..hi], scratch);
+                if !dirty && l[lo..hi] != old[lo..hi] {
+                    dirty = true;
+                    g.sums.fill(0.0);
+                    g.weights.fill(0.0);
+                    points.accumulate(start..s, &l[..lo], &mut g.sums, &mut g.weights);
+                }
+                if dirty {
+                    points.accumulate(s..e, &l[lo..hi], &mut g.sums, &mut g.weights);
+                }
+            }
+            g.valid = true;
+            dirty
+        };
+        let changed = if sequential() {
+            let mut scratch = Scratch::default();
+            labels
+                .chunks_mut(size)
+                .zip(old_labels.chunks(size))
+                .zip(dists.chunks_mut(size).zip(groups.iter_mut()))
+                .map(|item| step(item, &mut scratch))
+                .fold(false, |a, b| a | b)
+        } else {
+            labels
+                .par_chunks_mut(size)
+                .zip(old_labels.par_chunks(size))
+                .zip(dists.par_chunks_mut(size).zip(groups.par_iter_mut()))
+                .map(|item| step(item, &mut Scratch::default()))
+                .reduce(|| false, |a, b| a | b)
+        };
+        // `PartialStats::merge` of each group into zeros, in group order.
+        stats.sums.fill(0.0);
+        stats.weights.fill(0.0);
+        for g in &groups {
+            stats
+                .sums
+                .iter_mut()
+                .zip(&g.sums)
+                .for_each(|(a, b)| *a += b);
+            stats
+                .weights
+                .iter_mut()
+                .zip(&g.weights)
+                .for_each(|(a, b)| *a += b);
+        }
+        let empty = n_empty(&stats) > 0;
+        if empty {
+            // Relocation picks the rows farthest from their centroid.
+            dists_to(points, &prep, &ranges, &labels, &mut dists);
+        }
+        let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
+        if !changed && !relocated {
+            // Centroids are the means of these labels, which did not change;
+            // the inertia is that of this step's distances.
+            if !empty {
+                dists_to(points, &prep, &ranges, &labels, &mut dists);
+            }
+            centroids = new;
+            converged = true;
+            strict = true;
+            break;
+        }
+        drop(prep);
+        let shift: f64 = new
+            .iter()
+            .zip(centroids.iter())
+            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+            .sum();
+        centroids = new;
+        if shift <= tol {
+            converged = true;
+            break;
+        }
+        std::mem::swap(&mut labels, &mut old_labels);
+    }
+    if strict {
+        let inertia = weighted_sum(points, &dists);
+        return Run {
+            centroids,
+            labels,
+            inertia,
+            n_iter,
+            converged,
+        };
+    }
+    // A last assignment so that labels and inertia match the final centroids.
+    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+    Run {
+        centroids,
+        labels,
+        inertia: stats.inertia,
+        n_iter,
+        converged,
+    }
+}
+
+/// A group's labels, its labels at the last step, its distances and sums.
+type GroupSlices<'a> = (
+    (&'a mut [u32], &'a [u32]),
+    (&'a mut [f32], &'a mut GroupSums),
+);
+
+/// One row group's share of a Lloyd step: its sums and weights per cluster,
+/// valid for the labels its rows had at the last step.
+struct GroupSums {
+    rows: Range<usize>,
+    sums: Vec<f64>,
+    weights: Vec<f64>,
+    valid: bool,
+}
+
+/// Every row's distance to its labelled centroid, as the assignment gives it.
+fn dists_to(
+    points: &(impl Points + ?Sized),
+    prep: &Prepared,
+    ranges: &[Range<usize>],
+    labels: &[u32],
+    dists: &mut [f32],
+) {
+    let size = ranges.first().map_or(1, |r| r.len());
+    let one = |((l, dd), r): ((&[u32], &mut [f32]), &Range<usize>)| {
+        points.dists_to(r.clone(), prep, l, dd)
+    };
+    if sequential() {
+        labels
+            .chunks(size)
+            .zip(dists.chunks_mut(size))
+            .zip(ranges)
+            .for_each(one);
+    } else {
+        labels
+            .par_chunks(size)
+            .zip(dists.par_chunks_mut(size))
+            .zip(ranges.par_iter())
+            .for_each(one);
+    }
+}
+
+/// Lloyd recomputing the whole statistics every step: sparse rows, whose
+/// statistics sum each cluster's rows in row order rather than by group
+/// (`PartialStats::recompute`).
+fn lloyd_recompute(
     points: &(impl Points + ?Sized),
     mut centroids: Array2<f32>,
     max_iter: usize,
@@ -276,14 +474,31 @@ pub(crate) fn hartigan(
     for _ in 0..max_sweeps {
         let snapshot = live.clone();
         let bound = MoveBound::new(&snapshot);
+        let cands = snapshot
+            .centroids
+            .as_slice()
+            .expect("centroids are contiguous");
+        let labels_now: &[u32] = labels;
         let candidates: Vec<usize> = crate::points::map_groups(n, |range| {
+            // Each row's distance to its own centroid, for the whole group
+            // in one call (the same values as `sq_dist` row by row).
+            let mut own = vec![0.0f32; range.len()];
+            points.sq_dists_own(
+                range.clone(),
+                cands,
+                &snapshot.norms,
+                &labels_now[range.clone()],
+                &mut own,
+            );
             let mut dists = vec![0f32; k];
             range
-                .filter(|&i| {
-                    let a = labels[i] as usize;
-                    bound.may_move(points, i, a, &snapshot)
+                .zip(own)
+                .filter(|&(i, da)| {
+                    let a = labels_now[i] as usize;
+                    bound.may_move(points, i, a, da, &snapshot.weights)
                         && best_move(points, i, a, &snapshot, &all, &mut dists).is_some()
                 })
+                .map(|(i, _)| i)
                 .collect::<Vec<_>>()
         })
         .into_iter()
@@ -372,6 +587,8 @@ impl Clusters {
 struct MoveBound {
     half_gap: Vec<f64>,
     w_min: f64,
+    /// `F` of a unit-weight row in each cluster, worked out once.
+    unit_factor: Vec<f64>,
 }
 
 impl MoveBound {
@@ -399,17 +616,37 @@ impl MoveBound {
             .iter()
             .map(|&c| weights[c])
             .fold(f64::INFINITY, f64::min);
-        MoveBound { half_gap, w_min }
+        let unit_factor = weights
+            .iter()
+            .map(|&wa| wa / (wa - 1.0) * (w_min + 1.0) / w_min)
+            .collect();
+        MoveBound {
+            half_gap,
+            w_min,
+            unit_factor,
+        }
     }
 
-    fn may_move(&self, points: &(impl Points + ?Sized), i: usize, a: usize, cl: &Clusters) -> bool {
-        let (w, wa) = (points.weight(i), cl.weights[a]);
+    /// Whether row `i`, in cluster `a` at squared distance `da` from it,
+    /// may move.
+    fn may_move(
+        &self,
+        points: &(impl Points + ?Sized),
+        i: usize,
+        a: usize,
+        da: f32,
+        weights: &[f64],
+    ) -> bool {
+        let (w, wa) = (points.weight(i), weights[a]);
         if w <= 0.0 || wa - w <= 1e-12 * wa {
             return false; // best_move never moves these rows
         }
-        let row = cl.centroids.row(a);
-        let da = points.sq_dist(i, row.as_slice().expect("contiguous"), cl.norms[a]) as f64;
-        let factor = wa / (wa - w) * (self.w_min + w) / self.w_min;
+        let da = da as f64;
+        let factor = if w == 1.0 {
+            self.unit_factor[a]
+        } else {
+            wa / (wa - w) * (self.w_min + w) / self.w_min
+        };
         let lower = 2.0 * self.half_gap[a] - da.sqrt();
         // The slack keeps f32 rounding of the distances on the safe side.
         !(lower > 0.0 && lower * lower >= factor * da * (1.0 + 1e-4))

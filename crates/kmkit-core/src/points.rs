@@ -57,6 +57,59 @@ pub(crate) trait Points: Sync {
         dists: &mut [f32],
         scratch: &mut Scratch,
     );
+    /// The labels of [`assign`](Points::assign) for rows `rows`; `dists`
+    /// may be left as they were ([`dists_to`](Points::dists_to) fills them).
+    /// Lloyd needs the distances only when a cluster empties and at the end.
+    fn assign_labels(
+        &self,
+        rows: Range<usize>,
+        prep: &Prepared,
+        labels: &mut [u32],
+        dists: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        self.assign(rows, prep, labels, dists, scratch);
+    }
+    /// The distances [`assign`](Points::assign) gives rows `rows` with
+    /// these `labels`, bit for bit.
+    fn dists_to(&self, rows: Range<usize>, prep: &Prepared, labels: &[u32], dists: &mut [f32]) {
+        let cands = prep.centroids.as_slice().expect("centroids are contiguous");
+        self.sq_dists_own(rows, cands, &prep.norms2, labels, dists);
+    }
+    /// `out[o] = sq_dist(row rows.start + o, row labels[o] of cands,
+    /// norms[labels[o]])`, `cands` holding rows of `d` floats: one call for
+    /// many rows.
+    fn sq_dists_own(
+        &self,
+        rows: Range<usize>,
+        cands: &[f32],
+        norms: &[f64],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        let d = self.d();
+        for ((o, &c), i) in out.iter_mut().zip(labels).zip(rows) {
+            let c = c as usize;
+            *o = self.sq_dist(i, &cands[c * d..][..d], norms[c]);
+        }
+    }
+    /// For rows `rows` in order: `weights[c] += w`, `sums[c·d..] += w · row`
+    /// with `c` the row's label: what [`PartialStats`](crate::PartialStats)
+    /// adds per row, bit for bit.
+    fn accumulate(
+        &self,
+        rows: Range<usize>,
+        labels: &[u32],
+        sums: &mut [f64],
+        weights: &mut [f64],
+    ) {
+        let d = self.d();
+        for (i, &c) in rows.zip(labels) {
+            let (c, w) = (c as usize, self.weight(i));
+            weights[c] += w;
+            self.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
+        }
+    }
     /// Exact squared distance from row `i` to `c` (whose squared norm is `c_norm2`).
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32;
     /// `out[j] = sq_dist(i, row which[j] of cands, norms[which[j]])`, where
@@ -132,6 +185,38 @@ impl<'a> DenseRows<'a> {
     pub fn row(&self, i: usize) -> &[f32] {
         &self.x[i * self.d..(i + 1) * self.d]
     }
+    /// [`Points::accumulate`] for `d == D`.
+    fn accumulate_d<const D: usize>(
+        &self,
+        rows: Range<usize>,
+        labels: &[u32],
+        sums: &mut [f64],
+        weights: &mut [f64],
+    ) {
+        let x = &self.x[rows.start * D..rows.end * D];
+        let pairs = x.chunks_exact(D).zip(labels);
+        match self.w {
+            // `1.0 · v` is `v`: the unweighted adds skip the product.
+            None => {
+                for (row, &c) in pairs {
+                    let c = c as usize;
+                    weights[c] += 1.0;
+                    for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
+                        *s += v as f64;
+                    }
+                }
+            }
+            Some(w) => {
+                for ((row, &c), &wi) in pairs.zip(&w[rows]) {
+                    let (c, wi) = (c as usize, wi as f64);
+                    weights[c] += wi;
+                    for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
+                        *s += wi * v as f64;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Points for DenseRows<'_> {
@@ -191,6 +276,74 @@ impl Points for DenseRows<'_> {
                 &labels[lo..hi],
                 &mut dists[lo..hi],
             );
+        }
+    }
+    fn assign_labels(
+        &self,
+        rows: Range<usize>,
+        prep: &Prepared,
+        labels: &mut [u32],
+        _dists: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        let packed = prep
+            .packed
+            .as_ref()
+            .expect("dense rows are prepared with packed centroids");
+        // Each row's label is its own: one kernel call over the whole range
+        // gives the labels of `assign`'s blocks.
+        scratch.scores.resize(rows.len(), 0.0);
+        (kernels::get().assign)(
+            &self.x[rows.start * self.d..rows.end * self.d],
+            Some(&self.shift),
+            packed,
+            &mut labels[..rows.len()],
+            &mut scratch.scores[..rows.len()],
+            &mut scratch.buf,
+        );
+    }
+    fn sq_dists_own(
+        &self,
+        rows: Range<usize>,
+        cands: &[f32],
+        _norms: &[f64],
+        labels: &[u32],
+        out: &mut [f32],
+    ) {
+        (kernels::get().sq_dist_rows)(
+            self.d,
+            &self.x[rows.start * self.d..rows.end * self.d],
+            cands,
+            &labels[..rows.len()],
+            &mut out[..rows.len()],
+        );
+    }
+    fn accumulate(
+        &self,
+        rows: Range<usize>,
+        labels: &[u32],
+        sums: &mut [f64],
+        weights: &mut [f64],
+    ) {
+        // Few coordinates: a fixed-length row lets the adds unroll; the
+        // order of the additions into each sum is the row order, as in
+        // `add_to`, so the sums are bit-identical.
+        match self.d {
+            1 => self.accumulate_d::<1>(rows, labels, sums, weights),
+            2 => self.accumulate_d::<2>(rows, labels, sums, weights),
+            3 => self.accumulate_d::<3>(rows, labels, sums, weights),
+            4 => self.accumulate_d::<4>(rows, labels, sums, weights),
+            5 => self.accumulate_d::<5>(rows, labels, sums, weights),
+            6 => self.accumulate_d::<6>(rows, labels, sums, weights),
+            7 => self.accumulate_d::<7>(rows, labels, sums, weights),
+            8 => self.accumulate_d::<8>(rows, labels, sums, weights),
+            d => {
+                for (i, &c) in rows.zip(labels) {
+                    let (c, w) = (c as usize, self.weight(i));
+                    weights[c] += w;
+                    self.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
+                }
+            }
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {
@@ -321,13 +474,44 @@ pub(crate) fn groups(n: usize) -> Vec<Range<usize>> {
 
 /// Groups as [`groups`], but of at least `min_rows` rows (rounded up to
 /// whole blocks). Fixed by `n` and `min_rows`, never by the thread count.
-fn groups_of_at_least(n: usize, min_rows: usize) -> Vec<Range<usize>> {
+pub(crate) fn groups_of_at_least(n: usize, min_rows: usize) -> Vec<Range<usize>> {
     let size = n.div_ceil(MAX_GROUPS).max(min_rows).div_ceil(BLOCK).max(1) * BLOCK;
     (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect()
 }
 
+thread_local! {
+    /// Set while a whole fit runs on this thread as one of several parallel
+    /// runs ([`inline`]): the row groups are then walked in order here.
+    static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every group loop of this thread walked in order on this
+/// thread. For `n_init` runs executed in parallel, one per thread: small data
+/// split again into row groups on other threads costs more in hand-offs than
+/// the rows take. Groups and merge order stay the same, so results do too.
+pub(crate) fn inline<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            INLINE.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(INLINE.with(|c| c.replace(true)));
+    f()
+}
+
+/// Whether group loops run in order on the calling thread: inside
+/// [`inline`], or when the pool has one thread (handing the groups to its
+/// worker only adds a round trip between threads).
+pub(crate) fn sequential() -> bool {
+    INLINE.with(|c| c.get()) || rayon::current_num_threads() == 1
+}
+
 /// Runs `f` on every group in parallel and returns the results in group order.
 pub(crate) fn map_groups<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    if sequential() {
+        return groups(n).into_iter().map(f).collect();
+    }
     // The closure borrows `f` (Sync) so the map is Send; passing `f` itself would not be.
     #[allow(clippy::redundant_closure)]
     let out = groups(n).into_par_iter().map(|r| f(r)).collect();
@@ -405,13 +589,22 @@ fn per_group<P: Points + ?Sized, T: Send>(
     let (k, d) = centroids.dim();
     let ranges = groups_of_at_least(points.n(), k.saturating_mul(d) / 16);
     let size = ranges.first().map_or(1, |r| r.len());
+    let one = |((l, dd), range): ((&mut [u32], &mut [f32]), Range<usize>)| {
+        let mut scratch = Scratch::default();
+        f(range, &prep, l, dd, &mut scratch)
+    };
+    if sequential() {
+        return labels
+            .chunks_mut(size)
+            .zip(dists.chunks_mut(size))
+            .zip(ranges)
+            .map(one)
+            .collect();
+    }
     labels
         .par_chunks_mut(size)
         .zip(dists.par_chunks_mut(size))
         .zip(ranges.into_par_iter())
-        .map(|((l, dd), range)| {
-            let mut scratch = Scratch::default();
-            f(range, &prep, l, dd, &mut scratch)
-        })
+        .map(one)
         .collect()
 }
