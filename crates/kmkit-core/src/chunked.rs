@@ -347,11 +347,7 @@ fn lloyd_chunks(
             Vec::new()
         };
         let (new, _) = apply_update(&stats, &far, centroids.view(), ctx.metric);
-        let shift: f64 = new
-            .iter()
-            .zip(centroids.iter())
-            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-            .sum();
+        let shift = crate::lloyd::sq_shift(&new, &centroids);
         centroids = new;
         // Unchanged labels without relocation give shift = 0 exactly, so this
         // also stops where the in-memory label test does.

@@ -142,11 +142,7 @@ pub(crate) fn lloyd(
             break;
         }
         drop(prep);
-        let shift: f64 = new
-            .iter()
-            .zip(centroids.iter())
-            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-            .sum();
+        let shift = sq_shift(&new, &centroids);
         centroids = new;
         if shift <= tol {
             converged = true;
@@ -154,25 +150,7 @@ pub(crate) fn lloyd(
         }
         std::mem::swap(&mut labels, &mut old_labels);
     }
-    if strict {
-        let inertia = weighted_sum(points, &dists);
-        return Run {
-            centroids,
-            labels,
-            inertia,
-            n_iter,
-            converged,
-        };
-    }
-    // A last assignment so that labels and inertia match the final centroids.
-    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
-    Run {
-        centroids,
-        labels,
-        inertia: stats.inertia,
-        n_iter,
-        converged,
-    }
+    finish(points, centroids, labels, dists, strict, n_iter, converged)
 }
 
 /// A group's labels, its labels at the last step, its distances and sums.
@@ -239,11 +217,7 @@ fn lloyd_recompute(
         n_iter = it + 1;
         stats.recompute(points, centroids.view(), &mut labels, &mut dists);
         let (new, relocated) = update(points, &stats, &labels, &dists, centroids.view(), metric);
-        let shift: f64 = new
-            .iter()
-            .zip(centroids.iter())
-            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-            .sum();
+        let shift = sq_shift(&new, &centroids);
         centroids = new;
         if labels == old_labels && !relocated {
             converged = true;
@@ -256,23 +230,38 @@ fn lloyd_recompute(
         }
         std::mem::swap(&mut labels, &mut old_labels);
     }
-    if strict {
-        // Centroids are the means of these labels, which did not change.
-        let inertia = weighted_sum(points, &dists);
-        return Run {
-            centroids,
-            labels,
-            inertia,
-            n_iter,
-            converged,
-        };
-    }
-    // A last assignment so that labels and inertia match the final centroids.
-    let stats = PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists);
+    finish(points, centroids, labels, dists, strict, n_iter, converged)
+}
+
+/// The total squared shift from `old` to `new` centroids (the `tol` test).
+pub(crate) fn sq_shift(new: &Array2<f32>, old: &Array2<f32>) -> f64 {
+    new.iter()
+        .zip(old.iter())
+        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+        .sum()
+}
+
+/// The run's outcome. When the labels did not change (`strict`) the
+/// centroids are the means of these labels and `dists` are current; else a
+/// last assignment makes labels and inertia match the final centroids.
+fn finish(
+    points: &(impl Points + ?Sized),
+    centroids: Array2<f32>,
+    mut labels: Vec<u32>,
+    mut dists: Vec<f32>,
+    strict: bool,
+    n_iter: usize,
+    converged: bool,
+) -> Run {
+    let inertia = if strict {
+        weighted_sum(points, &dists)
+    } else {
+        PartialStats::of_points(points, centroids.view(), &mut labels, &mut dists).inertia
+    };
     Run {
         centroids,
         labels,
-        inertia: stats.inertia,
+        inertia,
         n_iter,
         converged,
     }
