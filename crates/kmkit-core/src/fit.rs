@@ -214,7 +214,7 @@ fn one_run(
     if params.refine && params.metric == Metric::Euclidean {
         let mut c = result.centroids.clone();
         let mut l = result.labels.clone();
-        if crate::lloyd::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
+        if crate::hartigan::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
             let mut again = iterate(points, params, algorithm, c, tol);
             if again.inertia < result.inertia {
                 // n_iter counts the iterations of both passes.

@@ -44,6 +44,7 @@ mod elkan;
 mod error;
 mod fit;
 mod hamerly;
+mod hartigan;
 pub mod kernels;
 #[cfg(feature = "linfa")]
 mod linfa;

@@ -15,6 +15,9 @@ use crate::kernels::{self, Packed};
 
 /// Rows handed to the kernel at once: small enough to stay in L1/L2.
 pub(crate) const BLOCK: usize = 256;
+/// Up to this many clusters, unweighted counts are taken apart from the sums
+/// ([`DenseRows::accumulate`]).
+const COUNT_APART_MAX_K: usize = 16;
 /// At most this many groups; more would only add merge work.
 const MAX_GROUPS: usize = 64;
 
@@ -198,11 +201,26 @@ impl<'a> DenseRows<'a> {
         match self.w {
             // `1.0 · v` is `v`: the unweighted adds skip the product.
             None => {
+                let k = weights.len();
+                // Adding 1.0 once per row to an integer-valued f64 is exact
+                // (below 2^53), so for few clusters the counts are taken in
+                // one vectorised pass per cluster and added at once, bit for
+                // bit the same: the per-row `+= 1.0` was a chain through
+                // memory that took longer than the sums.
+                let count_apart = k <= COUNT_APART_MAX_K;
                 for (row, &c) in pairs {
                     let c = c as usize;
-                    weights[c] += 1.0;
+                    if !count_apart {
+                        weights[c] += 1.0;
+                    }
                     for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
                         *s += v as f64;
+                    }
+                }
+                if count_apart {
+                    for (c, w) in weights.iter_mut().enumerate() {
+                        let n = labels.iter().filter(|&&l| l as usize == c).count();
+                        *w += n as f64;
                     }
                 }
             }

@@ -127,18 +127,7 @@ fn avx512_assign(
 ) {
     debug_assert!(has_avx512());
     if (1..=avx512::LOW_D).contains(&packed.d) {
-        for_each_tile::<{ avx512::LOW_D_ROWS }>(
-            rows,
-            shift,
-            packed,
-            labels,
-            scores,
-            scratch,
-            |x, labels, scores| {
-                // SAFETY: as below; `d` is within 1..=LOW_D.
-                unsafe { avx512::tile_low_d(x, packed, labels, scores) }
-            },
-        );
+        low_d_tiles(rows, shift, packed, labels, scores, scratch);
         return;
     }
     for_each_tile::<{ avx512::ROWS }>(
@@ -218,6 +207,61 @@ fn check_rows(d: usize, cands: &[f32], which: &[u32]) {
         which.iter().all(|&c| (c as usize) < rows),
         "candidate row out of range"
     );
+}
+
+/// [`for_each_tile`] for `d ≤ LOW_D` on AVX-512: whole tiles are read in
+/// place and shifted in registers (the kernel subtracts the same `v − m` the
+/// staging copy would), so that only the last, short tile is copied. At
+/// d = 3 the staging copy took as long as the kernel.
+fn low_d_tiles(
+    rows: &[f32],
+    shift: Option<&[f32]>,
+    packed: &Packed,
+    labels: &mut [u32],
+    scores: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
+    const R: usize = avx512::LOW_D_ROWS;
+    let d = packed.d;
+    assert!(
+        rows.len() >= labels.len() * d,
+        "assign: {} floats for {} rows of {d}",
+        rows.len(),
+        labels.len()
+    );
+    assert_eq!(
+        labels.len(),
+        scores.len(),
+        "assign: labels and scores differ in length"
+    );
+    let zero = [0.0f32; avx512::LOW_D];
+    let shift = match shift {
+        Some(s) => {
+            assert!(s.len() >= d, "assign: shift shorter than d = {d}");
+            &s[..d]
+        }
+        None => &zero[..d],
+    };
+    let (mut tile_labels, mut tile_scores) = ([0u32; R], [0.0f32; R]);
+    for (t, (labels, scores)) in labels.chunks_mut(R).zip(scores.chunks_mut(R)).enumerate() {
+        let n = labels.len();
+        let src = &rows[t * R * d..(t * R + n) * d];
+        // SAFETY (both calls): reachable only through `AVX512`, handed out
+        // after `has_avx512()`; `d` is within 1..=LOW_D and `shift` holds d.
+        if n == R {
+            let labels = labels.try_into().expect("a whole tile");
+            let scores = scores.try_into().expect("a whole tile");
+            unsafe { avx512::tile_low_d(src, shift, packed, labels, scores) }
+        } else {
+            scratch.resize(R * d, 0.0);
+            stage(src, None, d, scratch);
+            unsafe {
+                avx512::tile_low_d(scratch, shift, packed, &mut tile_labels, &mut tile_scores)
+            };
+            labels.copy_from_slice(&tile_labels[..n]);
+            scores.copy_from_slice(&tile_scores[..n]);
+        }
+    }
 }
 
 /// The row loop both instruction sets share: cuts the rows into tiles of `R`,
@@ -348,20 +392,22 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn tile_low_d(
         x: &[f32],
+        shift: &[f32],
         packed: &Packed,
         labels: &mut [u32; LOW_D_ROWS],
         scores: &mut [f32; LOW_D_ROWS],
     ) {
         check_tile(x, packed, LOW_D_ROWS);
+        assert!(shift.len() >= packed.d, "tile: shift shorter than d");
         match packed.d {
-            1 => low_d::<1>(x, packed, labels, scores),
-            2 => low_d::<2>(x, packed, labels, scores),
-            3 => low_d::<3>(x, packed, labels, scores),
-            4 => low_d::<4>(x, packed, labels, scores),
-            5 => low_d::<5>(x, packed, labels, scores),
-            6 => low_d::<6>(x, packed, labels, scores),
-            7 => low_d::<7>(x, packed, labels, scores),
-            _ => low_d::<8>(x, packed, labels, scores),
+            1 => low_d::<1>(x, shift, packed, labels, scores),
+            2 => low_d::<2>(x, shift, packed, labels, scores),
+            3 => low_d::<3>(x, shift, packed, labels, scores),
+            4 => low_d::<4>(x, shift, packed, labels, scores),
+            5 => low_d::<5>(x, shift, packed, labels, scores),
+            6 => low_d::<6>(x, shift, packed, labels, scores),
+            7 => low_d::<7>(x, shift, packed, labels, scores),
+            _ => low_d::<8>(x, shift, packed, labels, scores),
         }
     }
 
@@ -370,6 +416,7 @@ mod avx512 {
     #[inline]
     fn low_d<const D: usize>(
         x: &[f32],
+        shift: &[f32],
         packed: &Packed,
         labels: &mut [u32; LOW_D_ROWS],
         scores: &mut [f32; LOW_D_ROWS],
@@ -381,7 +428,8 @@ mod avx512 {
             for (j, xt) in xt.iter_mut().enumerate() {
                 let col: [f32; LANES] = std::array::from_fn(|r| x[(g * LANES + r) * D + j]);
                 // SAFETY: `col` holds 16 floats.
-                *xt = unsafe { _mm512_loadu_ps(col.as_ptr()) };
+                let col = unsafe { _mm512_loadu_ps(col.as_ptr()) };
+                *xt = _mm512_sub_ps(col, _mm512_set1_ps(shift[j]));
             }
         }
         // CHAINS running argmins per group, centroid c in chain c % CHAINS:
