@@ -60,6 +60,7 @@ pub(crate) fn hartigan(
             let mut dists = vec![0f32; k];
             if let Some(near) = &near {
                 let mut row = vec![0f32; d];
+                let mut near_dists = vec![0f32; near.unit.len()];
                 let mut found = Vec::new();
                 let unweighted = points.weights().is_none();
                 for (i, rb) in range.zip(rb) {
@@ -71,7 +72,7 @@ pub(crate) fn hartigan(
                     if unweighted && near.settled(now, a) {
                         continue;
                     }
-                    if near.may_move(points, i, a, &snapshot, rb, &mut row, &mut dists)
+                    if near.may_move(points, i, a, &snapshot, rb, &mut row, &mut near_dists)
                         && best_move(points, i, a, &snapshot, &all, &mut dists).is_some()
                     {
                         found.push(i);
@@ -277,16 +278,20 @@ impl MoveBound {
 /// `NEAR_TIE_SLACK`: a row `best_move` would move always passes, so results
 /// do not change; only near-ties (a few per sweep) reach `best_move`.
 struct NearTie {
-    /// Centroid coordinate `j` of every centroid, `k` apart.
+    /// Centroid coordinate `j` of every centroid, `kp` apart (k padded to
+    /// whole lanes).
     columns: Vec<f32>,
     /// The cost factor of a unit-weight row joining each cluster, or
-    /// infinity for an empty one (never a destination).
-    unit: Vec<f64>,
+    /// infinity for an empty one (never a destination); in f32, well within
+    /// the slack.
+    unit: Vec<f32>,
     /// How far each centroid moved since the last sweep (Euclidean), and
     /// the largest of these; `None` on the first sweep.
     shift: Option<(Vec<f64>, f64)>,
     /// The smallest weight of a non-empty cluster.
     w_min: f64,
+    /// The empty clusters.
+    empty: Vec<usize>,
     /// For a unit-weight row: the saving factor `W_a/(W_a−1)` of leaving
     /// each cluster (0 where it cannot leave), widened by the slack, and
     /// the least cost factor `W_min/(W_min+1)` of joining any.
@@ -314,6 +319,9 @@ impl RowBound {
 /// Rows of at most this many coordinates take the [`NearTie`] scan.
 const NEAR_TIE_MAX_D: usize = 16;
 
+/// Centroids [`NearTie`] handles at once.
+const LANES: usize = 8;
+
 /// Relative slack of [`NearTie`]'s comparisons: two roundings of a squared
 /// distance over ≤ 16 coordinates differ by ~1e-6 relative.
 const NEAR_TIE_SLACK: f64 = 1e-4;
@@ -328,16 +336,22 @@ impl NearTie {
         if points.sparse() || d > NEAR_TIE_MAX_D {
             return None;
         }
+        // Padded to whole lanes with centroids at infinity, whose
+        // distances are infinite and never a bound or a destination.
+        let kp = k.div_ceil(LANES) * LANES;
         let columns = (0..d)
-            .flat_map(|j| clusters.centroids.column(j).to_vec())
+            .flat_map(|j| {
+                let col = clusters.centroids.column(j);
+                (0..kp).map(move |c| if c < k { col[c] } else { f32::INFINITY })
+            })
             .collect();
         let live = |c: &usize| clusters.weights[*c] > 0.0;
-        let unit = (0..k)
+        let unit = (0..kp)
             .map(|c| {
-                if live(&c) {
-                    clusters.unit[c]
+                if c < k && live(&c) {
+                    clusters.unit[c] as f32
                 } else {
-                    f64::INFINITY
+                    f32::INFINITY
                 }
             })
             .collect();
@@ -376,6 +390,7 @@ impl NearTie {
             unit,
             shift,
             w_min,
+            empty: (0..k).filter(|c| !live(c)).collect(),
             leave1,
             join1: w_min / (w_min + 1.0),
         })
@@ -426,33 +441,47 @@ impl NearTie {
         if least * rb.lower * rb.lower >= gain * rb.upper * rb.upper * (1.0 + NEAR_TIE_SLACK) {
             return false;
         }
-        let k = dists.len();
+        let kp = dists.len();
         points.row_into(i, row);
         dists.fill(0.0);
         // Across centroids, so that the loop vectorises over k.
-        for (&x, col) in row.iter().zip(self.columns.chunks_exact(k)) {
+        for (&x, col) in row.iter().zip(self.columns.chunks_exact(kp)) {
             for (o, &c) in dists.iter_mut().zip(col) {
                 let t = x - c;
                 *o += t * t;
             }
         }
-        let other = (0..k)
-            .filter(|&c| c != a && self.unit[c].is_finite())
-            .map(|c| dists[c])
-            .fold(f32::INFINITY, f32::min);
+        let da = dists[a];
+        // Neither `a` nor an empty cluster is a destination.
+        dists[a] = f32::INFINITY;
+        for &c in &self.empty {
+            dists[c] = f32::INFINITY;
+        }
+        // Lane-wise minima (`if v < m` is the MINPS rule, so this
+        // vectorises): the nearest other distance, and the least cost of
+        // joining another cluster for a unit-weight row.
+        let (mut other, mut cost) = ([f32::INFINITY; LANES], [f32::INFINITY; LANES]);
+        for (ds, us) in dists.chunks_exact(LANES).zip(self.unit.chunks_exact(LANES)) {
+            for l in 0..LANES {
+                let (dc, uc) = (ds[l], us[l] * ds[l]);
+                other[l] = if dc < other[l] { dc } else { other[l] };
+                cost[l] = if uc < cost[l] { uc } else { cost[l] };
+            }
+        }
+        let least = |m: [f32; LANES]| m.into_iter().fold(f32::INFINITY, f32::min) as f64;
         // Slightly widened, so that the bounds hold for the exact distances
         // whatever the rounding of these.
         *rb = RowBound {
-            upper: (dists[a] as f64).sqrt() * (1.0 + 1e-6),
-            lower: (other as f64).sqrt() * (1.0 - 1e-6),
+            upper: (da as f64).sqrt() * (1.0 + 1e-6),
+            lower: least(other).sqrt() * (1.0 - 1e-6),
         };
-        let limit = gain * dists[a] as f64 * (1.0 + NEAR_TIE_SLACK);
+        let limit = gain * da as f64 * (1.0 + NEAR_TIE_SLACK);
         if w == 1.0 {
-            (0..k).any(|c| c != a && self.unit[c] * (dists[c] as f64) < limit)
+            least(cost) < limit
         } else {
-            (0..k).any(|c| {
-                let wc = cl.weights[c];
-                c != a && wc > 0.0 && wc * w / (wc + w) * (dists[c] as f64) < limit
+            dists.iter().zip(&cl.weights).any(|(&dc, &wc)| {
+                // `wc > 0` for every cluster whose distance is finite.
+                wc * w / (wc + w) * (dc as f64) < limit
             })
         }
     }

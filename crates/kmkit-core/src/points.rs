@@ -15,9 +15,9 @@ use crate::kernels::{self, Packed};
 
 /// Rows handed to the kernel at once: small enough to stay in L1/L2.
 pub(crate) const BLOCK: usize = 256;
-/// Up to this many clusters, unweighted counts are taken apart from the sums
-/// ([`DenseRows::accumulate`]).
-const COUNT_APART_MAX_K: usize = 16;
+/// Up to this many clusters, [`DenseRows::accumulate`] adds each cluster's
+/// rows of a block together.
+const BUCKET_MAX_K: usize = 64;
 /// At most this many groups; more would only add merge work.
 const MAX_GROUPS: usize = 64;
 
@@ -188,7 +188,13 @@ impl<'a> DenseRows<'a> {
     pub fn row(&self, i: usize) -> &[f32] {
         &self.x[i * self.d..(i + 1) * self.d]
     }
-    /// [`Points::accumulate`] for `d == D`.
+    /// [`Points::accumulate`] for `d == D`. For few clusters the rows of a
+    /// block are first listed by cluster (in row order), and each cluster's
+    /// sums are then added in registers: adding row by row into memory made
+    /// every add wait for the store of the one before whenever two rows
+    /// shared a cluster, which at d = 3, k = 4 took longer than the
+    /// assignment. The order of the additions into each sum is still the row
+    /// order, so the sums are bit-identical.
     fn accumulate_d<const D: usize>(
         &self,
         rows: Range<usize>,
@@ -196,45 +202,94 @@ impl<'a> DenseRows<'a> {
         sums: &mut [f64],
         weights: &mut [f64],
     ) {
+        let k = weights.len();
         let x = &self.x[rows.start * D..rows.end * D];
-        let pairs = x.chunks_exact(D).zip(labels);
-        match self.w {
-            // `1.0 · v` is `v`: the unweighted adds skip the product.
-            None => {
-                let k = weights.len();
-                // Adding 1.0 once per row to an integer-valued f64 is exact
-                // (below 2^53), so for few clusters the counts are taken in
-                // one vectorised pass per cluster and added at once, bit for
-                // bit the same: the per-row `+= 1.0` was a chain through
-                // memory that took longer than the sums.
-                let count_apart = k <= COUNT_APART_MAX_K;
-                for (row, &c) in pairs {
-                    let c = c as usize;
-                    if !count_apart {
-                        weights[c] += 1.0;
-                    }
-                    for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
-                        *s += v as f64;
-                    }
-                }
-                if count_apart {
-                    for (c, w) in weights.iter_mut().enumerate() {
-                        let n = labels.iter().filter(|&&l| l as usize == c).count();
-                        *w += n as f64;
-                    }
+        let w = self.w.map(|w| &w[rows]);
+        if k > BUCKET_MAX_K {
+            for (r, (row, &c)) in x.chunks_exact(D).zip(labels).enumerate() {
+                let c = c as usize;
+                // `1.0 · v` is `v`: the unweighted adds skip the product.
+                let wi = w.map_or(1.0, |w| w[r] as f64);
+                weights[c] += wi;
+                for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
+                    *s += if w.is_some() { wi * v as f64 } else { v as f64 };
                 }
             }
-            Some(w) => {
-                for ((row, &c), &wi) in pairs.zip(&w[rows]) {
-                    let (c, wi) = (c as usize, wi as f64);
-                    weights[c] += wi;
-                    for (s, &v) in sums[c * D..(c + 1) * D].iter_mut().zip(row) {
-                        *s += wi * v as f64;
+            return;
+        }
+        let mut order = [0u16; BLOCK];
+        for (b, (bx, bl)) in x.chunks(BLOCK * D).zip(labels.chunks(BLOCK)).enumerate() {
+            let start = sort_by_label(bl, k, &mut order);
+            let bw = w.map(|w| &w[b * BLOCK..]);
+            for c in 0..k {
+                let members = &order[start[c]..start[c + 1]];
+                if members.is_empty() {
+                    continue;
+                }
+                let mut acc: [f64; D] = std::array::from_fn(|j| sums[c * D + j]);
+                let mut wc = weights[c];
+                for &r in members {
+                    let row = &bx[r as usize * D..][..D];
+                    match bw {
+                        None => {
+                            wc += 1.0;
+                            for j in 0..D {
+                                acc[j] += row[j] as f64;
+                            }
+                        }
+                        Some(bw) => {
+                            let wi = bw[r as usize] as f64;
+                            wc += wi;
+                            for j in 0..D {
+                                acc[j] += wi * row[j] as f64;
+                            }
+                        }
                     }
                 }
+                sums[c * D..(c + 1) * D].copy_from_slice(&acc);
+                weights[c] = wc;
             }
         }
     }
+}
+
+/// Stable counting sort of a block's rows (≤ [`BLOCK`]) by label (< k ≤
+/// [`BUCKET_MAX_K`]): `order[start[c]..start[c + 1]]` lists the rows of
+/// cluster c in row order. For k ≤ 4 the counters are 16-bit fields of one
+/// register, so that two rows of one cluster do not wait on each other's
+/// counter store, as they do in memory.
+fn sort_by_label(labels: &[u32], k: usize, order: &mut [u16; BLOCK]) -> [usize; BUCKET_MAX_K + 1] {
+    debug_assert!(labels.len() <= BLOCK && labels.iter().all(|&c| (c as usize) < k));
+    let mut start = [0usize; BUCKET_MAX_K + 1];
+    if k <= 4 {
+        let field = |c: u32| 16 * (c & 3);
+        let mut count = 0u64;
+        for &c in labels {
+            count += 1 << field(c);
+        }
+        let mut next = 0u64;
+        for c in 0..k {
+            start[c + 1] = start[c] + ((count >> field(c as u32)) as u16) as usize;
+            next |= (start[c] as u64) << field(c as u32);
+        }
+        for (r, &c) in labels.iter().enumerate() {
+            order[(next >> field(c)) as u16 as usize] = r as u16;
+            next += 1 << field(c);
+        }
+        return start;
+    }
+    for &c in labels {
+        start[c as usize + 1] += 1;
+    }
+    for c in 0..k {
+        start[c + 1] += start[c];
+    }
+    let mut next = start;
+    for (r, &c) in labels.iter().enumerate() {
+        order[next[c as usize]] = r as u16;
+        next[c as usize] += 1;
+    }
+    start
 }
 
 impl Points for DenseRows<'_> {
