@@ -23,6 +23,18 @@ pub(crate) fn hartigan(
     labels: &mut [u32],
     max_sweeps: usize,
 ) -> usize {
+    sweeps(points, centroids, labels, max_sweeps, true)
+}
+
+/// [`hartigan`], with the [`NearTie`] scan allowed or not (the tests check
+/// that it changes no move).
+fn sweeps(
+    points: &(impl Points + ?Sized),
+    centroids: &mut Array2<f32>,
+    labels: &mut [u32],
+    max_sweeps: usize,
+    near_ties: bool,
+) -> usize {
     let (k, d) = centroids.dim();
     let n = points.n();
     let mut sums = vec![0.0f64; k * d];
@@ -47,7 +59,9 @@ pub(crate) fn hartigan(
     for _ in 0..max_sweeps {
         let snapshot = live.clone();
         let bound = MoveBound::new(&snapshot);
-        let near = NearTie::new(points, &snapshot, previous.as_ref());
+        let near = near_ties
+            .then(|| NearTie::new(points, &snapshot, previous.as_ref()))
+            .flatten();
         if near.is_some() && bounds.is_empty() {
             bounds = vec![RowBound::UNKNOWN; n];
         }
@@ -520,4 +534,67 @@ fn best_move(
         }
     }
     best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::sweeps;
+    use crate::lloyd::lloyd;
+    use crate::params::Metric;
+    use crate::points::DenseRows;
+
+    /// Overlapping blobs, so that many rows sit near a tie and move.
+    fn blobs(n: usize, d: usize, k: usize, spread: f32, rng: &mut ChaCha8Rng) -> Vec<f32> {
+        let centres: Vec<f32> = (0..k * d).map(|_| rng.random_range(-2.0..2.0)).collect();
+        (0..n)
+            .flat_map(|i| {
+                let c = i % k;
+                (0..d)
+                    .map(|j| centres[c * d + j] + rng.random_range(-spread..spread))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The bounded near-tie scan makes exactly the moves of the plain one,
+    /// for unit and general weights, few and many clusters.
+    #[test]
+    fn near_tie_scan_changes_no_move() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for (n, d, k, spread, weighted) in [
+            (3000, 3, 4, 1.5, false),
+            (3000, 3, 4, 1.5, true),
+            (4000, 2, 40, 1.5, false),
+            (2000, 7, 9, 1.5, true),
+            (1500, 16, 5, 6.0, false),
+        ] {
+            let x = blobs(n, d, k, spread, &mut rng);
+            let w: Vec<f32> = (0..n).map(|_| rng.random_range(0.5..3.0)).collect();
+            let points = DenseRows::new(&x, n, d, weighted.then_some(&w[..]));
+            let start: Vec<f32> = (0..k).flat_map(|c| x[c * 7 * d..][..d].to_vec()).collect();
+            let start = Array2::from_shape_vec((k, d), start).unwrap();
+            let run = lloyd(&points, start, 300, 0.0, Metric::Euclidean);
+            let plain = {
+                let (mut c, mut l) = (run.centroids.clone(), run.labels.clone());
+                let moves = sweeps(&points, &mut c, &mut l, 50, false);
+                (moves, c, l)
+            };
+            let near = {
+                let (mut c, mut l) = (run.centroids.clone(), run.labels.clone());
+                let moves = sweeps(&points, &mut c, &mut l, 50, true);
+                (moves, c, l)
+            };
+            assert!(plain.0 > 0, "n={n} d={d} k={k}: no move to compare");
+            assert_eq!(
+                plain.0, near.0,
+                "n={n} d={d} k={k} weighted={weighted}: moves"
+            );
+            assert_eq!(plain.2, near.2, "labels");
+            assert_eq!(plain.1, near.1, "centroids");
+        }
+    }
 }

@@ -681,3 +681,44 @@ fn per_group<P: Points + ?Sized, T: Send>(
         .map(one)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::{DenseRows, Points};
+
+    /// `accumulate` (cluster by cluster, for d ≤ 8) adds exactly what
+    /// `add_to` row by row adds, bit for bit, for any k, d, weights and a
+    /// range that starts and ends inside a block.
+    #[test]
+    fn accumulate_equals_row_by_row() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for d in 1..=9 {
+            for k in [1, 2, 3, 4, 5, 8, 64, 70] {
+                for weighted in [false, true] {
+                    let n = 900;
+                    let x: Vec<f32> = (0..n * d).map(|_| rng.random_range(-1e3..1e3)).collect();
+                    let w: Vec<f32> = (0..n).map(|_| rng.random_range(0.1..4.0)).collect();
+                    let labels: Vec<u32> = (0..n).map(|_| rng.random_range(0..k as u32)).collect();
+                    let points = DenseRows::new(&x, n, d, weighted.then_some(&w[..]));
+                    let rows = 37..n - 5;
+                    let (mut sums, mut weights) = (vec![0.0f64; k * d], vec![0.0f64; k]);
+                    points.accumulate(rows.clone(), &labels[rows.clone()], &mut sums, &mut weights);
+                    let (mut want, mut want_w) = (vec![0.0f64; k * d], vec![0.0f64; k]);
+                    for i in rows {
+                        let (c, wi) = (labels[i] as usize, points.weight(i));
+                        want_w[c] += wi;
+                        for (s, &v) in want[c * d..(c + 1) * d].iter_mut().zip(points.row(i)) {
+                            *s += wi * v as f64;
+                        }
+                    }
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&sums), bits(&want), "d={d} k={k} weighted={weighted}");
+                    assert_eq!(bits(&weights), bits(&want_w), "d={d} k={k} weights");
+                }
+            }
+        }
+    }
+}
