@@ -4,6 +4,8 @@
 //! Sampling walks fixed groups of rows with f64 prefix sums, so the chosen
 //! rows depend on the seed and `n` alone, never on the thread count.
 
+use std::ops::Range;
+
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -203,6 +205,9 @@ impl Candidates {
 /// Rows per unit of parallel scoring work: units are runs of rows in storage
 /// order, so rows stream from memory and the unit order depends on `n` alone.
 const UNIT: usize = 4096;
+/// Rows of at most this many coordinates are scored a whole unit at a time
+/// ([`Owners::score_whole_unit`]).
+const WHOLE_UNIT_MAX_D: usize = 8;
 /// How many rows ahead to prefetch.
 const PREFETCH_AHEAD: usize = 12;
 
@@ -263,6 +268,10 @@ impl Owners {
                 };
                 let (mut which, mut dd) = (Vec::new(), vec![0.0f32; cands.len()]);
                 let rows = u * UNIT..((u + 1) * UNIT).min(n);
+                if points.d() <= WHOLE_UNIT_MAX_D && !points.sparse() {
+                    self.score_whole_unit(points, cands, closest, rows, &mut out);
+                    return out;
+                }
                 let owned = self.owner[rows.clone()].iter().zip(&closest[rows.clone()]);
                 for (i, (&m, &row_d2)) in rows.zip(owned) {
                     points.prefetch(i + PREFETCH_AHEAD);
@@ -289,6 +298,39 @@ impl Owners {
                 out
             })
             .collect()
+    }
+
+    /// [`score`](Owners::score) for one unit of rows of few coordinates:
+    /// every row's distance to each candidate from one kernel call per
+    /// candidate. The triangle test would skip most of them, but at d = 3
+    /// one kernel call per row cost more than the distances; the skipped
+    /// pairs are exactly those that cannot be a hit, so gains and hits (in
+    /// row order, then candidate order) are the same.
+    fn score_whole_unit(
+        &self,
+        points: &(impl Points + ?Sized),
+        cands: &Candidates,
+        closest: &[f32],
+        rows: Range<usize>,
+        out: &mut Scored,
+    ) {
+        let len = rows.len();
+        // dd[t·len + o]: row `rows.start + o` to candidate t.
+        let mut dd = vec![0.0f32; cands.len() * len];
+        for (t, dd) in dd.chunks_exact_mut(len.max(1)).enumerate() {
+            let which = vec![t as u32; len];
+            points.sq_dists_own(rows.clone(), &cands.rows, &cands.norms2, &which, dd);
+        }
+        for (o, i) in rows.enumerate() {
+            let row_d2 = closest[i];
+            for t in 0..cands.len() {
+                let dd = dd[t * len + o];
+                if dd < row_d2 {
+                    out.gains[t] += points.weight(i) * (row_d2 - dd) as f64;
+                    out.hits.push((i as u32, t as u32, dd));
+                }
+            }
+        }
     }
 
     /// Makes candidate `best` a centre: moves the rows it is nearer to,
