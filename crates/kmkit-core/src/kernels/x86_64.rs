@@ -425,10 +425,33 @@ mod avx512 {
         // Coordinate j of the 16 rows of group g, one register each.
         let mut xt = [[_mm512_setzero_ps(); D]; G];
         for (g, xt) in xt.iter_mut().enumerate() {
+            // The group's 16 rows are D registers of 16 floats; coordinate j
+            // of row r is float r·D + j of them. Two-register permutes
+            // gather each column (scalar copies through memory took longer
+            // than the distances).
+            // SAFETY: `check_tile` confirmed LOW_D_ROWS·D floats.
+            let regs: [__m512; D] = std::array::from_fn(|q| unsafe {
+                _mm512_loadu_ps(x.as_ptr().add((g * D + q) * LANES))
+            });
             for (j, xt) in xt.iter_mut().enumerate() {
-                let col: [f32; LANES] = std::array::from_fn(|r| x[(g * LANES + r) * D + j]);
-                // SAFETY: `col` holds 16 floats.
-                let col = unsafe { _mm512_loadu_ps(col.as_ptr()) };
+                let mut col = _mm512_setzero_ps();
+                for p in 0..D.div_ceil(2) {
+                    // Lanes whose float lies in registers 2p or 2p+1.
+                    let idx: [i32; LANES] =
+                        std::array::from_fn(|r| ((r * D + j) % (2 * LANES)) as i32);
+                    let mask = (0..LANES).fold(0u16, |m, r| {
+                        m | (((r * D + j) / (2 * LANES) == p) as u16) << r
+                    });
+                    let hi = if 2 * p + 1 < D {
+                        regs[2 * p + 1]
+                    } else {
+                        regs[2 * p]
+                    };
+                    // SAFETY: `idx` holds 16 indices.
+                    let idx = unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) };
+                    let t = _mm512_permutex2var_ps(regs[2 * p], idx, hi);
+                    col = _mm512_mask_mov_ps(col, mask, t);
+                }
                 *xt = _mm512_sub_ps(col, _mm512_set1_ps(shift[j]));
             }
         }
