@@ -76,16 +76,11 @@ fn sweeps(
                 let mut row = vec![0f32; d];
                 let mut near_dists = vec![0f32; near.unit.len()];
                 let mut found = Vec::new();
-                let unweighted = points.weights().is_none();
-                for (i, rb) in range.zip(rb) {
+                let open =
+                    near.advance_all(&labels_now[range.clone()], rb, points.weights().is_none());
+                for o in open {
+                    let (i, rb) = (range.start + o as usize, &mut rb[o as usize]);
                     let a = labels_now[i] as usize;
-                    // By value: storing the halves and loading the pair back
-                    // stalled on store forwarding (40 % of the scan).
-                    let now = near.advance(*rb, a);
-                    *rb = now;
-                    if unweighted && near.settled(now, a) {
-                        continue;
-                    }
                     if near.may_move(points, i, a, &snapshot, rb, &mut row, &mut near_dists)
                         && best_move(points, i, a, &snapshot, &all, &mut dists).is_some()
                     {
@@ -410,24 +405,32 @@ impl NearTie {
         })
     }
 
-    /// Brings a row's bounds (in cluster `a`) up to this sweep's centroids.
-    #[inline]
-    fn advance(&self, rb: RowBound, a: usize) -> RowBound {
-        match &self.shift {
-            Some((shift, max)) => RowBound {
-                upper: rb.upper + shift[a],
-                lower: (rb.lower - max).max(0.0),
-            },
-            None => rb,
+    /// Brings the bounds of a group's rows (with these labels) up to this
+    /// sweep's centroids, and lists the rows (offsets in the group) whose
+    /// bounds do not rule out a move; for weighted rows, every row.
+    fn advance_all(&self, labels: &[u32], rbs: &mut [RowBound], unweighted: bool) -> Vec<u32> {
+        let (leave1, join1) = (&self.leave1[..], self.join1);
+        let mut open = vec![0u32; rbs.len()];
+        let mut n_open = 0;
+        let zero = vec![0.0; leave1.len()];
+        let (shift, max) = match &self.shift {
+            Some((shift, max)) => (&shift[..], *max),
+            None => (&zero[..], 0.0),
+        };
+        for (o, (rb, &a)) in rbs.iter_mut().zip(labels).enumerate() {
+            let a = a as usize;
+            // By value, both halves at once: storing the halves and loading
+            // the pair back stalled on store forwarding.
+            let (upper, lower) = (rb.upper + shift[a], (rb.lower - max).max(0.0));
+            *rb = RowBound { upper, lower };
+            // Moving costs at least W_min/(W_min+1)·lower² and saves at
+            // most W_a/(W_a−1)·upper², for a unit-weight row.
+            let settled = unweighted && join1 * lower * lower >= leave1[a] * upper * upper;
+            open[n_open] = o as u32;
+            n_open += !settled as usize;
         }
-    }
-
-    /// Whether the bounds of a unit-weight row in `a` rule out any move:
-    /// the least cost of joining another cluster is at least the most that
-    /// leaving `a` saves.
-    #[inline]
-    fn settled(&self, rb: RowBound, a: usize) -> bool {
-        self.join1 * rb.lower * rb.lower >= self.leave1[a] * rb.upper * rb.upper
+        open.truncate(n_open);
+        open
     }
 
     /// Whether row `i` (in `a`, bounds `rb` current) may move; `row` has
@@ -482,7 +485,10 @@ impl NearTie {
                 cost[l] = if uc < cost[l] { uc } else { cost[l] };
             }
         }
-        let least = |m: [f32; LANES]| m.into_iter().fold(f32::INFINITY, f32::min) as f64;
+        let least = |m: [f32; LANES]| {
+            m.into_iter()
+                .fold(f32::INFINITY, |a, v| if v < a { v } else { a }) as f64
+        };
         // Slightly widened, so that the bounds hold for the exact distances
         // whatever the rounding of these.
         *rb = RowBound {
