@@ -221,33 +221,56 @@ impl<'a> DenseRows<'a> {
         for (b, (bx, bl)) in x.chunks(BLOCK * D).zip(labels.chunks(BLOCK)).enumerate() {
             let start = sort_by_label(bl, k, &mut order);
             let bw = w.map(|w| &w[b * BLOCK..]);
-            for c in 0..k {
-                let members = &order[start[c]..start[c + 1]];
-                if members.is_empty() {
-                    continue;
-                }
-                let mut acc: [f64; D] = std::array::from_fn(|j| sums[c * D + j]);
-                let mut wc = weights[c];
-                for &r in members {
-                    let row = &bx[r as usize * D..][..D];
-                    match bw {
-                        None => {
-                            wc += 1.0;
-                            for j in 0..D {
-                                acc[j] += row[j] as f64;
-                            }
+            // One cluster's running sums and weight, in registers.
+            struct Acc<const D: usize> {
+                sums: [f64; D],
+                weight: f64,
+            }
+            let load = |c: usize, sums: &[f64], weights: &[f64]| Acc::<D> {
+                sums: std::array::from_fn(|j| sums[c * D + j]),
+                weight: weights[c],
+            };
+            let add = |acc: &mut Acc<D>, r: u16| {
+                let row = &bx[r as usize * D..][..D];
+                match bw {
+                    None => {
+                        acc.weight += 1.0;
+                        for j in 0..D {
+                            acc.sums[j] += row[j] as f64;
                         }
-                        Some(bw) => {
-                            let wi = bw[r as usize] as f64;
-                            wc += wi;
-                            for j in 0..D {
-                                acc[j] += wi * row[j] as f64;
-                            }
+                    }
+                    Some(bw) => {
+                        let wi = bw[r as usize] as f64;
+                        acc.weight += wi;
+                        for j in 0..D {
+                            acc.sums[j] += wi * row[j] as f64;
                         }
                     }
                 }
-                sums[c * D..(c + 1) * D].copy_from_slice(&acc);
-                weights[c] = wc;
+            };
+            // Two clusters at a time, in step: each cluster's adds wait on
+            // one another, two clusters' do not.
+            for c in (0..k).step_by(2) {
+                let pair = (c + 1).min(k - 1);
+                let m0 = &order[start[c]..start[c + 1]];
+                let m1 = if pair > c {
+                    &order[start[pair]..start[pair + 1]]
+                } else {
+                    &[][..]
+                };
+                let (mut a0, mut a1) = (load(c, sums, weights), load(pair, sums, weights));
+                for (&r0, &r1) in m0.iter().zip(m1) {
+                    add(&mut a0, r0);
+                    add(&mut a1, r1);
+                }
+                let both = m0.len().min(m1.len());
+                m0[both..].iter().for_each(|&r| add(&mut a0, r));
+                m1[both..].iter().for_each(|&r| add(&mut a1, r));
+                // With k odd the last "pair" is one cluster, stored once.
+                for (c, acc) in [(pair, a1), (c, a0)] {
+                    sums[c * D..(c + 1) * D].copy_from_slice(&acc.sums);
+                    weights[c] = acc.weight;
+                }
             }
         }
     }
