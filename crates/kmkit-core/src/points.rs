@@ -235,15 +235,15 @@ impl<'a> DenseRows<'a> {
                 match bw {
                     None => {
                         acc.weight += 1.0;
-                        for j in 0..D {
-                            acc.sums[j] += row[j] as f64;
+                        for (s, &v) in acc.sums.iter_mut().zip(row) {
+                            *s += v as f64;
                         }
                     }
                     Some(bw) => {
                         let wi = bw[r as usize] as f64;
                         acc.weight += wi;
-                        for j in 0..D {
-                            acc.sums[j] += wi * row[j] as f64;
+                        for (s, &v) in acc.sums.iter_mut().zip(row) {
+                            *s += wi * v as f64;
                         }
                     }
                 }
