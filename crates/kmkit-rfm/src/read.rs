@@ -217,6 +217,16 @@ struct Positions {
 }
 
 fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
+    parse_text_in(text, format, None)
+}
+
+/// [`parse_text`] with whitespace logs cut into `pieces` (default: by size
+/// and threads).
+fn parse_text_in(
+    text: &str,
+    format: &TransactionFormat,
+    pieces: Option<usize>,
+) -> Result<Transactions> {
     let parser = DateParser::new(&format.date_format)?;
     let first_line = text
         .lines()
@@ -233,7 +243,9 @@ fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
         Delimiter::Whitespace => {
             let first = split::first_record(text).ok_or(RfmError::Empty)?;
             let b = Builder::start(format, &parser, first.line, &first.fields)?;
-            let (b, empty) = parse_lines(b, first.rest, first.line + 1);
+            let n = pieces
+                .unwrap_or_else(|| rayon::current_num_threads().min(first.rest.len() / MIN_PIECE));
+            let (b, empty) = parse_lines(b, first.rest, first.line + 1, n);
             (b, first.empty_before + empty)
         }
         Delimiter::Comma | Delimiter::Tab | Delimiter::Semicolon | Delimiter::Auto => {
@@ -288,17 +300,12 @@ fn parse_text(text: &str, format: &TransactionFormat) -> Result<Transactions> {
 const MIN_PIECE: usize = 256 * 1024;
 
 /// Feeds the whitespace-separated lines of `text` (line numbers from
-/// `first_line`) to `b`; returns it and the count of lines without fields.
-fn parse_lines<'f>(b: Builder<'f>, text: &str, first_line: u64) -> (Builder<'f>, usize) {
-    let n = rayon::current_num_threads().min(text.len() / MIN_PIECE);
-    parse_lines_in(b, text, first_line, n)
-}
-
-/// [`parse_lines`] in (at most) `n` pieces parsed side by side. The first
-/// piece continues `b`; each other piece is parsed by a fresh builder with
-/// line numbers counted from its start, then merged in file order, so ids,
-/// rows, counts and ledger examples come out as one pass would make them.
-fn parse_lines_in<'f>(
+/// `first_line`) to `b`, in (at most) `n` pieces parsed side by side;
+/// returns it and the count of lines without fields. The first piece
+/// continues `b`; each other piece is parsed by a fresh builder with line
+/// numbers counted from its start, then merged in file order, so ids, rows,
+/// counts and ledger examples come out as one pass would make them.
+fn parse_lines<'f>(
     mut b: Builder<'f>,
     text: &str,
     first_line: u64,
@@ -768,6 +775,39 @@ C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
                 parse_f64(s).map(f64::to_bits),
                 want.map(f64::to_bits),
                 "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pieces_parsed_side_by_side_match_one_pass() {
+        // Customers recur across piece ends; every drop reason of a
+        // whitespace log, empty lines, and more than three examples each.
+        let mut text = String::from("\n customer_id date number_of_cds dollar_value\n");
+        for i in 0..200 {
+            let c = ["00007", "00001", "00003", "00002"][i % 4];
+            let line = match i % 11 {
+                0 => format!("{c} 1997x101 1 3.5"),
+                1 => format!("{c} 19970101"),
+                2 => format!(" nan 19970102 1 4"),
+                3 => format!("{c} 19970103 1 -2"),
+                4 => String::new(),
+                5 => format!("\u{a0}{c} 19970104 1 0\u{3000}"),
+                6 => format!("{c} 19970105 1 1,5\r"),
+                _ => format!("{c}{} 199701{:02} 2 {}.25", i % 3, 1 + i % 28, i),
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let f = TransactionFormat::cdnow_master();
+        let one = parse_text_in(&text, &f, Some(1)).unwrap();
+        assert_eq!(one.ledger.rows_read, 182);
+        assert!(one.ledger.examples.len() > 9);
+        for n in [2, 3, 7, 50] {
+            assert_eq!(
+                parse_text_in(&text, &f, Some(n)).unwrap(),
+                one,
+                "{n} pieces"
             );
         }
     }
