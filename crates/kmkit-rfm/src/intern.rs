@@ -41,30 +41,35 @@ impl Interner {
 
     /// The number of `s`, adding it when new.
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
-        if self.ids.get(self.last as usize).is_some_and(|l| l == s) {
+        self.intern_with(s, str::to_string)
+    }
+
+    /// [`Interner::intern`] of a string already owned (kept when new).
+    pub(crate) fn intern_owned(&mut self, s: String) -> u32 {
+        self.intern_with(s, |s| s)
+    }
+
+    fn intern_with<S: AsRef<str>>(&mut self, s: S, own: impl FnOnce(S) -> String) -> u32 {
+        let key = s.as_ref();
+        if self.ids.get(self.last as usize).is_some_and(|l| l == key) {
             return self.last;
         }
-        let h = hash(s);
+        let h = hash(key);
         let ids = &self.ids;
         let next = ids.len() as u32;
         let i = match self
             .table
-            .entry(h, |&(eh, i)| eh == h && ids[i as usize] == s, |e| e.0)
+            .entry(h, |&(eh, i)| eh == h && ids[i as usize] == key, |e| e.0)
         {
             hashbrown::hash_table::Entry::Occupied(e) => e.get().1,
             hashbrown::hash_table::Entry::Vacant(e) => {
                 e.insert((h, next));
-                self.ids.push(s.to_string());
+                self.ids.push(own(s));
                 next
             }
         };
         self.last = i;
         i
-    }
-
-    /// The ids, in order of first appearance.
-    pub(crate) fn ids(&self) -> &[String] {
-        &self.ids
     }
 
     /// The ids, in order of first appearance.
@@ -88,6 +93,13 @@ mod tests {
         assert_eq!(t.into_ids(), vec!["b", "a", "c", ""]);
         let mut again = Interner::from_ids(vec!["x".into(), "y".into()]);
         assert_eq!((again.intern("y"), again.intern("z")), (1, 2));
-        assert_eq!(again.ids(), ["x", "y", "z"]);
+        assert_eq!(
+            (
+                again.intern_owned("x".into()),
+                again.intern_owned("w".into())
+            ),
+            (0, 3)
+        );
+        assert_eq!(again.into_ids(), ["x", "y", "z", "w"]);
     }
 }

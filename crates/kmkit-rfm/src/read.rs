@@ -496,12 +496,16 @@ impl<'f> Builder<'f> {
     /// Appends what `other` built from the lines after this builder's,
     /// whose line numbers start `line_offset` lines further into the file.
     fn absorb(&mut self, other: Builder<'f>, line_offset: u64) {
-        let remap = |mine: &mut Interner, theirs: &Interner| -> Vec<u32> {
-            theirs.ids().iter().map(|s| mine.intern(s)).collect()
+        let remap = |mine: &mut Interner, theirs: Interner| -> Vec<u32> {
+            theirs
+                .into_ids()
+                .into_iter()
+                .map(|s| mine.intern_owned(s))
+                .collect()
         };
-        let customers = remap(&mut self.customers, &other.customers);
-        let invoices = remap(&mut self.invoices, &other.invoices);
-        let products = remap(&mut self.products, &other.products);
+        let customers = remap(&mut self.customers, other.customers);
+        let invoices = remap(&mut self.invoices, other.invoices);
+        let products = remap(&mut self.products, other.products);
         for (desc, &j) in other.descriptions.into_iter().zip(&products) {
             match self.descriptions.get_mut(j as usize) {
                 Some(mine) if mine.is_empty() => *mine = desc,

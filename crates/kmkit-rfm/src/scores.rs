@@ -150,10 +150,11 @@ fn bin_by_edges(x: &[f64], edges: [f64; 6]) -> Option<Vec<u8>> {
     if edges.windows(2).any(|w| w[0] >= w[1]) {
         return None;
     }
-    // pd.cut(right=True, include_lowest=True): bin = #edges < v, at least 1.
+    // pd.cut(right=True, include_lowest=True): bin = #edges < v, at least 1
+    // (counted rather than searched: no branch to mispredict).
     Some(
         x.iter()
-            .map(|&v| edges.partition_point(|&e| e < v).max(1) as u8)
+            .map(|&v| edges.iter().filter(|&&e| e < v).count().max(1) as u8)
             .collect(),
     )
 }
@@ -186,10 +187,12 @@ fn order_statistics(x: &[f64], at: &[usize]) -> Vec<f64> {
     let mut from = 0;
     at.iter()
         .map(|&p| {
-            // v[from..] holds the values whose sorted positions are >= from.
+            // v[from..] holds the values whose sorted positions are >= from,
+            // so position p + 1 (a quantile's upper neighbour) is then a
+            // minimum, which the selection finds by a scan.
             let (_, nth, _) = v[from..].select_nth_unstable_by(p - from, f64::total_cmp);
             let value = *nth;
-            from = p;
+            from = p + 1;
             value
         })
         .collect()
