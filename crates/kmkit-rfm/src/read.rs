@@ -793,7 +793,7 @@ C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
             let line = match i % 11 {
                 0 => format!("{c} 1997x101 1 3.5"),
                 1 => format!("{c} 19970101"),
-                2 => format!(" nan 19970102 1 4"),
+                2 => " nan 19970102 1 4".to_string(),
                 3 => format!("{c} 19970103 1 -2"),
                 4 => String::new(),
                 5 => format!("\u{a0}{c} 19970104 1 0\u{3000}"),

@@ -231,7 +231,7 @@ fn radix_sort_by_key(v: &mut Vec<(u64, u32)>) {
     }
     let mut buf = vec![(0u64, 0u32); v.len()];
     for (byte, count) in counts.iter_mut().enumerate() {
-        if count.iter().any(|&c| c == v.len()) {
+        if count.contains(&v.len()) {
             continue;
         }
         let mut at = 0;
