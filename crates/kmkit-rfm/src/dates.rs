@@ -33,7 +33,7 @@ impl DateParser {
 
     /// The value as a date-time (midnight when it has no time), or `None`.
     pub(crate) fn parse(&self, s: &str) -> Option<NaiveDateTime> {
-        let s = s.trim();
+        let s = crate::split::trim(s);
         match &self.format {
             DateFormat::Auto => parse_ymd8(s)
                 .or_else(|| parse_iso(s))
@@ -60,13 +60,15 @@ fn digits(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-/// `YYYYMMDD`.
+/// `YYYYMMDD`. On bytes: the hot path of CDNOW-style logs, and a multi-byte
+/// character can then never be cut (slicing the `str` could panic there).
 fn parse_ymd8(s: &str) -> Option<NaiveDateTime> {
-    if s.len() != 8 {
+    let b: &[u8; 8] = s.as_bytes().try_into().ok()?;
+    if !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let (y, m, d) = (digits(&s[..4])?, digits(&s[4..6])?, digits(&s[6..])?);
-    NaiveDate::from_ymd_opt(y as i32, m, d).map(midnight)
+    let n = |r: std::ops::Range<usize>| b[r].iter().fold(0, |v, &c| v * 10 + u32::from(c - b'0'));
+    NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8)).map(midnight)
 }
 
 /// `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM[:SS[.f]]`.
@@ -160,6 +162,7 @@ mod tests {
             "yesterday",
             "2010-12-01 25:00",
             "-1",
+            "19€010",
         ] {
             assert_eq!(p.parse(bad), None, "{bad}");
         }

@@ -156,7 +156,7 @@ impl Ledger {
 
     pub(crate) fn drop_row(&mut self, reason: DropReason, line: u64, value: &str) {
         *self.dropped.entry(reason).or_insert(0) += 1;
-        if self.examples.iter().filter(|e| e.reason == reason).count() < EXAMPLES_PER_REASON {
+        if self.wants_example(reason) {
             let value: String = value.chars().take(80).collect();
             self.examples.push(LedgerExample {
                 file: None,
@@ -167,9 +167,12 @@ impl Ledger {
         }
     }
 
-    /// Adds the counts of `other` (the ledger of another file, named
-    /// `file` in its examples) to this one; still balanced if both were.
-    pub fn merge(&mut self, other: &Ledger, file: &str) {
+    fn wants_example(&self, reason: DropReason) -> bool {
+        self.examples.iter().filter(|e| e.reason == reason).count() < EXAMPLES_PER_REASON
+    }
+
+    /// Adds the counts of `other` to this one.
+    fn add_counts(&mut self, other: &Ledger) {
         self.rows_read += other.rows_read;
         self.kept += other.kept;
         self.empty_lines += other.empty_lines;
@@ -179,18 +182,31 @@ impl Ledger {
         for (&r, &n) in &other.changed {
             *self.changed.entry(r).or_insert(0) += n;
         }
+    }
+
+    /// Adds the counts of `other` (the ledger of another file, named
+    /// `file` in its examples) to this one; still balanced if both were.
+    pub fn merge(&mut self, other: &Ledger, file: &str) {
+        self.add_counts(other);
         for e in &other.examples {
-            if self
-                .examples
-                .iter()
-                .filter(|x| x.reason == e.reason)
-                .count()
-                < EXAMPLES_PER_REASON
-            {
+            if self.wants_example(e.reason) {
                 self.examples.push(LedgerExample {
                     file: Some(e.file.clone().unwrap_or_else(|| file.to_string())),
                     ..e.clone()
                 });
+            }
+        }
+    }
+
+    /// Adds `other`, the ledger of the lines that follow this one's in the
+    /// same file, numbered from `line_offset + 1`: the result is the ledger
+    /// one pass over both parts would have made.
+    pub(crate) fn absorb(&mut self, other: Ledger, line_offset: u64) {
+        self.add_counts(&other);
+        for mut e in other.examples {
+            if self.wants_example(e.reason) {
+                e.line += line_offset;
+                self.examples.push(e);
             }
         }
     }

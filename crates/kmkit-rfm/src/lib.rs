@@ -47,12 +47,14 @@ mod dates;
 mod error;
 mod format;
 mod infer;
+mod intern;
 mod ledger;
 mod model;
 mod read;
 mod rfm;
 mod scores;
 mod segments;
+mod split;
 mod transform;
 
 pub use basket::{BasketConfig, BasketFeatures, BasketRows, BasketVocabulary, BasketWeight};

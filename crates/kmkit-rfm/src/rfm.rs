@@ -89,11 +89,11 @@ pub fn rfm_table(tx: &Transactions, snapshot: Option<NaiveDate>) -> Result<RfmTa
     if tx.rows.is_empty() {
         return Err(RfmError::NoTransactions(tx.ledger.summary()));
     }
-    let snapshot = match snapshot {
-        Some(s) => s,
-        None => default_snapshot(tx)?,
-    };
-    let cut = snapshot.and_time(NaiveTime::MIN);
+    // With the default snapshot (the day after the last transaction) no row
+    // is on or after it, so one pass both finds the last time and adds up.
+    let cut_at = snapshot.map_or(i64::MAX, |s| {
+        s.and_time(NaiveTime::MIN).and_utc().timestamp()
+    });
     let n = tx.customer_ids.len();
     // Per customer: first and last time (seconds), amount sum, row count.
     let mut first = vec![i64::MAX; n];
@@ -104,13 +104,14 @@ pub fn rfm_table(tx: &Transactions, snapshot: Option<NaiveDate>) -> Result<RfmTa
     // customers (never in real exports, but possible) counts once for each.
     let mut pairs: Vec<u64> = Vec::new();
     let mut excluded = 0;
-    let cut_s = cut.and_utc().timestamp();
+    let mut latest = i64::MIN;
     for t in &tx.rows {
         let s = t.time.and_utc().timestamp();
-        if s >= cut_s {
+        if s >= cut_at {
             excluded += 1;
             continue;
         }
+        latest = latest.max(s);
         let c = t.customer as usize;
         first[c] = first[c].min(s);
         last[c] = last[c].max(s);
@@ -120,6 +121,14 @@ pub fn rfm_table(tx: &Transactions, snapshot: Option<NaiveDate>) -> Result<RfmTa
             pairs.push(((c as u64) << 32) | inv as u64);
         }
     }
+    let snapshot = match snapshot {
+        Some(s) => s,
+        // The latest second's date is the latest time's date.
+        None => chrono::DateTime::from_timestamp(latest, 0)
+            .and_then(|t| t.date_naive().succ_opt())
+            .map_or_else(|| default_snapshot(tx), Ok)?,
+    };
+    let cut_s = snapshot.and_time(NaiveTime::MIN).and_utc().timestamp();
     pairs.sort_unstable();
     pairs.dedup();
     let mut invoices = vec![0usize; n];

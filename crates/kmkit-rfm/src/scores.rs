@@ -83,7 +83,7 @@ pub fn score(table: &RfmTable) -> Result<Scores> {
             if !force_rank {
                 ranked_first.push(name.to_string());
             }
-            qcut5(&rank_first(&values)).unwrap_or_else(|| vec![3; values.len()])
+            qcut5_ranks(&rank_first(&values)).unwrap_or_else(|| vec![3; values.len()])
         });
         let thresholds = value_thresholds(&values, &bins);
         (bins, thresholds)
@@ -105,36 +105,72 @@ pub fn score(table: &RfmTable) -> Result<Scores> {
     })
 }
 
+/// np.linspace(0, 1, 6): note 0.6000000000000001, which moves edges that
+/// land on integers, so the exact values matter for parity.
+fn quintile_qs() -> [f64; 6] {
+    std::array::from_fn(|i| i as f64 * 0.2)
+}
+
 /// `pd.qcut(x, 5, labels=False) + 1`, or `None` when edges collide (pandas
 /// raises "Bin edges must be unique"). A single customer also has colliding
 /// edges; its rank fallback then gets the middle bin 3.
 fn qcut5(x: &[f64]) -> Option<Vec<u8>> {
-    let mut sorted = x.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    // np.linspace(0, 1, 6): note 0.6000000000000001, which moves edges that
-    // land on integers, so the exact values matter for parity.
-    let qs: [f64; 6] = std::array::from_fn(|i| i as f64 * 0.2);
-    let edges: Vec<f64> = qs.iter().map(|&q| quantile_linear(&sorted, q)).collect();
+    // The edges need only the order statistics around each quantile, not
+    // the whole sorted column: a few selections instead of a sort.
+    let mut need: Vec<usize> = quintile_qs()
+        .iter()
+        .flat_map(|&q| {
+            let (lo, hi, _) = quantile_index(x.len(), q);
+            [lo, hi]
+        })
+        .collect();
+    need.sort_unstable();
+    need.dedup();
+    let stats = order_statistics(x, &need);
+    let at = |i: usize| stats[need.binary_search(&i).expect("every index asked for")];
+    bin_by_edges(x, quintile_edges(x.len(), at))
+}
+
+/// [`qcut5`] of ranks 1..=n (a permutation, as [`rank_first`] gives):
+/// sorted, they are 1, 2, …, n.
+fn qcut5_ranks(ranks: &[f64]) -> Option<Vec<u8>> {
+    bin_by_edges(ranks, quintile_edges(ranks.len(), |i| (i + 1) as f64))
+}
+
+/// The quintile edges of n sorted values, the `i`-th given by `at(i)`.
+fn quintile_edges(n: usize, at: impl Fn(usize) -> f64) -> [f64; 6] {
+    quintile_qs().map(|q| {
+        let (lo, hi, t) = quantile_index(n, q);
+        lerp(at(lo), at(hi), t)
+    })
+}
+
+/// Bins by `edges`, or `None` when two edges collide.
+fn bin_by_edges(x: &[f64], edges: [f64; 6]) -> Option<Vec<u8>> {
     if edges.windows(2).any(|w| w[0] >= w[1]) {
         return None;
     }
-    // pd.cut(right=True, include_lowest=True): bin = #edges < v, at least 1.
+    // pd.cut(right=True, include_lowest=True): bin = #edges < v, at least 1
+    // (counted rather than searched: no branch to mispredict).
     Some(
         x.iter()
-            .map(|&v| edges.partition_point(|&e| e < v).max(1) as u8)
+            .map(|&v| edges.iter().filter(|&&e| e < v).count().max(1) as u8)
             .collect(),
     )
 }
 
-/// numpy's default ("linear") quantile of sorted data, with its lerp.
-fn quantile_linear(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
+/// Where numpy's default ("linear") quantile `q` of n sorted values reads:
+/// the two neighbouring indices and the fraction between them.
+fn quantile_index(n: usize, q: f64) -> (usize, usize, f64) {
     let idx = (n - 1) as f64 * q;
     let lo = idx.floor();
     let t = idx - lo;
     let lo = lo as usize;
-    let hi = (lo + 1).min(n - 1);
-    let (a, b) = (sorted[lo], sorted[hi]);
+    (lo, (lo + 1).min(n - 1), t)
+}
+
+/// numpy's lerp between neighbours `a` and `b`.
+fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let d = b - a;
     if t >= 0.5 {
         b - d * (1.0 - t)
@@ -143,15 +179,74 @@ fn quantile_linear(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The values at positions `at` (ascending) of `x` sorted by
+/// `f64::total_cmp`. Values equal under it are the same bits, so these are
+/// exactly the entries a sort would put there.
+fn order_statistics(x: &[f64], at: &[usize]) -> Vec<f64> {
+    let mut v = x.to_vec();
+    let mut from = 0;
+    at.iter()
+        .map(|&p| {
+            // v[from..] holds the values whose sorted positions are >= from,
+            // so position p + 1 (a quantile's upper neighbour) is then a
+            // minimum, which the selection finds by a scan.
+            let (_, nth, _) = v[from..].select_nth_unstable_by(p - from, f64::total_cmp);
+            let value = *nth;
+            from = p + 1;
+            value
+        })
+        .collect()
+}
+
 /// `Series.rank(method="first")`: 1..n, ties in order of appearance.
 fn rank_first(x: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..x.len()).collect();
-    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
+    // (value as a key that orders as `f64::total_cmp`, position): all keys
+    // differ, so an unstable sort gives the one order there is.
+    let mut keyed: Vec<(u64, u32)> = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let b = v.to_bits() as i64;
+            let key = b ^ ((((b >> 63) as u64) >> 1) as i64);
+            ((key as u64) ^ (1 << 63), i as u32)
+        })
+        .collect();
+    radix_sort_by_key(&mut keyed);
     let mut ranks = vec![0.0; x.len()];
-    for (r, &i) in order.iter().enumerate() {
-        ranks[i] = (r + 1) as f64;
+    for (r, &(_, i)) in keyed.iter().enumerate() {
+        ranks[i as usize] = (r + 1) as f64;
     }
     ranks
+}
+
+/// Sorts by the `u64` key, keeping the order of equal keys (LSD radix sort,
+/// one pass per key byte that is not the same in every entry): with the
+/// entries in position order that is the (value, position) order.
+fn radix_sort_by_key(v: &mut Vec<(u64, u32)>) {
+    let mut counts = [[0usize; 256]; 8];
+    for &(k, _) in v.iter() {
+        for (byte, c) in counts.iter_mut().enumerate() {
+            c[(k >> (8 * byte)) as usize & 255] += 1;
+        }
+    }
+    let mut buf = vec![(0u64, 0u32); v.len()];
+    for (byte, count) in counts.iter_mut().enumerate() {
+        if count.contains(&v.len()) {
+            continue;
+        }
+        let mut at = 0;
+        for c in count.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for &e in v.iter() {
+            let b = (e.0 >> (8 * byte)) as usize & 255;
+            buf[count[b]] = e;
+            count[b] += 1;
+        }
+        std::mem::swap(v, &mut buf);
+    }
 }
 
 /// Largest value in each of bins 1–4, so new values score like fit values
@@ -191,6 +286,54 @@ mod tests {
     #[test]
     fn rank_first_breaks_ties_by_position() {
         assert_eq!(rank_first(&[3., 1., 3., 1.]), vec![3., 1., 4., 2.]);
+        // Ordered as f64::total_cmp: -0 before +0, negatives reversed.
+        assert_eq!(
+            rank_first(&[0.0, -0.0, -2.0, -1.0, f64::INFINITY, 1.0]),
+            vec![4., 3., 1., 2., 6., 5.]
+        );
+    }
+
+    #[test]
+    fn radix_sort_is_a_stable_sort_by_key() {
+        let mut s: u64 = 7;
+        for n in [0usize, 1, 2, 300] {
+            let mut v: Vec<(u64, u32)> = (0..n as u32)
+                .map(|i| {
+                    s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    ((s >> 60) << (8 * (s % 8)) | (s >> 62), i)
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_by_key(|e| e.0);
+            radix_sort_by_key(&mut v);
+            assert_eq!(v, want);
+        }
+    }
+
+    /// The selections give the edges a full sort gives.
+    #[test]
+    fn qcut_matches_sorting() {
+        fn by_sort(x: &[f64]) -> Option<Vec<u8>> {
+            let mut sorted = x.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            bin_by_edges(x, quintile_edges(x.len(), |i| sorted[i]))
+        }
+        let mut s: u64 = 1;
+        for n in [1usize, 2, 3, 5, 6, 7, 10, 11, 97, 1000] {
+            for spread in [3u64, 50, 1 << 40] {
+                let x: Vec<f64> = (0..n)
+                    .map(|_| {
+                        s = s
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        ((s >> 33) % spread) as f64 * 0.37 - 2.0
+                    })
+                    .collect();
+                assert_eq!(qcut5(&x), by_sort(&x), "n {n} spread {spread}");
+                let r = rank_first(&x);
+                assert_eq!(qcut5_ranks(&r), qcut5(&r));
+            }
+        }
     }
 
     #[test]

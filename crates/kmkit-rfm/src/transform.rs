@@ -26,7 +26,10 @@ pub struct RfmTransform {
 impl RfmTransform {
     /// Fits the scaling on `table` (log1p first when `log1p`).
     pub fn fit(table: &RfmTable, log1p: bool) -> Result<Self> {
-        let x = raw(table, log1p)?;
+        Self::fit_raw(&raw(table, log1p)?, log1p)
+    }
+
+    fn fit_raw(x: &[[f64; 3]], log1p: bool) -> Result<Self> {
         let n = x.len() as f64;
         if x.is_empty() {
             return Err(RfmError::NoTransactions(
@@ -51,22 +54,26 @@ impl RfmTransform {
     /// The standardised features of `table`: rows = customers, columns =
     /// recency, frequency, monetary.
     pub fn transform(&self, table: &RfmTable) -> Result<Features> {
-        let x = raw(table, self.log1p)?;
+        Ok(self.transform_raw(table, &raw(table, self.log1p)?))
+    }
+
+    fn transform_raw(&self, table: &RfmTable, x: &[[f64; 3]]) -> Features {
         let data = Array2::from_shape_fn((x.len(), 3), |(i, j)| {
             ((x[i][j] - self.mean[j]) / self.scale[j]) as f32
         });
-        Ok(Features {
+        Features {
             data: kmkit_core::Matrix::Dense(data),
             row_ids: table.customers.iter().map(|c| c.customer.clone()).collect(),
             feature_names: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
             weights: None,
-        })
+        }
     }
 
-    /// Fit and transform in one call.
+    /// Fit and transform in one call (log1p taken once).
     pub fn fit_transform(table: &RfmTable, log1p: bool) -> Result<(Self, Features)> {
-        let t = Self::fit(table, log1p)?;
-        let f = t.transform(table)?;
+        let x = raw(table, log1p)?;
+        let t = Self::fit_raw(&x, log1p)?;
+        let f = t.transform_raw(table, &x);
         Ok((t, f))
     }
 
@@ -84,6 +91,7 @@ impl RfmTransform {
 }
 
 fn raw(table: &RfmTable, log1p: bool) -> Result<Vec<[f64; 3]>> {
+    let mut small = Log1pMemo::default();
     table
         .customers
         .iter()
@@ -101,9 +109,49 @@ fn raw(table: &RfmTable, log1p: bool) -> Result<Vec<[f64; 3]>> {
                         value: v[j],
                     });
                 }
-                out[j] = v[j].ln_1p();
+                out[j] = small.ln_1p(v[j]);
             }
             Ok(out)
         })
         .collect()
+}
+
+/// `ln_1p`, remembered for small whole numbers: recency (days) and
+/// frequency (purchases) take few distinct values, so most calls are a
+/// lookup of the very same result.
+#[derive(Default)]
+struct Log1pMemo {
+    known: Vec<f64>,
+}
+
+impl Log1pMemo {
+    const SIZE: usize = 4096;
+
+    fn ln_1p(&mut self, v: f64) -> f64 {
+        let i = v as usize;
+        // Bit equality: exactly the whole number i (not -0.0, not 2.5).
+        if i >= Self::SIZE || (i as f64).to_bits() != v.to_bits() {
+            return v.ln_1p();
+        }
+        if self.known.is_empty() {
+            self.known = vec![f64::NAN; Self::SIZE];
+        }
+        if self.known[i].is_nan() {
+            self.known[i] = v.ln_1p();
+        }
+        self.known[i]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memo_gives_ln_1p_bit_for_bit() {
+        let mut m = Log1pMemo::default();
+        for v in [0.0, -0.0, 1.0, 2.5, 4095.0, 4096.0, 1e300, -0.5, 17.0, 17.0] {
+            assert_eq!(m.ln_1p(v).to_bits(), v.ln_1p().to_bits(), "{v}");
+        }
+    }
 }
