@@ -458,16 +458,8 @@ impl NearTie {
         if least * rb.lower * rb.lower >= gain * rb.upper * rb.upper * (1.0 + NEAR_TIE_SLACK) {
             return false;
         }
-        let kp = dists.len();
         points.row_into(i, row);
-        dists.fill(0.0);
-        // Across centroids, so that the loop vectorises over k.
-        for (&x, col) in row.iter().zip(self.columns.chunks_exact(kp)) {
-            for (o, &c) in dists.iter_mut().zip(col) {
-                let t = x - c;
-                *o += t * t;
-            }
-        }
+        (crate::kernels::get().sq_dists_cols)(row, &self.columns, dists);
         let da = dists[a];
         // Neither `a` nor an empty cluster is a destination.
         dists[a] = f32::INFINITY;

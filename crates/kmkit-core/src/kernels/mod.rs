@@ -125,6 +125,11 @@ pub struct Kernels {
     /// multiply-add, so every path rounds alike): a row added to its
     /// cluster's sums.
     pub axpy_f64: fn(w: f64, x: &[f32], y: &mut [f64]),
+    /// `out[c] = Σ_j (x[j] − cols[j·k + c])²` with `k = out.len()`, `j` in
+    /// order, a product then a sum (no fused multiply-add, so every path
+    /// rounds alike): one row against centroids stored column by column,
+    /// vectorised across centroids.
+    pub sq_dists_cols: fn(x: &[f32], cols: &[f32], out: &mut [f32]),
 }
 
 /// The kernels for this process: `KMKIT_SIMD` if set, else the best the CPU has.

@@ -12,6 +12,7 @@ pub static KERNELS: Kernels = Kernels {
     sq_dist_rows,
     sparse_scores,
     axpy_f64,
+    sq_dists_cols,
 };
 
 pub(crate) fn assign(
@@ -90,5 +91,24 @@ pub(crate) fn sparse_scores(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f
 pub(crate) fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
     for (y, &x) in y.iter_mut().zip(x) {
         *y += w * x as f64;
+    }
+}
+
+pub(crate) fn sq_dists_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
+    sq_dists_cols_body(x, cols, out)
+}
+
+/// [`sq_dists_cols`]'s loop, also compiled with wider instruction sets by
+/// `x86_64.rs` (the same operations in the same order, so the same bits).
+#[inline(always)]
+pub(crate) fn sq_dists_cols_body(x: &[f32], cols: &[f32], out: &mut [f32]) {
+    let k = out.len();
+    assert!(cols.len() >= x.len() * k, "sq_dists_cols: short columns");
+    out.fill(0.0);
+    for (&v, col) in x.iter().zip(cols.chunks_exact(k.max(1))) {
+        for (o, &c) in out.iter_mut().zip(col) {
+            let t = v - c;
+            *o += t * t;
+        }
     }
 }

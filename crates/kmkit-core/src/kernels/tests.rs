@@ -238,6 +238,22 @@ fn check_sq_dist(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
     );
 }
 
+/// One row against `k` centroids stored column by column, for d = 1..=9:
+/// bit-identical to the scalar reference (same operations, same order).
+fn check_sq_dists_cols(kern: &Kernels, k: usize, rng: &mut ChaCha8Rng) {
+    for d in 1..=9 {
+        let x = uniform(rng, d, -3.0, 3.0);
+        let cols = uniform(rng, d * k, -3.0, 3.0);
+        let mut want = vec![0.0f32; k];
+        (scalar::KERNELS.sq_dists_cols)(&x, &cols, &mut want);
+        let mut got = vec![f32::NAN; k + 1];
+        (kern.sq_dists_cols)(&x, &cols, &mut got[..k]);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got[..k]), bits(&want), "{} k={k} d={d}", kern.name);
+        assert!(got[k].is_nan(), "{} k={k}: wrote past the end", kern.name);
+    }
+}
+
 /// A sparse row of `nnz` terms (repeated columns allowed) scored against
 /// `d` transposed columns of `k` centroids: bit-identical to the scalar
 /// reference, since each lane runs the same FMAs in the same order.
@@ -295,6 +311,7 @@ fn sq_dist_and_sparse_scores_match_scalar() {
         for len in 0..=70 {
             check_sq_dist(kern, len, &mut rng);
             check_axpy_f64(kern, len, &mut rng);
+            check_sq_dists_cols(kern, len, &mut rng);
             for nnz in [0, 1, 5] {
                 check_sparse_scores(kern, len, nnz, &mut rng);
             }

@@ -46,6 +46,7 @@ pub(crate) static AVX2: Kernels = Kernels {
     sq_dist_rows: avx2_sq_dist_rows,
     sparse_scores: avx2_sparse_scores,
     axpy_f64: avx2_axpy_f64,
+    sq_dists_cols: avx2_sq_dists_cols,
 };
 
 /// AVX-512 kernels. Crate-private: see the module docs on soundness.
@@ -57,6 +58,7 @@ pub(crate) static AVX512: Kernels = Kernels {
     sq_dist_rows: avx512_sq_dist_rows,
     sparse_scores: avx512_sparse_scores,
     axpy_f64: avx512_axpy_f64,
+    sq_dists_cols: avx512_sq_dists_cols,
 };
 
 fn avx2_assign(
@@ -198,6 +200,32 @@ fn avx512_axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
     debug_assert!(has_avx512());
     // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
     unsafe { avx512::axpy_f64(w, x, y) }
+}
+
+/// The scalar loop compiled for AVX2: the compiler vectorises it across
+/// centroids; Rust never fuses the product and the sum, so the bits are the
+/// scalar ones.
+#[target_feature(enable = "avx2")]
+fn avx2_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
+    super::scalar::sq_dists_cols_body(x, cols, out)
+}
+
+fn avx2_sq_dists_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
+    debug_assert!(has_avx2());
+    // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
+    unsafe { avx2_cols(x, cols, out) }
+}
+
+/// As [`avx2_cols`], for AVX-512.
+#[target_feature(enable = "avx512f")]
+fn avx512_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
+    super::scalar::sq_dists_cols_body(x, cols, out)
+}
+
+fn avx512_sq_dists_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
+    debug_assert!(has_avx512());
+    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
+    unsafe { avx512_cols(x, cols, out) }
 }
 
 /// Every row named in `which` lies inside `cands` (rows of `d` floats).
