@@ -251,25 +251,9 @@ fn low_d_tiles(
 ) {
     const R: usize = avx512::LOW_D_ROWS;
     let d = packed.d;
-    assert!(
-        rows.len() >= labels.len() * d,
-        "assign: {} floats for {} rows of {d}",
-        rows.len(),
-        labels.len()
-    );
-    assert_eq!(
-        labels.len(),
-        scores.len(),
-        "assign: labels and scores differ in length"
-    );
+    check_assign(rows, shift, d, labels, scores);
     let zero = [0.0f32; avx512::LOW_D];
-    let shift = match shift {
-        Some(s) => {
-            assert!(s.len() >= d, "assign: shift shorter than d = {d}");
-            &s[..d]
-        }
-        None => &zero[..d],
-    };
+    let shift = shift.map_or(&zero[..d], |s| &s[..d]);
     let (mut tile_labels, mut tile_scores) = ([0u32; R], [0.0f32; R]);
     for (t, (labels, scores)) in labels.chunks_mut(R).zip(scores.chunks_mut(R)).enumerate() {
         let n = labels.len();
@@ -292,6 +276,27 @@ fn low_d_tiles(
     }
 }
 
+/// The bounds an `assign` call must respect: enough rows for the labels,
+/// as many scores as labels, and a shift of at least `d` (a short one would
+/// leave stale coordinates in a tile).
+fn check_assign(rows: &[f32], shift: Option<&[f32]>, d: usize, labels: &[u32], scores: &[f32]) {
+    assert!(
+        rows.len() >= labels.len() * d,
+        "assign: {} floats for {} rows of {d}",
+        rows.len(),
+        labels.len()
+    );
+    assert_eq!(
+        labels.len(),
+        scores.len(),
+        "assign: labels and scores differ in length"
+    );
+    assert!(
+        shift.is_none_or(|s| s.len() >= d),
+        "assign: shift shorter than d = {d}"
+    );
+}
+
 /// The row loop both instruction sets share: cuts the rows into tiles of `R`,
 /// hands each tile to `tile` as `R × d` contiguous floats and copies back the
 /// labels and scores of the real rows.
@@ -309,22 +314,7 @@ fn for_each_tile<const R: usize>(
     tile: impl Fn(&[f32], &mut [u32; R], &mut [f32; R]),
 ) {
     let d = packed.d;
-    assert!(
-        rows.len() >= labels.len() * d,
-        "assign: {} floats for {} rows of {d}",
-        rows.len(),
-        labels.len()
-    );
-    assert_eq!(
-        labels.len(),
-        scores.len(),
-        "assign: labels and scores differ in length"
-    );
-    // A short shift would leave stale coordinates in the staged tile.
-    assert!(
-        shift.is_none_or(|s| s.len() >= d),
-        "assign: shift shorter than d = {d}"
-    );
+    check_assign(rows, shift, d, labels, scores);
     scratch.resize(R * d, 0.0);
     let (mut tile_labels, mut tile_scores) = ([0u32; R], [0.0f32; R]);
     for (t, (labels, scores)) in labels.chunks_mut(R).zip(scores.chunks_mut(R)).enumerate() {
