@@ -58,10 +58,11 @@ fn sweeps(
     let size = ranges.first().map_or(1, |r| r.len());
     for _ in 0..max_sweeps {
         let snapshot = live.clone();
-        let bound = MoveBound::new(&snapshot);
         let near = near_ties
             .then(|| NearTie::new(points, &snapshot, previous.as_ref()))
             .flatten();
+        // The plain scan's test; the near-tie scan has its own bounds.
+        let bound = near.is_none().then(|| MoveBound::new(&snapshot));
         if near.is_some() && bounds.is_empty() {
             bounds = vec![RowBound::UNKNOWN; n];
         }
@@ -103,7 +104,9 @@ fn sweeps(
                 .zip(own)
                 .filter(|&(i, da)| {
                     let a = labels_now[i] as usize;
-                    bound.may_move(points, i, a, da, &snapshot.weights)
+                    bound
+                        .as_ref()
+                        .is_none_or(|b| b.may_move(points, i, a, da, &snapshot.weights))
                         && best_move(points, i, a, &snapshot, &all, &mut dists).is_some()
                 })
                 .map(|(i, _)| i)

@@ -106,12 +106,7 @@ pub(crate) trait Points: Sync {
         sums: &mut [f64],
         weights: &mut [f64],
     ) {
-        let d = self.d();
-        for (i, &c) in rows.zip(labels) {
-            let (c, w) = (c as usize, self.weight(i));
-            weights[c] += w;
-            self.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
-        }
+        accumulate_each(self, rows, labels, sums, weights);
     }
     /// Exact squared distance from row `i` to `c` (whose squared norm is `c_norm2`).
     fn sq_dist(&self, i: usize, c: &[f32], c_norm2: f64) -> f32;
@@ -221,11 +216,6 @@ impl<'a> DenseRows<'a> {
         for (b, (bx, bl)) in x.chunks(BLOCK * D).zip(labels.chunks(BLOCK)).enumerate() {
             let start = sort_by_label(bl, k, &mut order);
             let bw = w.map(|w| &w[b * BLOCK..]);
-            // One cluster's running sums and weight, in registers.
-            struct Acc<const D: usize> {
-                sums: [f64; D],
-                weight: f64,
-            }
             let load = |c: usize, sums: &[f64], weights: &[f64]| Acc::<D> {
                 sums: std::array::from_fn(|j| sums[c * D + j]),
                 weight: weights[c],
@@ -274,6 +264,30 @@ impl<'a> DenseRows<'a> {
             }
         }
     }
+}
+
+/// [`Points::accumulate`] row by row through `add_to`: the definition the
+/// faster paths reproduce bit for bit.
+fn accumulate_each(
+    points: &(impl Points + ?Sized),
+    rows: Range<usize>,
+    labels: &[u32],
+    sums: &mut [f64],
+    weights: &mut [f64],
+) {
+    let d = points.d();
+    for (i, &c) in rows.zip(labels) {
+        let (c, w) = (c as usize, points.weight(i));
+        weights[c] += w;
+        points.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
+    }
+}
+
+/// One cluster's running sums and weight, in registers
+/// ([`DenseRows::accumulate`] at d = D).
+struct Acc<const D: usize> {
+    sums: [f64; D],
+    weight: f64,
 }
 
 /// Stable counting sort of a block's rows (≤ [`BLOCK`]) by label (< k ≤
@@ -433,13 +447,7 @@ impl Points for DenseRows<'_> {
             6 => self.accumulate_d::<6>(rows, labels, sums, weights),
             7 => self.accumulate_d::<7>(rows, labels, sums, weights),
             8 => self.accumulate_d::<8>(rows, labels, sums, weights),
-            d => {
-                for (i, &c) in rows.zip(labels) {
-                    let (c, w) = (c as usize, self.weight(i));
-                    weights[c] += w;
-                    self.add_to(i, w, &mut sums[c * d..(c + 1) * d]);
-                }
-            }
+            _ => accumulate_each(self, rows, labels, sums, weights),
         }
     }
     fn sq_dist(&self, i: usize, c: &[f32], _c_norm2: f64) -> f32 {
