@@ -6,9 +6,10 @@
 //! colours that every start is computed on. One deterministic pass of
 //! splits, not a clustering loop: the iterations are `filter.rs`'s.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use ndarray::{Array2, ArrayView2};
+use rustc_hash::FxHashMap;
 
 /// A box of rows and the statistics that decide where it splits.
 struct Cell {
@@ -137,7 +138,7 @@ pub(crate) fn coarse_rows(x: &Array2<f32>, w: &[f32], bits: u32) -> (Array2<f32>
             hi[j] = hi[j].max(row[j]);
         }
     }
-    let mut slot: HashMap<u64, usize> = HashMap::new();
+    let mut slot: FxHashMap<u64, usize> = FxHashMap::default();
     let (mut sums, mut weights): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
     for (row, &wi) in x.rows().into_iter().zip(w) {
         let mut key = 0u64;
