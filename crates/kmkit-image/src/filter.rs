@@ -596,6 +596,76 @@ mod tests {
     }
 
     #[test]
+    fn every_instruction_set_walks_to_the_same_bits() {
+        type Walk = fn(&KdTree, u32, usize, &[Q4], &mut Vec<u16>, &mut Stats);
+        let mut walks: Vec<(&str, Walk)> = vec![("baseline", |t, top, k, c, a, st| {
+            t.visit(top, 0, k, c, a, st)
+        })];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: AVX2 and FMA checked just above.
+                walks.push(("avx2", |t, top, k, c, a, st| unsafe {
+                    t.visit_avx2(top, 0, k, c, a, st)
+                }));
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: AVX-512F checked just above.
+                walks.push(("avx512", |t, top, k, c, a, st| unsafe {
+                    t.visit_avx512(top, 0, k, c, a, st)
+                }));
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for d in [3usize, 4] {
+            let n = 5000;
+            let x = Array2::from_shape_fn((n, d), |(i, _)| {
+                ((i % 11) as f32 * 20.0 + rng.random_range(0..25) as f32) / 255.0
+            });
+            let w: Vec<f32> = (0..n).map(|_| rng.random_range(1..60) as f32).collect();
+            let tree = KdTree::new(x.view(), &w);
+            for k in [2usize, 17, 64, 200] {
+                let c: Vec<Q4> = (0..k)
+                    .map(|_| {
+                        std::array::from_fn(|j| {
+                            if j < d {
+                                rng.random_range(0.0f32..1.0)
+                            } else {
+                                0.0
+                            }
+                        })
+                    })
+                    .collect();
+                let stats: Vec<(&str, Stats)> = walks
+                    .iter()
+                    .map(|&(name, walk)| {
+                        let mut st = Stats::zeros(k);
+                        for &top in &tree.tops {
+                            let mut arena: Vec<u16> = (0..k as u16).collect();
+                            walk(&tree, top, k, &c, &mut arena, &mut st);
+                        }
+                        (name, st)
+                    })
+                    .collect();
+                let (_, base) = &stats[0];
+                assert!(base.weights.iter().sum::<f64>() > 0.0);
+                for (name, st) in &stats[1..] {
+                    let bits = |s: &Stats| {
+                        let mut v: Vec<u64> =
+                            s.sums.iter().flatten().map(|x| x.to_bits()).collect();
+                        v.extend(s.weights.iter().map(|x| x.to_bits()));
+                        v.push(s.inertia.to_bits());
+                        v
+                    };
+                    assert_eq!(bits(st), bits(base), "{name}: d={d} k={k}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn lloyd_reaches_the_cores_fixed_point() {
         use kmkit_core::{Algorithm, Init, Input, KMeans};
         let mut rng = ChaCha8Rng::seed_from_u64(5);
