@@ -250,32 +250,37 @@ fn best_of_starts(
     params: &QuantizeParams,
 ) -> Result<Vec<[u8; 4]>> {
     in_pool(params.threads, || {
-        let tree = KdTree::new(x.view(), w);
+        let (tree, (cx, cw)) = rayon::join(
+            || KdTree::new(x.view(), w),
+            || {
+                let (cx, cw) = coarse_rows(x, w, COARSE_BITS);
+                // A coarse copy too small to seed k clusters well: seed on the rows themselves.
+                if cx.nrows() >= 16 * n_colors {
+                    (cx, cw)
+                } else {
+                    (x.clone(), w.to_vec())
+                }
+            },
+        );
         // The core's scale for `tol` (scikit-learn's): the rows' mean column variance.
         let tol = params.tol * mean_variance(x);
-        let (cx, cw) = coarse_rows(x, w, COARSE_BITS);
-        // A coarse copy too small to seed k clusters well: seed on the rows themselves.
-        let (cx, cw) = if cx.nrows() >= 16 * n_colors {
-            (cx, cw)
-        } else {
-            (x.clone(), w.to_vec())
-        };
         let coarse = Input::from(&cx).weighted(&cw);
-        let mut inits = vec![variance_partition(cx.view(), &cw, n_colors)];
-        let seeded: Vec<Array2<f32>> = (0..params.n_init)
+        // Each start seeds and iterates in one task, so no start waits for
+        // the others' seeding. Start 0 is the variance partition, start
+        // i ≥ 1 seeded run i − 1; results come back in start order.
+        let fits: Vec<(f64, Vec<[u8; 4]>)> = (0..=params.n_init)
             .into_par_iter()
-            .map(|run| {
-                // Threads 0: the pool this runs in.
-                let p = KMeans::params(n_colors)
-                    .seed(params.seed.wrapping_add(run as u64))
-                    .init(params.init.clone());
-                kmkit_core::init_centroids(coarse, &p)
-            })
-            .collect::<std::result::Result<_, _>>()?;
-        inits.extend(seeded);
-        let fits: Vec<(f64, Vec<[u8; 4]>)> = inits
-            .into_par_iter()
-            .map(|init| -> Result<(f64, Vec<[u8; 4]>)> {
+            .map(|start| -> Result<(f64, Vec<[u8; 4]>)> {
+                let init = match start.checked_sub(1) {
+                    None => variance_partition(cx.view(), &cw, n_colors),
+                    Some(run) => {
+                        // Threads 0: the pool this runs in.
+                        let p = KMeans::params(n_colors)
+                            .seed(params.seed.wrapping_add(run as u64))
+                            .init(params.init.clone());
+                        kmkit_core::init_centroids(coarse, &p)?
+                    }
+                };
                 let centroids = iterate(&tree, x, w, init, params, tol)?;
                 let colors = to_rgba8(&centroids, space, with_alpha);
                 let rounded = coordinates(&colors, space, with_alpha);
