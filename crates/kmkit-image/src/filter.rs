@@ -543,6 +543,25 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
+    /// `n` rows of `d` coordinates on the 8-bit grid in `groups` clumps
+    /// (`(count, step between clumps, spread within one)`, in levels of
+    /// 255), with integer weights below `max_weight`: a histogram's shape.
+    fn colours(
+        rng: &mut ChaCha8Rng,
+        n: usize,
+        d: usize,
+        (count, step, spread): (usize, f32, u32),
+        max_weight: u32,
+    ) -> (Array2<f32>, Vec<f32>) {
+        let x = Array2::from_shape_fn((n, d), |(i, _)| {
+            ((i % count) as f32 * step + rng.random_range(0..spread) as f32) / 255.0
+        });
+        let w = (0..n)
+            .map(|_| rng.random_range(1..max_weight) as f32)
+            .collect();
+        (x, w)
+    }
+
     fn brute(x: &Array2<f32>, w: &[f32], c: &Array2<f32>) -> (Vec<P4>, Vec<f64>, f64) {
         let k = c.nrows();
         let (mut sums, mut ws, mut inertia) = (vec![[0.0; 4]; k], vec![0.0; k], 0.0);
@@ -574,10 +593,7 @@ mod tests {
         for d in [3usize, 4] {
             // Clustered integer-grid colours, as a histogram is.
             let n = 3000;
-            let x = Array2::from_shape_fn((n, d), |(i, _)| {
-                ((i % 7) as f32 * 30.0 + rng.random_range(0..20) as f32) / 255.0
-            });
-            let w: Vec<f32> = (0..n).map(|_| rng.random_range(1..50) as f32).collect();
+            let (x, w) = colours(&mut rng, n, d, (7, 30.0, 20), 50);
             let tree = KdTree::new(x.view(), &w);
             for k in [1usize, 2, 9, 64] {
                 let c = Array2::from_shape_fn((k, d), |_| rng.random_range(0.0f32..1.0));
@@ -621,10 +637,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for d in [3usize, 4] {
             let n = 5000;
-            let x = Array2::from_shape_fn((n, d), |(i, _)| {
-                ((i % 11) as f32 * 20.0 + rng.random_range(0..25) as f32) / 255.0
-            });
-            let w: Vec<f32> = (0..n).map(|_| rng.random_range(1..60) as f32).collect();
+            let (x, w) = colours(&mut rng, n, d, (11, 20.0, 25), 60);
             let tree = KdTree::new(x.view(), &w);
             for k in [2usize, 17, 64, 200] {
                 let c: Vec<Q4> = (0..k)
@@ -671,10 +684,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         for d in [3usize, 4] {
             let n = 4000;
-            let x = Array2::from_shape_fn((n, d), |(i, _)| {
-                ((i % 9) as f32 * 25.0 + rng.random_range(0..30) as f32) / 255.0
-            });
-            let w: Vec<f32> = (0..n).map(|_| rng.random_range(1..40) as f32).collect();
+            let (x, w) = colours(&mut rng, n, d, (9, 25.0, 30), 40);
             let tree = KdTree::new(x.view(), &w);
             for k in [2usize, 7, 40] {
                 // Off the colour grid: equidistant rows would make the first
