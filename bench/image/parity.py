@@ -7,16 +7,16 @@ k = 8, 16, 32, 64, 128, 256.
 scikit-learn: KMeans(k, n_init=1, random_state=0) on all pixels / 255, palette
 rounded to 8 bits (as `tests/fixtures/reference/image_quantization_china.json`).
 kmkit: `quantize_bench` with default parameters (or `n_init=N` for each
-`--n-init` given). PSNR on 0-255 over all pixels, each side measured on its
-own decode; the Kodak files are PNG and china/flower the same JPEG decoder
-output as far as Pillow and the `image` crate agree (checked on china: the
-reference PSNR is reproduced to 1e-12 dB). Prints one row per (image, k) and
-the margin kmkit − scikit-learn; results also in bench/results/image_parity.md.
+`--n-init` given). Both sides read the same pixels: every image is decoded
+once by Pillow and saved as PNG (as bench/image/run.py does), so JPEG
+decoders cannot differ. PSNR on 0-255 over all pixels. Prints one row per
+(image, k) and the margin kmkit − scikit-learn; results also in
+bench/results/image_parity.md.
 """
 import argparse
-import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -57,7 +57,11 @@ def main():
     lines = ["# kmkit-image vs scikit-learn all-pixel fit (PSNR, dB)", "", header,
              "|---|---:|---:|" + "---:|---:|" * len(names)]
     below = {n: [] for n in names}
-    for image in IMAGES:
+    tmp = Path(tempfile.mkdtemp(prefix="kmkit-image-parity-"))
+    for src in IMAGES:
+        image = tmp / (src.stem + ".png")
+        subprocess.run([py, "-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB').save(sys.argv[2])",
+                        str(src), str(image)], check=True)
         sk = run_json([py, "-c", SKLEARN, str(image), ",".join(map(str, KS))], env=anchor_env())
         for k in KS:
             ref = sk[str(k)]
