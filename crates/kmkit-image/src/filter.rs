@@ -63,7 +63,8 @@ struct Node {
 }
 
 impl Node {
-    /// A leaf over `items` (rows `start..` of the final order): bounding box and sums.
+    /// The node over `items` (rows `start..` of the final order): bounding
+    /// box and sums; children are set by the caller when it splits.
     fn of(items: &[Item], start: usize) -> Node {
         let (mut lo, mut hi) = ([f32::INFINITY; 4], [f32::NEG_INFINITY; 4]);
         let (mut sum, mut weight, mut sq) = ([0.0f64; 4], 0.0f64, 0.0f64);
