@@ -146,8 +146,8 @@ def main():
     sk_psnr = {}
     km_out = {}
     # Each process runs the job IN_PROCESS times: the first run is cold on
-    # both sides (kmkit's thread pool and a CPU just out of a decode; the
-    # first fit after scikit-learn's imports), the later ones warm. Both are
+    # both sides (kmkit's first quantize after the decode, scikit-learn's
+    # first fit after its imports; both slower), the later ones warm. Both are
     # kept; the table's time is the warm one, the cold one is reported too.
     first = {"kmkit default": [], "kmkit n_init=0": [], "sklearn sample": [], "sklearn all": []}
     for r in range(args.repeats):

@@ -1,5 +1,5 @@
 //! Times `quantize` (histogram → palette fit → remap) on one image and prints
-//! one JSON line; `bench/image/run.sh` drives it and compares with
+//! one JSON line; `bench/image/run.py` drives it and compares with
 //! scikit-learn and pngquant.
 //!
 //! ```text
@@ -47,9 +47,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         result = Some(q);
     }
     let q = result.expect("at least one run");
-    // `times` stays in run order (the first run is the cold one: on this
-    // VM 30-50 % slower, thread pool and CPU not yet warm); the median is
-    // over all runs.
+    // `times` stays in run order: the first run is the cold one (on this
+    // VM 30-50 % slower than the next; not the thread pool, which a warm-up
+    // did not change). The median is over all runs.
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
     let t = Instant::now();

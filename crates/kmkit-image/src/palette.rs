@@ -262,7 +262,11 @@ fn best_of_starts(
                 }
             },
         );
-        // The core's scale for `tol` (scikit-learn's): the rows' mean column variance.
+        // The core's scale for `tol`, as scikit-learn's for weighted rows
+        // (which ignores the weights): the unique colours' mean column
+        // variance. On china.jpg that is half the pixels' variance, so the
+        // fit stops at a tighter shift than scikit-learn's on all pixels;
+        // the pixels' scale missed the china reference at k = 64 (BENCHMARKS.md).
         let tol = params.tol * mean_variance(x);
         let coarse = Input::from(&cx).weighted(&cw);
         // Each start seeds and iterates in one task, so no start waits for
@@ -342,7 +346,7 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
 }
 
 /// Mean over columns of the unweighted column variance of `x`: the core's
-/// scale for `tol` (as scikit-learn's).
+/// scale for `tol` (see `best_of_starts`).
 fn mean_variance(x: &Array2<f32>) -> f64 {
     let (n, d) = (x.nrows() as f64, x.ncols());
     let (mut sum, mut sq) = (vec![0.0f64; d], vec![0.0f64; d]);
