@@ -23,7 +23,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RESULTS = HERE.parent / "results"
 sys.path.insert(0, str(HERE))
-sys.dont_write_bytecode = True  # no __pycache__ left in the repository
 from run import anchor_env, build_kmkit, run_json, venv_python  # noqa: E402
 
 IMAGES = [ROOT / "datasets/images/sklearn/china.jpg", ROOT / "datasets/images/sklearn/flower.jpg",
