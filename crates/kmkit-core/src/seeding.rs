@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::points::{groups, Points};
+use crate::points::{groups, sequential, Points, BLOCK};
 
 /// Centroids chosen by a seeding method (fewer than k rows when the data has
 /// fewer distinct rows).
@@ -32,21 +32,30 @@ fn update_closest(points: &(impl Points + ?Sized), c: &[f32], closest: &mut [f32
     let c_norm2: f64 = c.iter().map(|&v| (v as f64) * (v as f64)).sum();
     let ranges = groups(points.n());
     let size = ranges.first().map_or(1, |r| r.len());
-    closest
-        .par_chunks_mut(size)
-        .zip(ranges.into_par_iter())
-        .map(|(cl, range)| {
-            let mut pot = 0.0;
-            for (o, i) in range.enumerate() {
-                let dd = points.sq_dist(i, c, c_norm2);
-                if dd < cl[o] {
-                    cl[o] = dd;
-                }
-                pot += points.weight(i) * cl[o] as f64;
+    // A block's distances come from one kernel call (bit-identical to
+    // `sq_dist` per row, which cost a call per row).
+    let one = |(cl, range): (&mut [f32], Range<usize>)| {
+        let (zeros, mut dd) = ([0u32; BLOCK], [0.0f32; BLOCK]);
+        let mut pot = 0.0;
+        for (cl, s) in cl.chunks_mut(BLOCK).zip(range.step_by(BLOCK)) {
+            let dd = &mut dd[..cl.len()];
+            points.sq_dists_own(s..s + cl.len(), c, &[c_norm2], &zeros[..cl.len()], dd);
+            for ((o, &dd), i) in cl.iter_mut().zip(dd.iter()).zip(s..) {
+                *o = if dd < *o { dd } else { *o };
+                pot += points.weight(i) * *o as f64;
             }
-            pot
-        })
-        .collect()
+        }
+        pot
+    };
+    if sequential() {
+        closest.chunks_mut(size).zip(ranges).map(one).collect()
+    } else {
+        closest
+            .par_chunks_mut(size)
+            .zip(ranges.into_par_iter())
+            .map(one)
+            .collect()
+    }
 }
 
 /// Picks a row with probability proportional to `w_i · closest_i`, given
@@ -130,7 +139,11 @@ pub(crate) fn kmeans_plus_plus(
     points.row_into(chosen[0], &mut centres);
     let mut closest = vec![f32::INFINITY; points.n()];
     let mut pots = update_closest(points, &centres, &mut closest);
-    let mut owners = Owners::new(&closest);
+    // With few dense coordinates every row is scored against every
+    // candidate (at d = 3 the triangle test cost more than the distances),
+    // so no owners are kept and the chosen centre is applied by one more
+    // pass over the rows instead of a list of the rows it wins.
+    let mut owners = (d > WHOLE_UNIT_MAX_D || points.sparse()).then(|| Owners::new(&closest));
     while chosen.len() < k {
         let total: f64 = pots.iter().sum();
         if total <= 0.0 {
@@ -140,20 +153,83 @@ pub(crate) fn kmeans_plus_plus(
             .map(|_| sample_by(points, &closest, &pots, rng.random::<f64>() * total))
             .collect();
         let cands = Candidates::new(points, &ids, &centres);
-        let scored = owners.score(points, &cands, &closest);
+        let scored = owners.as_ref().map(|o| o.score(points, &cands, &closest));
         // Potential drop per candidate, summed over units in a fixed order.
-        let gains: Vec<f64> = (0..ids.len())
-            .map(|t| scored.iter().map(|u| u.gains[t]).sum())
-            .collect();
+        let gains: Vec<f64> = match &scored {
+            Some(scored) => (0..ids.len())
+                .map(|t| scored.iter().map(|u| u.gains[t]).sum())
+                .collect(),
+            None => scan_gains(points, &cands, &closest),
+        };
         let best = (0..ids.len()).fold(0, |b, t| if gains[t] > gains[b] { t } else { b });
         chosen.push(ids[best]);
-        let changed = owners.take(&scored, best as u32, &mut closest);
-        centres.extend_from_slice(&cands.rows[best * d..(best + 1) * d]);
-        pots = regroup_pots(points, &closest, &pots, &changed);
+        let row = &cands.rows[best * d..(best + 1) * d];
+        pots = match (owners.as_mut(), scored) {
+            (Some(owners), Some(scored)) => {
+                let changed = owners.take(&scored, best as u32, &mut closest);
+                regroup_pots(points, &closest, &pots, &changed)
+            }
+            _ => update_closest(points, row, &mut closest),
+        };
+        centres.extend_from_slice(row);
     }
     Seeds {
         centroids: points.gather(&chosen),
     }
+}
+
+/// Per candidate, the potential drop `Σ w · (D² − d²)` over the rows it is
+/// nearer to than their centre, every row against every candidate: summed
+/// in row order within units of [`UNIT`] rows, then over units in order.
+fn scan_gains(points: &(impl Points + ?Sized), cands: &Candidates, closest: &[f32]) -> Vec<f64> {
+    let (n, d, t_all) = (points.n(), points.d(), cands.len());
+    let unit = |u: usize| {
+        let mut gains = vec![0.0f64; t_all];
+        let (zeros, mut dd) = ([0u32; BLOCK], vec![0.0f32; t_all * BLOCK]);
+        let rows = u * UNIT..((u + 1) * UNIT).min(n);
+        for s in rows.clone().step_by(BLOCK) {
+            let e = (s + BLOCK).min(rows.end);
+            for (t, dd) in dd.chunks_exact_mut(BLOCK).enumerate() {
+                let c = &cands.rows[t * d..(t + 1) * d];
+                let norm = &cands.norms2[t..=t];
+                points.sq_dists_own(s..e, c, norm, &zeros[..e - s], &mut dd[..e - s]);
+            }
+            // Branch-free (a row is a hit for about half the candidates, at
+            // random; adding +0.0 for a miss leaves a gain unchanged), four
+            // candidates side by side in registers, as each gain's adds wait
+            // on one another.
+            for t0 in (0..t_all).step_by(4) {
+                let m = (t_all - t0).min(4);
+                let mut acc: [f64; 4] =
+                    std::array::from_fn(|j| gains.get(t0 + j).map_or(0.0, |&g| g));
+                for (o, (i, &row_d2)) in (s..e).zip(&closest[s..e]).enumerate() {
+                    let w = points.weight(i);
+                    for (j, acc) in acc.iter_mut().enumerate() {
+                        let dd = if j < m {
+                            dd[(t0 + j) * BLOCK + o]
+                        } else {
+                            f32::INFINITY
+                        };
+                        *acc += if dd < row_d2 {
+                            w * (row_d2 - dd) as f64
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+                gains[t0..t0 + m].copy_from_slice(&acc[..m]);
+            }
+        }
+        gains
+    };
+    let units: Vec<Vec<f64>> = if sequential() {
+        (0..n.div_ceil(UNIT)).map(unit).collect()
+    } else {
+        (0..n.div_ceil(UNIT)).into_par_iter().map(unit).collect()
+    };
+    (0..t_all)
+        .map(|t| units.iter().map(|g| g[t]).sum())
+        .collect()
 }
 
 /// The k-means++ candidates of one step: their rows (`T × d`, contiguous),
@@ -205,8 +281,8 @@ impl Candidates {
 /// Rows per unit of parallel scoring work: units are runs of rows in storage
 /// order, so rows stream from memory and the unit order depends on `n` alone.
 const UNIT: usize = 4096;
-/// Rows of at most this many coordinates are scored a whole unit at a time
-/// ([`Owners::score_whole_unit`]).
+/// Rows of at most this many coordinates are scored against every candidate
+/// ([`scan_gains`]), without the triangle test.
 const WHOLE_UNIT_MAX_D: usize = 8;
 /// How many rows ahead to prefetch.
 const PREFETCH_AHEAD: usize = 12;
@@ -268,10 +344,6 @@ impl Owners {
                 };
                 let (mut which, mut dd) = (Vec::new(), vec![0.0f32; cands.len()]);
                 let rows = u * UNIT..((u + 1) * UNIT).min(n);
-                if points.d() <= WHOLE_UNIT_MAX_D && !points.sparse() {
-                    self.score_whole_unit(points, cands, closest, rows, &mut out);
-                    return out;
-                }
                 let owned = self.owner[rows.clone()].iter().zip(&closest[rows.clone()]);
                 for (i, (&m, &row_d2)) in rows.zip(owned) {
                     points.prefetch(i + PREFETCH_AHEAD);
@@ -298,39 +370,6 @@ impl Owners {
                 out
             })
             .collect()
-    }
-
-    /// [`score`](Owners::score) for one unit of rows of few coordinates:
-    /// every row's distance to each candidate from one kernel call per
-    /// candidate. The triangle test would skip most of them, but at d = 3
-    /// one kernel call per row cost more than the distances; the skipped
-    /// pairs are exactly those that cannot be a hit, so gains and hits (in
-    /// row order, then candidate order) are the same.
-    fn score_whole_unit(
-        &self,
-        points: &(impl Points + ?Sized),
-        cands: &Candidates,
-        closest: &[f32],
-        rows: Range<usize>,
-        out: &mut Scored,
-    ) {
-        let len = rows.len();
-        // dd[t·len + o]: row `rows.start + o` to candidate t.
-        let mut dd = vec![0.0f32; cands.len() * len];
-        for (t, dd) in dd.chunks_exact_mut(len.max(1)).enumerate() {
-            let which = vec![t as u32; len];
-            points.sq_dists_own(rows.clone(), &cands.rows, &cands.norms2, &which, dd);
-        }
-        for (o, i) in rows.enumerate() {
-            let row_d2 = closest[i];
-            for t in 0..cands.len() {
-                let dd = dd[t * len + o];
-                if dd < row_d2 {
-                    out.gains[t] += points.weight(i) * (row_d2 - dd) as f64;
-                    out.hits.push((i as u32, t as u32, dd));
-                }
-            }
-        }
     }
 
     /// Makes candidate `best` a centre: moves the rows it is nearer to,

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use super::{available, scalar, Kernels, Packed, LANES};
 
 /// Dimensions around the lane widths; 0 must work too (every score is 0).
-const DIMS: [usize; 14] = [0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100];
+const DIMS: [usize; 17] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100];
 /// Centroid counts around the panel width.
 const KS: [usize; 8] = [1, 2, 15, 16, 17, 33, 64, 257];
 /// Row counts around the tile heights (6 and 8) and the block size.
@@ -380,10 +380,11 @@ fn sq_dist_rows_equal_sq_dist_bitwise() {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     for kern in available() {
         for d in DIMS {
-            let rows = uniform(&mut rng, 11 * d, -3.0, 3.0);
+            // 37 rows: whole runs of 16 and of 8 (the low-d paths) and a tail.
+            let rows = uniform(&mut rng, 37 * d, -3.0, 3.0);
             let cands = uniform(&mut rng, 5 * d, -3.0, 3.0);
-            let labels: Vec<u32> = (0..11).map(|r| (r * 3 % 5) as u32).collect();
-            let mut out = [f32::NAN; 11];
+            let labels: Vec<u32> = (0..37).map(|r| (r * 3 % 5) as u32).collect();
+            let mut out = [f32::NAN; 37];
             (kern.sq_dist_rows)(d, &rows, &cands, &labels, &mut out);
             for (r, (&c, &got)) in labels.iter().zip(&out).enumerate() {
                 let want = (kern.sq_dist)(&rows[r * d..][..d], &cands[c as usize * d..][..d]);
