@@ -471,3 +471,96 @@ pub(crate) fn kmeans_parallel_or_first(
     crate::distributed::kmeans_parallel(&[points], k, rounds, oversampling, seed)
         .unwrap_or_else(|| points.gather(&[0]))
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::points::DenseRows;
+
+    /// Greedy k-means++ as written down: every row against every candidate,
+    /// D² and potentials recomputed from scratch each step, gains summed in
+    /// row order per unit of [`UNIT`] rows and then over units.
+    fn plain(points: &DenseRows, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+        let n = points.n();
+        let trials = 2 + (k as f64).ln().floor() as usize;
+        let dist = |i: usize, c: usize| points.sq_dist(i, points.row(c), 0.0);
+        let mut chosen = vec![weighted_row(points, rng)];
+        let mut closest: Vec<f32> = (0..n).map(|i| dist(i, chosen[0])).collect();
+        while chosen.len() < k {
+            let pots: Vec<f64> = groups(n)
+                .into_iter()
+                .map(|r| r.map(|i| points.weight(i) * closest[i] as f64).sum())
+                .collect();
+            let total: f64 = pots.iter().sum();
+            if total <= 0.0 {
+                break;
+            }
+            let ids: Vec<usize> = (0..trials)
+                .map(|_| sample_by(points, &closest, &pots, rng.random::<f64>() * total))
+                .collect();
+            let gain = |c: usize| -> f64 {
+                (0..n)
+                    .step_by(UNIT)
+                    .map(|s| {
+                        let mut g = 0.0f64;
+                        for i in s..(s + UNIT).min(n) {
+                            let dd = dist(i, c);
+                            if dd < closest[i] {
+                                g += points.weight(i) * (closest[i] - dd) as f64;
+                            }
+                        }
+                        g
+                    })
+                    .sum()
+            };
+            let gains: Vec<f64> = ids.iter().map(|&c| gain(c)).collect();
+            let best = (0..ids.len()).fold(0, |b, t| if gains[t] > gains[b] { t } else { b });
+            chosen.push(ids[best]);
+            for (i, cl) in closest.iter_mut().enumerate() {
+                *cl = cl.min(dist(i, ids[best]));
+            }
+        }
+        chosen
+    }
+
+    /// Both scoring paths (every candidate at d ≤ 8, the triangle test
+    /// above) pick the rows of the plain algorithm, bit for bit, weighted
+    /// or not, over more than one unit of rows, on 1 and 2 threads.
+    #[test]
+    fn kmeans_plus_plus_picks_the_rows_of_the_plain_algorithm() {
+        let mut data = ChaCha8Rng::seed_from_u64(5);
+        for d in [1, 3, 8, 9, 17] {
+            let n = 9_000;
+            // Clumps, so that candidates win some rows and not others.
+            let x: Vec<f32> = (0..n * d)
+                .map(|i| (i / d % 7) as f32 * 3.0 + data.random_range(-1.0..1.0))
+                .collect();
+            // Weights over four orders of magnitude, so that they decide.
+            let w: Vec<f32> = (0..n).map(|_| data.random_range(-4.0f32..4.0).exp()).collect();
+            for weighted in [false, true] {
+                let points = DenseRows::new(&x, n, d, weighted.then_some(&w[..]));
+                for k in [5, 20] {
+                    let want = plain(&points, k, &mut rng(9, k as u64));
+                    for threads in [1, 2] {
+                        let pool = rayon::ThreadPoolBuilder::new()
+                            .num_threads(threads)
+                            .build()
+                            .expect("pool");
+                        let got =
+                            pool.install(|| kmeans_plus_plus(&points, k, &mut rng(9, k as u64)));
+                        let bits = |a: &[f32]| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                        let want = points.gather(&want);
+                        assert_eq!(
+                            bits(got.centroids.as_slice().unwrap()),
+                            bits(want.as_slice().unwrap()),
+                            "d={d} weighted={weighted} k={k} threads={threads}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
