@@ -539,7 +539,9 @@ mod tests {
                 .map(|i| (i / d % 7) as f32 * 3.0 + data.random_range(-1.0..1.0))
                 .collect();
             // Weights over four orders of magnitude, so that they decide.
-            let w: Vec<f32> = (0..n).map(|_| data.random_range(-4.0f32..4.0).exp()).collect();
+            let w: Vec<f32> = (0..n)
+                .map(|_| data.random_range(-4.0f32..4.0).exp())
+                .collect();
             for weighted in [false, true] {
                 let points = DenseRows::new(&x, n, d, weighted.then_some(&w[..]));
                 for k in [5, 20] {
