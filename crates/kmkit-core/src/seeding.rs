@@ -506,10 +506,11 @@ mod tests {
                     .step_by(UNIT)
                     .map(|s| {
                         let mut g = 0.0f64;
-                        for i in s..(s + UNIT).min(n) {
+                        let e = (s + UNIT).min(n);
+                        for (i, &cl) in (s..e).zip(&closest[s..e]) {
                             let dd = dist(i, c);
-                            if dd < closest[i] {
-                                g += points.weight(i) * (closest[i] - dd) as f64;
+                            if dd < cl {
+                                g += points.weight(i) * (cl - dd) as f64;
                             }
                         }
                         g
