@@ -6,6 +6,7 @@ use std::ops::Range;
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use crate::kernels::LANES;
 use crate::points::Points;
 
 /// Hartigan-style single-row moves from a Lloyd fixed point: a row moves to
@@ -302,8 +303,6 @@ struct NearTie {
     shift: Option<(Vec<f64>, f64)>,
     /// The smallest weight of a non-empty cluster.
     w_min: f64,
-    /// The empty clusters.
-    empty: Vec<usize>,
     /// For a unit-weight row: the saving factor `W_a/(W_a−1)` of leaving
     /// each cluster (0 where it cannot leave), widened by the slack, and
     /// the least cost factor `W_min/(W_min+1)` of joining any.
@@ -331,9 +330,6 @@ impl RowBound {
 /// Rows of at most this many coordinates take the [`NearTie`] scan.
 const NEAR_TIE_MAX_D: usize = 16;
 
-/// Centroids [`NearTie`] handles at once.
-const LANES: usize = 8;
-
 /// Relative slack of [`NearTie`]'s comparisons: two roundings of a squared
 /// distance over ≤ 16 coordinates differ by ~1e-6 relative.
 const NEAR_TIE_SLACK: f64 = 1e-4;
@@ -351,13 +347,20 @@ impl NearTie {
         // Padded to whole lanes with centroids at infinity, whose
         // distances are infinite and never a bound or a destination.
         let kp = k.div_ceil(LANES) * LANES;
+        let live = |c: &usize| clusters.weights[*c] > 0.0;
+        // Empty clusters are never a destination: at infinity too.
         let columns = (0..d)
             .flat_map(|j| {
                 let col = clusters.centroids.column(j);
-                (0..kp).map(move |c| if c < k { col[c] } else { f32::INFINITY })
+                (0..kp).map(move |c| {
+                    if c < k && live(&c) {
+                        col[c]
+                    } else {
+                        f32::INFINITY
+                    }
+                })
             })
             .collect();
-        let live = |c: &usize| clusters.weights[*c] > 0.0;
         let unit = (0..kp)
             .map(|c| {
                 if c < k && live(&c) {
@@ -402,7 +405,6 @@ impl NearTie {
             unit,
             shift,
             w_min,
-            empty: (0..k).filter(|c| !live(c)).collect(),
             leave1,
             join1: w_min / (w_min + 1.0),
         })
@@ -462,39 +464,23 @@ impl NearTie {
             return false;
         }
         points.row_into(i, row);
-        (crate::kernels::get().sq_dists_cols)(row, &self.columns, dists);
+        // The nearest other distance, and the least cost of joining another
+        // cluster for a unit-weight row (empty clusters sit at infinity).
+        let (other, cost) =
+            (crate::kernels::get().sq_dists_cols)(row, &self.columns, &self.unit, a, dists);
         let da = dists[a];
-        // Neither `a` nor an empty cluster is a destination.
-        dists[a] = f32::INFINITY;
-        for &c in &self.empty {
-            dists[c] = f32::INFINITY;
-        }
-        // Lane-wise minima (`if v < m` is the MINPS rule, so this
-        // vectorises): the nearest other distance, and the least cost of
-        // joining another cluster for a unit-weight row.
-        let (mut other, mut cost) = ([f32::INFINITY; LANES], [f32::INFINITY; LANES]);
-        for (ds, us) in dists.chunks_exact(LANES).zip(self.unit.chunks_exact(LANES)) {
-            for l in 0..LANES {
-                let (dc, uc) = (ds[l], us[l] * ds[l]);
-                other[l] = if dc < other[l] { dc } else { other[l] };
-                cost[l] = if uc < cost[l] { uc } else { cost[l] };
-            }
-        }
-        let least = |m: [f32; LANES]| {
-            m.into_iter()
-                .fold(f32::INFINITY, |a, v| if v < a { v } else { a }) as f64
-        };
         // Slightly widened, so that the bounds hold for the exact distances
         // whatever the rounding of these.
         *rb = RowBound {
             upper: (da as f64).sqrt() * (1.0 + 1e-6),
-            lower: least(other).sqrt() * (1.0 - 1e-6),
+            lower: (other as f64).sqrt() * (1.0 - 1e-6),
         };
         let limit = gain * da as f64 * (1.0 + NEAR_TIE_SLACK);
         if w == 1.0 {
-            least(cost) < limit
+            (cost as f64) < limit
         } else {
-            dists.iter().zip(&cl.weights).any(|(&dc, &wc)| {
+            let others = dists.iter().zip(&cl.weights).enumerate();
+            others.filter(|&(c, _)| c != a).any(|(_, (&dc, &wc))| {
                 // `wc > 0` for every cluster whose distance is finite.
                 wc * w / (wc + w) * (dc as f64) < limit
             })

@@ -91,6 +91,10 @@ pub type SqDistsFn = fn(x: &[f32], cands: &[f32], which: &[u32], out: &mut [f32]
 /// The signature of [`Kernels::sq_dist_rows`].
 pub type SqDistRowsFn = fn(d: usize, rows: &[f32], cands: &[f32], labels: &[u32], out: &mut [f32]);
 
+/// The signature of [`Kernels::sq_dists_cols`].
+pub type SqDistsColsFn =
+    fn(x: &[f32], cols: &[f32], unit: &[f32], skip: usize, out: &mut [f32]) -> (f32, f32);
+
 /// The signature of [`Kernels::sparse_scores`].
 pub type SparseScoresFn = fn(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f32]) -> usize;
 
@@ -125,11 +129,15 @@ pub struct Kernels {
     /// multiply-add, so every path rounds alike): a row added to its
     /// cluster's sums.
     pub axpy_f64: fn(w: f64, x: &[f32], y: &mut [f64]),
-    /// `out[c] = Σ_j (x[j] − cols[j·k + c])²` with `k = out.len()`, `j` in
-    /// order, a product then a sum (no fused multiply-add, so every path
-    /// rounds alike): one row against centroids stored column by column,
-    /// vectorised across centroids.
-    pub sq_dists_cols: fn(x: &[f32], cols: &[f32], out: &mut [f32]),
+    /// `out[c] = Σ_j (x[j] − cols[j·k + c])²` with `k = out.len()` (a
+    /// multiple of [`LANES`]), `j` in order, a product then a sum (no fused
+    /// multiply-add, so every path rounds alike): one row against centroids
+    /// stored column by column, vectorised across centroids. Returns, over
+    /// every `c ≠ skip`, the least `out[c]` and the least `unit[c] · out[c]`
+    /// (Hartigan's near-tie test: the nearest other centroid and the
+    /// cheapest one to join); minima are exact in any order. One call, so
+    /// that the minima run in the same wide registers as the distances.
+    pub sq_dists_cols: SqDistsColsFn,
 }
 
 /// The kernels for this process: `KMKIT_SIMD` if set, else the best the CPU has.

@@ -94,21 +94,71 @@ pub(crate) fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
     }
 }
 
-pub(crate) fn sq_dists_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
-    sq_dists_cols_body(x, cols, out)
+pub(crate) fn sq_dists_cols(
+    x: &[f32],
+    cols: &[f32],
+    unit: &[f32],
+    skip: usize,
+    out: &mut [f32],
+) -> (f32, f32) {
+    sq_dists_cols_body(x, cols, unit, skip, out)
 }
 
-/// [`sq_dists_cols`]'s loop, also compiled with wider instruction sets by
+/// [`sq_dists_cols`]'s loops, also compiled with wider instruction sets by
 /// `x86_64.rs` (the same operations in the same order, so the same bits).
 #[inline(always)]
-pub(crate) fn sq_dists_cols_body(x: &[f32], cols: &[f32], out: &mut [f32]) {
+pub(crate) fn sq_dists_cols_body(
+    x: &[f32],
+    cols: &[f32],
+    unit: &[f32],
+    skip: usize,
+    out: &mut [f32],
+) -> (f32, f32) {
     let k = out.len();
     assert!(cols.len() >= x.len() * k, "sq_dists_cols: short columns");
-    out.fill(0.0);
-    for (&v, col) in x.iter().zip(cols.chunks_exact(k.max(1))) {
-        for (o, &c) in out.iter_mut().zip(col) {
-            let t = v - c;
-            *o += t * t;
+    assert!(
+        k.is_multiple_of(LANES) && unit.len() >= k,
+        "sq_dists_cols: k of whole lanes"
+    );
+    let inf = f32::INFINITY;
+    let (mut other, mut cost) = ([inf; LANES], [inf; LANES]);
+    for (p, (o, us)) in out
+        .chunks_exact_mut(LANES)
+        .zip(unit.chunks_exact(LANES))
+        .enumerate()
+    {
+        // A lane's sum stays in a register over the coordinates (summed
+        // through `out` in memory, each coordinate waited on the last
+        // one's store).
+        let mut acc = [0.0f32; LANES];
+        for (j, &v) in x.iter().enumerate() {
+            let col = &cols[j * k + p * LANES..][..LANES];
+            for (a, &c) in acc.iter_mut().zip(col) {
+                let t = v - c;
+                *a += t * t;
+            }
+        }
+        o.copy_from_slice(&acc);
+        // Lane-wise minima (`if v < m` is the MINPS rule, so this
+        // vectorises), with `skip` masked by index.
+        for l in 0..LANES {
+            let dc = if p * LANES + l == skip { inf } else { acc[l] };
+            let uc = us[l] * dc;
+            other[l] = if dc < other[l] { dc } else { other[l] };
+            cost[l] = if uc < cost[l] { uc } else { cost[l] };
         }
     }
+    // Halving, not lane by lane: one chain of 16 dependent minima was a
+    // visible share of the call.
+    let least = |mut m: [f32; LANES]| {
+        let mut w = LANES;
+        while w > 1 {
+            w /= 2;
+            for l in 0..w {
+                m[l] = if m[l + w] < m[l] { m[l + w] } else { m[l] };
+            }
+        }
+        m[0]
+    };
+    (least(other), least(cost))
 }

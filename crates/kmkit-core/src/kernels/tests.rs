@@ -239,18 +239,34 @@ fn check_sq_dist(kern: &Kernels, len: usize, rng: &mut ChaCha8Rng) {
 }
 
 /// One row against `k` centroids stored column by column, for d = 1..=9:
-/// bit-identical to the scalar reference (same operations, same order).
+/// bit-identical to the scalar reference (same operations, same order), and
+/// the minima over every centroid but `skip` those of a plain scan.
 fn check_sq_dists_cols(kern: &Kernels, k: usize, rng: &mut ChaCha8Rng) {
+    let k = k.div_ceil(LANES) * LANES;
     for d in 1..=9 {
         let x = uniform(rng, d, -3.0, 3.0);
         let cols = uniform(rng, d * k, -3.0, 3.0);
+        let unit = uniform(rng, k, 0.5, 1.0);
+        let skip = rng.random_range(0..k.max(1));
         let mut want = vec![0.0f32; k];
-        (scalar::KERNELS.sq_dists_cols)(&x, &cols, &mut want);
+        let want_min = (scalar::KERNELS.sq_dists_cols)(&x, &cols, &unit, skip, &mut want);
         let mut got = vec![f32::NAN; k + 1];
-        (kern.sq_dists_cols)(&x, &cols, &mut got[..k]);
+        let got_min = (kern.sq_dists_cols)(&x, &cols, &unit, skip, &mut got[..k]);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&got[..k]), bits(&want), "{} k={k} d={d}", kern.name);
         assert!(got[k].is_nan(), "{} k={k}: wrote past the end", kern.name);
+        let others = (0..k).filter(|&c| c != skip);
+        let plain = (
+            others
+                .clone()
+                .map(|c| want[c])
+                .fold(f32::INFINITY, f32::min),
+            others
+                .map(|c| unit[c] * want[c])
+                .fold(f32::INFINITY, f32::min),
+        );
+        assert_eq!(want_min, plain, "scalar k={k} d={d}");
+        assert_eq!(got_min, plain, "{} k={k} d={d}", kern.name);
     }
 }
 

@@ -259,26 +259,39 @@ fn avx512_axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
 /// centroids; Rust never fuses the product and the sum, so the bits are the
 /// scalar ones.
 #[target_feature(enable = "avx2")]
-fn avx2_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
-    super::scalar::sq_dists_cols_body(x, cols, out)
+fn avx2_cols(x: &[f32], cols: &[f32], unit: &[f32], skip: usize, out: &mut [f32]) -> (f32, f32) {
+    super::scalar::sq_dists_cols_body(x, cols, unit, skip, out)
 }
 
-fn avx2_sq_dists_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
+fn avx2_sq_dists_cols(
+    x: &[f32],
+    cols: &[f32],
+    unit: &[f32],
+    skip: usize,
+    out: &mut [f32],
+) -> (f32, f32) {
     debug_assert!(has_avx2());
     // SAFETY: reachable only through `AVX2`, handed out after `has_avx2()`.
-    unsafe { avx2_cols(x, cols, out) }
+    unsafe { avx2_cols(x, cols, unit, skip, out) }
 }
 
-/// As [`avx2_cols`], for AVX-512.
-#[target_feature(enable = "avx512f")]
-fn avx512_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
-    super::scalar::sq_dists_cols_body(x, cols, out)
-}
-
-fn avx512_sq_dists_cols(x: &[f32], cols: &[f32], out: &mut [f32]) {
+fn avx512_sq_dists_cols(
+    x: &[f32],
+    cols: &[f32],
+    unit: &[f32],
+    skip: usize,
+    out: &mut [f32],
+) -> (f32, f32) {
     debug_assert!(has_avx512());
-    // SAFETY: reachable only through `AVX512`, handed out after `has_avx512()`.
-    unsafe { avx512_cols(x, cols, out) }
+    let k = out.len();
+    assert!(cols.len() >= x.len() * k, "sq_dists_cols: short columns");
+    assert!(
+        k.is_multiple_of(LANES) && unit.len() >= k,
+        "sq_dists_cols: k of whole lanes"
+    );
+    // SAFETY: reachable only through `AVX512`, handed out after
+    // `has_avx512()`; the bounds were checked above.
+    unsafe { avx512::sq_dists_cols(x, cols, unit, skip, out) }
 }
 
 /// Every row named in `which` lies inside `cands` (rows of `d` floats).
@@ -894,6 +907,49 @@ mod avx512 {
             return 0;
         }
         reduce(best, best_index).0 as usize
+    }
+
+    /// [`Kernels::sq_dists_cols`](super::super::Kernels::sq_dists_cols):
+    /// one register of 16 centroids per step, its sum kept in the register
+    /// over the coordinates (the scalar loop's operations in its order, so
+    /// its bits), the minima taken in registers and reduced once.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F; `out.len()` is a multiple of 16, and
+    /// `cols` and `unit` hold `x.len() · out.len()` and `out.len()` floats.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sq_dists_cols(
+        x: &[f32],
+        cols: &[f32],
+        unit: &[f32],
+        skip: usize,
+        out: &mut [f32],
+    ) -> (f32, f32) {
+        let k = out.len();
+        let lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let inf = _mm512_set1_ps(f32::INFINITY);
+        let (mut other, mut cost) = (inf, inf);
+        for p in (0..k).step_by(LANES) {
+            let mut acc = _mm512_setzero_ps();
+            for (j, &v) in x.iter().enumerate() {
+                // SAFETY: j·k + p + 16 ≤ d·k, within `cols` (the caller's bound).
+                let c = unsafe { _mm512_loadu_ps(cols.as_ptr().add(j * k + p)) };
+                let t = _mm512_sub_ps(_mm512_set1_ps(v), c);
+                acc = _mm512_add_ps(acc, _mm512_mul_ps(t, t));
+            }
+            // SAFETY: p + 16 ≤ k = out.len() ≤ unit.len().
+            let u = unsafe {
+                _mm512_storeu_ps(out.as_mut_ptr().add(p), acc);
+                _mm512_loadu_ps(unit.as_ptr().add(p))
+            };
+            let here =
+                _mm512_cmpeq_epi32_mask(lane, _mm512_set1_epi32(skip.wrapping_sub(p) as i32));
+            let dc = _mm512_mask_mov_ps(acc, here, inf);
+            // `_mm512_min_ps(a, b)` is `a < b ? a : b`, the scalar rule.
+            other = _mm512_min_ps(dc, other);
+            cost = _mm512_min_ps(_mm512_mul_ps(u, dc), cost);
+        }
+        (_mm512_reduce_min_ps(other), _mm512_reduce_min_ps(cost))
     }
 
     /// `y += w · x` in f64 over the common length (product, then sum).
