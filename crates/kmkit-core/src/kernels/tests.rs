@@ -399,12 +399,15 @@ fn sq_dist_rows_equal_sq_dist_bitwise() {
             // 37 rows: whole runs of 16 and of 8 (the low-d paths) and a tail.
             let rows = uniform(&mut rng, 37 * d, -3.0, 3.0);
             let cands = uniform(&mut rng, 5 * d, -3.0, 3.0);
-            let labels: Vec<u32> = (0..37).map(|r| (r * 3 % 5) as u32).collect();
-            let mut out = [f32::NAN; 37];
-            (kern.sq_dist_rows)(d, &rows, &cands, &labels, &mut out);
-            for (r, (&c, &got)) in labels.iter().zip(&out).enumerate() {
-                let want = (kern.sq_dist)(&rows[r * d..][..d], &cands[c as usize * d..][..d]);
-                assert_eq!(got.to_bits(), want.to_bits(), "{} d={d} row {r}", kern.name);
+            // Mixed labels, and one label for all (a scan against one centre).
+            let mixed: Vec<u32> = (0..37).map(|r| (r * 3 % 5) as u32).collect();
+            for labels in [mixed, vec![3; 37]] {
+                let mut out = [f32::NAN; 37];
+                (kern.sq_dist_rows)(d, &rows, &cands, &labels, &mut out);
+                for (r, (&c, &got)) in labels.iter().zip(&out).enumerate() {
+                    let want = (kern.sq_dist)(&rows[r * d..][..d], &cands[c as usize * d..][..d]);
+                    assert_eq!(got.to_bits(), want.to_bits(), "{} d={d} row {r}", kern.name);
+                }
             }
         }
     }
