@@ -185,39 +185,18 @@ fn scan_gains(points: &(impl Points + ?Sized), cands: &Candidates, closest: &[f3
     let (n, d, t_all) = (points.n(), points.d(), cands.len());
     let unit = |u: usize| {
         let mut gains = vec![0.0f64; t_all];
-        let (zeros, mut dd) = ([0u32; BLOCK], vec![0.0f32; t_all * BLOCK]);
+        let (zeros, mut dd) = ([0u32; BLOCK], [0.0f32; BLOCK]);
         let rows = u * UNIT..((u + 1) * UNIT).min(n);
         for s in rows.clone().step_by(BLOCK) {
             let e = (s + BLOCK).min(rows.end);
-            for (t, dd) in dd.chunks_exact_mut(BLOCK).enumerate() {
-                let c = &cands.rows[t * d..(t + 1) * d];
-                let norm = &cands.norms2[t..=t];
-                points.sq_dists_own(s..e, c, norm, &zeros[..e - s], &mut dd[..e - s]);
-            }
-            // Branch-free (a row is a hit for about half the candidates, at
-            // random; adding +0.0 for a miss leaves a gain unchanged), four
-            // candidates side by side in registers, as each gain's adds wait
-            // on one another.
-            for t0 in (0..t_all).step_by(4) {
-                let m = (t_all - t0).min(4);
-                let mut acc: [f64; 4] =
-                    std::array::from_fn(|j| gains.get(t0 + j).map_or(0.0, |&g| g));
-                for (o, (i, &row_d2)) in (s..e).zip(&closest[s..e]).enumerate() {
-                    let w = points.weight(i);
-                    for (j, acc) in acc.iter_mut().enumerate() {
-                        let dd = if j < m {
-                            dd[(t0 + j) * BLOCK + o]
-                        } else {
-                            f32::INFINITY
-                        };
-                        *acc += if dd < row_d2 {
-                            w * (row_d2 - dd) as f64
-                        } else {
-                            0.0
-                        };
+            for (t, gain) in gains.iter_mut().enumerate() {
+                let (c, dd) = (&cands.rows[t * d..(t + 1) * d], &mut dd[..e - s]);
+                points.sq_dists_own(s..e, c, &cands.norms2[t..=t], &zeros[..e - s], dd);
+                for ((&dd, &row_d2), i) in dd.iter().zip(&closest[s..e]).zip(s..) {
+                    if dd < row_d2 {
+                        *gain += points.weight(i) * (row_d2 - dd) as f64;
                     }
                 }
-                gains[t0..t0 + m].copy_from_slice(&acc[..m]);
             }
         }
         gains
