@@ -143,7 +143,10 @@ pub(crate) fn kmeans_plus_plus(
     // candidate (at d = 3 the triangle test cost more than the distances),
     // so no owners are kept and the chosen centre is applied by one more
     // pass over the rows instead of a list of the rows it wins.
-    let mut owners = (d > WHOLE_UNIT_MAX_D || points.sparse()).then(|| Owners::new(&closest));
+    let mut owners = (d > SCAN_ALL_MAX_D || points.sparse()).then(|| Owners::new(&closest));
+    // The first candidate with the largest potential drop.
+    let argmax =
+        |gains: &[f64]| (0..gains.len()).fold(0, |b, t| if gains[t] > gains[b] { t } else { b });
     while chosen.len() < k {
         let total: f64 = pots.iter().sum();
         if total <= 0.0 {
@@ -153,25 +156,26 @@ pub(crate) fn kmeans_plus_plus(
             .map(|_| sample_by(points, &closest, &pots, rng.random::<f64>() * total))
             .collect();
         let cands = Candidates::new(points, &ids, &centres);
-        let scored = owners.as_ref().map(|o| o.score(points, &cands, &closest));
-        // Potential drop per candidate, summed over units in a fixed order.
-        let gains: Vec<f64> = match &scored {
-            Some(scored) => (0..ids.len())
-                .map(|t| scored.iter().map(|u| u.gains[t]).sum())
-                .collect(),
-            None => scan_gains(points, &cands, &closest),
-        };
-        let best = (0..ids.len()).fold(0, |b, t| if gains[t] > gains[b] { t } else { b });
-        chosen.push(ids[best]);
-        let row = &cands.rows[best * d..(best + 1) * d];
-        pots = match (owners.as_mut(), scored) {
-            (Some(owners), Some(scored)) => {
+        let best = match owners.as_mut() {
+            Some(owners) => {
+                let scored = owners.score(points, &cands, &closest);
+                // Potential drop per candidate, summed over units in a fixed order.
+                let gains: Vec<f64> = (0..ids.len())
+                    .map(|t| scored.iter().map(|u| u.gains[t]).sum())
+                    .collect();
+                let best = argmax(&gains);
                 let changed = owners.take(&scored, best as u32, &mut closest);
-                regroup_pots(points, &closest, &pots, &changed)
+                pots = regroup_pots(points, &closest, &pots, &changed);
+                best
             }
-            _ => update_closest(points, row, &mut closest),
+            None => {
+                let best = argmax(&scan_gains(points, &cands, &closest));
+                pots = update_closest(points, &cands.rows[best * d..(best + 1) * d], &mut closest);
+                best
+            }
         };
-        centres.extend_from_slice(row);
+        chosen.push(ids[best]);
+        centres.extend_from_slice(&cands.rows[best * d..(best + 1) * d]);
     }
     Seeds {
         centroids: points.gather(&chosen),
@@ -262,7 +266,7 @@ impl Candidates {
 const UNIT: usize = 4096;
 /// Rows of at most this many coordinates are scored against every candidate
 /// ([`scan_gains`]), without the triangle test.
-const WHOLE_UNIT_MAX_D: usize = 8;
+const SCAN_ALL_MAX_D: usize = 8;
 /// How many rows ahead to prefetch.
 const PREFETCH_AHEAD: usize = 12;
 

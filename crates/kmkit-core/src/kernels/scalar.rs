@@ -104,6 +104,17 @@ pub(crate) fn sq_dists_cols(
     sq_dists_cols_body(x, cols, unit, skip, out)
 }
 
+/// The bounds every `sq_dists_cols` path relies on; returns `k`.
+pub(crate) fn check_cols(x: &[f32], cols: &[f32], unit: &[f32], out: &[f32]) -> usize {
+    let k = out.len();
+    assert!(cols.len() >= x.len() * k, "sq_dists_cols: short columns");
+    assert!(
+        k.is_multiple_of(LANES) && unit.len() >= k,
+        "sq_dists_cols: k of whole lanes"
+    );
+    k
+}
+
 /// [`sq_dists_cols`]'s loops, also compiled with wider instruction sets by
 /// `x86_64.rs` (the same operations in the same order, so the same bits).
 #[inline(always)]
@@ -114,12 +125,7 @@ pub(crate) fn sq_dists_cols_body(
     skip: usize,
     out: &mut [f32],
 ) -> (f32, f32) {
-    let k = out.len();
-    assert!(cols.len() >= x.len() * k, "sq_dists_cols: short columns");
-    assert!(
-        k.is_multiple_of(LANES) && unit.len() >= k,
-        "sq_dists_cols: k of whole lanes"
-    );
+    let k = check_cols(x, cols, unit, out);
     let inf = f32::INFINITY;
     let (mut other, mut cost) = ([inf; LANES], [inf; LANES]);
     for (p, (o, us)) in out

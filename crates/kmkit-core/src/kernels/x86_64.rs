@@ -283,12 +283,7 @@ fn avx512_sq_dists_cols(
     out: &mut [f32],
 ) -> (f32, f32) {
     debug_assert!(has_avx512());
-    let k = out.len();
-    assert!(cols.len() >= x.len() * k, "sq_dists_cols: short columns");
-    assert!(
-        k.is_multiple_of(LANES) && unit.len() >= k,
-        "sq_dists_cols: k of whole lanes"
-    );
+    super::scalar::check_cols(x, cols, unit, out);
     // SAFETY: reachable only through `AVX512`, handed out after
     // `has_avx512()`; the bounds were checked above.
     unsafe { avx512::sq_dists_cols(x, cols, unit, skip, out) }
