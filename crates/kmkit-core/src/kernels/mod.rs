@@ -98,6 +98,9 @@ pub type SqDistsColsFn =
 /// The signature of [`Kernels::sparse_scores`].
 pub type SparseScoresFn = fn(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [f32]) -> usize;
 
+/// The signature of [`Kernels::sort_by_label`].
+pub type SortByLabelFn = fn(labels: &[u32], k: usize, order: &mut [u32], start: &mut [usize]);
+
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
 pub struct Kernels {
@@ -138,6 +141,13 @@ pub struct Kernels {
     /// cheapest one to join); minima are exact in any order. One call, so
     /// that the minima run in the same wide registers as the distances.
     pub sq_dists_cols: SqDistsColsFn,
+    /// Stable counting sort of up to 65,536 rows by label (each `< k`):
+    /// `order[start[c]..start[c + 1]]` lists the rows of cluster `c` in row
+    /// order. `start` has at least `k + 1` slots, and `order` [`LANES`] more
+    /// than there are labels (a vector path stores whole registers). Lets a
+    /// caller add each cluster's rows in row order with one running sum per
+    /// cluster in registers.
+    pub sort_by_label: SortByLabelFn,
 }
 
 /// The kernels for this process: `KMKIT_SIMD` if set, else the best the CPU has.

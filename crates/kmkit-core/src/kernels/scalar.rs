@@ -13,6 +13,7 @@ pub static KERNELS: Kernels = Kernels {
     sparse_scores,
     axpy_f64,
     sq_dists_cols,
+    sort_by_label,
 };
 
 pub(crate) fn assign(
@@ -167,4 +168,54 @@ pub(crate) fn sq_dists_cols_body(
         m[0]
     };
     (least(other), least(cost))
+}
+
+/// The bounds [`Kernels::sort_by_label`](super::Kernels::sort_by_label)
+/// needs, checked once for every path.
+pub(crate) fn check_sort(labels: &[u32], k: usize, order: &[u32], start: &[usize]) {
+    assert!(
+        labels.len() <= 1 << 16 && order.len() >= labels.len() + LANES && start.len() > k,
+        "sort_by_label: buffers too small"
+    );
+}
+
+pub(crate) fn sort_by_label(labels: &[u32], k: usize, order: &mut [u32], start: &mut [usize]) {
+    check_sort(labels, k, order, start);
+    start[..=k].fill(0);
+    if k <= 4 && labels.len() < 1 << 16 {
+        // The counters are 16-bit fields of one register, so that two rows
+        // of one cluster do not wait on each other's counter store, as they
+        // do in memory.
+        let field = |c: u32| 16 * (c & 3);
+        let mut count = 0u64;
+        for &c in labels {
+            count += 1 << field(c);
+        }
+        let mut next = 0u64;
+        for c in 0..k {
+            start[c + 1] = start[c] + ((count >> field(c as u32)) as u16) as usize;
+            next |= (start[c] as u64) << field(c as u32);
+        }
+        for (r, &c) in labels.iter().enumerate() {
+            order[(next >> field(c)) as u16 as usize] = r as u32;
+            next += 1 << field(c);
+        }
+        return;
+    }
+    for &c in labels {
+        start[c as usize + 1] += 1;
+    }
+    for c in 0..k {
+        start[c + 1] += start[c];
+    }
+    for (r, &c) in labels.iter().enumerate() {
+        let at = &mut start[c as usize];
+        order[*at] = r as u32;
+        *at += 1;
+    }
+    // Each start[c] now holds the end of cluster c: shift them back.
+    for c in (1..=k).rev() {
+        start[c] = start[c - 1];
+    }
+    start[0] = 0;
 }

@@ -437,3 +437,44 @@ fn unknown_or_unsupported_kernel_names_are_typed_errors() {
     #[cfg(not(target_arch = "x86_64"))]
     assert!(matches!(super::by_name("avx2"), Err(KMeansError::Simd(..))));
 }
+
+/// Every path lists each cluster's rows in row order: the same as a stable
+/// sort by label, for k on both sides of the AVX-512 compress bound and of
+/// the scalar packed-counter bound, skewed and uniform labels, lengths
+/// around the lane width.
+#[test]
+fn sort_by_label_is_a_stable_sort() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut sets = available();
+    sets.push(&scalar::KERNELS);
+    for kern in sets {
+        for k in [1, 2, 3, 4, 5, 8, 9, 17, 64] {
+            for n in [0, 1, 15, 16, 17, 100, 256] {
+                for skew in [false, true] {
+                    let labels: Vec<u32> = (0..n)
+                        .map(|_| {
+                            let c = rng.random_range(0..k as u32);
+                            // Skewed: most rows in cluster 0, as on real data.
+                            if skew && rng.random_range(0..4) > 0 {
+                                0
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    let mut want: Vec<u32> = (0..n as u32).collect();
+                    want.sort_by_key(|&r| labels[r as usize]);
+                    let mut order = vec![u32::MAX; n + LANES];
+                    let mut start = vec![usize::MAX; k + 1];
+                    (kern.sort_by_label)(&labels, k, &mut order, &mut start);
+                    assert_eq!(&order[..n], &want[..], "{} k={k} n={n}", kern.name);
+                    for c in 0..k {
+                        let count = labels.iter().filter(|&&l| l == c as u32).count();
+                        assert_eq!(start[c + 1] - start[c], count, "{} k={k} c={c}", kern.name);
+                    }
+                    assert_eq!((start[0], start[k]), (0, n), "{} k={k} n={n}", kern.name);
+                }
+            }
+        }
+    }
+}
