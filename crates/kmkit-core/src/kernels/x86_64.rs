@@ -126,6 +126,22 @@ fn avx2_assign(
     scratch: &mut Vec<f32>,
 ) {
     debug_assert!(has_avx2());
+    if (1..=LOW_D).contains(&packed.d) {
+        low_d_tiles::<{ avx2::LOW_D_ROWS }>(
+            rows,
+            shift,
+            packed,
+            labels,
+            scores,
+            scratch,
+            |x, shift, labels, scores| {
+                // SAFETY: reachable only through `AVX2`, handed out after
+                // `has_avx2()`; `d` is within 1..=LOW_D and `shift` holds d.
+                unsafe { avx2::tile_low_d(x, shift, packed, labels, scores) }
+            },
+        );
+        return;
+    }
     for_each_tile::<{ avx2::ROWS }>(
         rows,
         shift,
@@ -184,8 +200,20 @@ fn avx512_assign(
     scratch: &mut Vec<f32>,
 ) {
     debug_assert!(has_avx512());
-    if (1..=avx512::LOW_D).contains(&packed.d) {
-        low_d_tiles(rows, shift, packed, labels, scores, scratch);
+    if (1..=LOW_D).contains(&packed.d) {
+        low_d_tiles::<{ avx512::LOW_D_ROWS }>(
+            rows,
+            shift,
+            packed,
+            labels,
+            scores,
+            scratch,
+            |x, shift, labels, scores| {
+                // SAFETY: reachable only through `AVX512`, handed out after
+                // `has_avx512()`; `d` is within 1..=LOW_D and `shift` holds d.
+                unsafe { avx512::tile_low_d(x, shift, packed, labels, scores) }
+            },
+        );
         return;
     }
     for_each_tile::<{ avx512::ROWS }>(
@@ -312,44 +340,43 @@ fn check_rows(d: usize, cands: &[f32], which: &[u32]) {
     );
 }
 
-/// [`for_each_tile`] for `d ≤ LOW_D` on AVX-512: whole tiles are read in
-/// place and shifted in registers (the kernel subtracts the same `v − m` the
-/// staging copy would), so that only the last, short tile is copied. At
-/// d = 3 the staging copy took as long as the kernel.
-fn low_d_tiles(
+/// [`for_each_tile`] for `d ≤ 8`, tiles of `R` rows: whole tiles are read
+/// in place and shifted in registers by `tile` (it subtracts the same
+/// `v − m` the staging copy would), so that only the last, short tile is
+/// copied. At d = 3 the staging copy took as long as the kernel.
+fn low_d_tiles<const R: usize>(
     rows: &[f32],
     shift: Option<&[f32]>,
     packed: &Packed,
     labels: &mut [u32],
     scores: &mut [f32],
     scratch: &mut Vec<f32>,
+    tile: impl Fn(&[f32], &[f32], &mut [u32; R], &mut [f32; R]),
 ) {
-    const R: usize = avx512::LOW_D_ROWS;
     let d = packed.d;
     check_assign(rows, shift, d, labels, scores);
-    let zero = [0.0f32; avx512::LOW_D];
+    let zero = [0.0f32; LOW_D];
     let shift = shift.map_or(&zero[..d], |s| &s[..d]);
     let (mut tile_labels, mut tile_scores) = ([0u32; R], [0.0f32; R]);
     for (t, (labels, scores)) in labels.chunks_mut(R).zip(scores.chunks_mut(R)).enumerate() {
         let n = labels.len();
         let src = &rows[t * R * d..(t * R + n) * d];
-        // SAFETY (both calls): reachable only through `AVX512`, handed out
-        // after `has_avx512()`; `d` is within 1..=LOW_D and `shift` holds d.
         if n == R {
             let labels = labels.try_into().expect("a whole tile");
             let scores = scores.try_into().expect("a whole tile");
-            unsafe { avx512::tile_low_d(src, shift, packed, labels, scores) }
+            tile(src, shift, labels, scores);
         } else {
             scratch.resize(R * d, 0.0);
             stage(src, None, d, scratch);
-            unsafe {
-                avx512::tile_low_d(scratch, shift, packed, &mut tile_labels, &mut tile_scores)
-            };
+            tile(scratch, shift, &mut tile_labels, &mut tile_scores);
             labels.copy_from_slice(&tile_labels[..n]);
             scores.copy_from_slice(&tile_scores[..n]);
         }
     }
 }
+
+/// Largest dimension the transposed low-dimension tiles serve.
+const LOW_D: usize = 8;
 
 /// The bounds an `assign` call must respect: enough rows for the labels,
 /// as many scores as labels, and a shift of at least `d` (a short one would
@@ -466,8 +493,6 @@ mod avx512 {
         index: [__m512i; R],
     }
 
-    /// Largest dimension [`tile_low_d`] serves.
-    pub(super) const LOW_D: usize = 8;
     /// Rows per low-dimension tile: two registers of 16 rows.
     pub(super) const LOW_D_ROWS: usize = 32;
 
@@ -1053,6 +1078,152 @@ mod avx2 {
     pub(super) const ROWS: usize = 6;
     /// ymm registers per panel.
     const HALVES: usize = LANES / 8;
+
+    /// Rows per low-dimension tile: two registers of 8 rows. With two
+    /// argmin chains this keeps the transposed rows, the chains and the
+    /// scores within the 16 ymm registers at d = 3.
+    pub(super) const LOW_D_ROWS: usize = 16;
+
+    /// The AVX-512 `tile_low_d` in 8 lanes: one lane per row, centroids
+    /// broadcast one at a time, the argmin a lane-wise compare and blend.
+    /// The panel kernel spends most of its time at a few coordinates in
+    /// the per-row horizontal argmin, and at k = 4 three quarters of its
+    /// 16-centroid panel are padding. Same scores, bit for bit.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA, and `1 ≤ packed.d ≤ LOW_D`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile_low_d(
+        x: &[f32],
+        shift: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; LOW_D_ROWS],
+        scores: &mut [f32; LOW_D_ROWS],
+    ) {
+        check_tile(x, packed, LOW_D_ROWS);
+        assert!(shift.len() >= packed.d, "tile: shift shorter than d");
+        match packed.d {
+            1 => low_d::<1>(x, shift, packed, labels, scores),
+            2 => low_d::<2>(x, shift, packed, labels, scores),
+            3 => low_d::<3>(x, shift, packed, labels, scores),
+            4 => low_d::<4>(x, shift, packed, labels, scores),
+            5 => low_d::<5>(x, shift, packed, labels, scores),
+            6 => low_d::<6>(x, shift, packed, labels, scores),
+            7 => low_d::<7>(x, shift, packed, labels, scores),
+            _ => low_d::<8>(x, shift, packed, labels, scores),
+        }
+    }
+
+    /// [`tile_low_d`] for a dimension known at compile time.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn low_d<const D: usize>(
+        x: &[f32],
+        shift: &[f32],
+        packed: &Packed,
+        labels: &mut [u32; LOW_D_ROWS],
+        scores: &mut [f32; LOW_D_ROWS],
+    ) {
+        const W: usize = 8;
+        const G: usize = LOW_D_ROWS / W;
+        // Coordinate j of the 8 rows of group g, one register each: the
+        // group's rows are D registers of 8 floats, coordinate j of row r
+        // being float r·D + j; each register holding some of them is
+        // permuted into place and blended in.
+        let mut xt = [[_mm256_setzero_ps(); D]; G];
+        for (g, xt) in xt.iter_mut().enumerate() {
+            // SAFETY: `check_tile` confirmed LOW_D_ROWS·D floats.
+            let regs: [__m256; D] = std::array::from_fn(|q| unsafe {
+                _mm256_loadu_ps(x.as_ptr().add((g * D + q) * W))
+            });
+            for (j, xt) in xt.iter_mut().enumerate() {
+                let mut col = _mm256_setzero_ps();
+                for (q, &reg) in regs.iter().enumerate() {
+                    let mask: [i32; W] = std::array::from_fn(|r| -(((r * D + j) / W == q) as i32));
+                    if mask.iter().all(|&m| m == 0) {
+                        continue;
+                    }
+                    let idx: [i32; W] = std::array::from_fn(|r| ((r * D + j) % W) as i32);
+                    // SAFETY: both arrays hold 8 lanes.
+                    let (idx, mask) = unsafe {
+                        (
+                            _mm256_loadu_si256(idx.as_ptr().cast()),
+                            _mm256_loadu_si256(mask.as_ptr().cast()),
+                        )
+                    };
+                    let t = _mm256_permutevar8x32_ps(reg, idx);
+                    col = _mm256_blendv_ps(col, t, _mm256_castsi256_ps(mask));
+                }
+                *xt = _mm256_sub_ps(col, _mm256_set1_ps(shift[j]));
+            }
+        }
+        // Two running argmins per group, centroid c in chain c % CHAINS:
+        // one chain would serialise every compare-and-blend on the last.
+        const CHAINS: usize = 2;
+        let mut chain_best = [[_mm256_set1_ps(f32::INFINITY); G]; CHAINS];
+        let mut chain_index = [[_mm256_setzero_si256(); G]; CHAINS];
+        let step = |c: usize, best: &mut [__m256; G], index: &mut [__m256i; G]| {
+            // Centroid c is lane c % LANES of panel c / LANES.
+            let base = (c / LANES) * D * LANES + c % LANES;
+            let mut s = [_mm256_set1_ps(packed.half_norms[c]); G];
+            #[allow(clippy::needless_range_loop)] // j walks xt's inner index
+            for j in 0..D {
+                let cj = _mm256_set1_ps(packed.panels[base + j * LANES]);
+                for g in 0..G {
+                    s[g] = _mm256_fnmadd_ps(xt[g][j], cj, s[g]);
+                }
+            }
+            let ci = _mm256_set1_epi32(c as i32);
+            for g in 0..G {
+                let better = _mm256_cmp_ps::<_CMP_LT_OQ>(s[g], best[g]);
+                best[g] = _mm256_blendv_ps(best[g], s[g], better);
+                index[g] = _mm256_castps_si256(_mm256_blendv_ps(
+                    _mm256_castsi256_ps(index[g]),
+                    _mm256_castsi256_ps(ci),
+                    better,
+                ));
+            }
+        };
+        let rounds = packed.k / CHAINS;
+        for r in 0..rounds {
+            for ch in 0..CHAINS {
+                step(r * CHAINS + ch, &mut chain_best[ch], &mut chain_index[ch]);
+            }
+        }
+        for ch in 0..packed.k % CHAINS {
+            step(
+                rounds * CHAINS + ch,
+                &mut chain_best[ch],
+                &mut chain_index[ch],
+            );
+        }
+        // Merge the chains: the least score, and on a tie the lower index.
+        let (mut best, mut index) = (chain_best[0], chain_index[0]);
+        for ch in 1..CHAINS {
+            for g in 0..G {
+                let (s, i) = (chain_best[ch][g], chain_index[ch][g]);
+                let less = _mm256_cmp_ps::<_CMP_LT_OQ>(s, best[g]);
+                let tie = _mm256_and_ps(
+                    _mm256_cmp_ps::<_CMP_EQ_OQ>(s, best[g]),
+                    _mm256_castsi256_ps(_mm256_cmpgt_epi32(index[g], i)),
+                );
+                let take = _mm256_or_ps(less, tie);
+                best[g] = _mm256_blendv_ps(best[g], s, take);
+                index[g] = _mm256_castps_si256(_mm256_blendv_ps(
+                    _mm256_castsi256_ps(index[g]),
+                    _mm256_castsi256_ps(i),
+                    take,
+                ));
+            }
+        }
+        for g in 0..G {
+            // SAFETY: each destination holds LOW_D_ROWS = G·8 elements.
+            unsafe {
+                _mm256_storeu_ps(scores[g * W..].as_mut_ptr(), best[g]);
+                _mm256_storeu_si256(labels[g * W..].as_mut_ptr().cast(), index[g]);
+            }
+        }
+    }
 
     /// Per-row running argmin, per half panel; see the AVX-512 `Best`.
     struct Best<const R: usize> {
