@@ -310,8 +310,10 @@ struct NearTie {
     join1: f64,
 }
 
-/// Bounds of one row's distances, valid for its current label.
+/// Bounds of one row's distances, valid for its current label. Laid out
+/// as `[upper, lower]`, which the kernels' `advance_bounds` works on.
 #[derive(Clone, Copy)]
+#[repr(C)]
 struct RowBound {
     /// At least the distance to its own centroid.
     upper: f64,
@@ -414,26 +416,30 @@ impl NearTie {
     /// sweep's centroids, and lists the rows (offsets in the group) whose
     /// bounds do not rule out a move; for weighted rows, every row.
     fn advance_all(&self, labels: &[u32], rbs: &mut [RowBound], unweighted: bool) -> Vec<u32> {
-        let (leave1, join1) = (&self.leave1[..], self.join1);
-        let mut open = vec![0u32; rbs.len()];
-        let mut n_open = 0;
-        let zero = vec![0.0; leave1.len()];
+        let zero = vec![0.0; self.leave1.len()];
         let (shift, max) = match &self.shift {
             Some((shift, max)) => (&shift[..], *max),
             None => (&zero[..], 0.0),
         };
-        for (o, (rb, &a)) in rbs.iter_mut().zip(labels).enumerate() {
-            let a = a as usize;
-            // By value, both halves at once: storing the halves and loading
-            // the pair back stalled on store forwarding.
-            let (upper, lower) = (rb.upper + shift[a], (rb.lower - max).max(0.0));
-            *rb = RowBound { upper, lower };
-            // Moving costs at least W_min/(W_min+1)·lower² and saves at
-            // most W_a/(W_a−1)·upper², for a unit-weight row.
-            let settled = unweighted && join1 * lower * lower >= leave1[a] * upper * upper;
-            open[n_open] = o as u32;
-            n_open += !settled as usize;
-        }
+        // SAFETY: `RowBound` is `repr(C)` with two f64 fields, so it has the
+        // size, alignment and layout of `[f64; 2]` (upper, lower).
+        let pairs = unsafe {
+            std::slice::from_raw_parts_mut(rbs.as_mut_ptr().cast::<[f64; 2]>(), rbs.len())
+        };
+        let mut open = vec![0u32; rbs.len() + crate::kernels::LANES];
+        // Moving costs at least W_min/(W_min+1)·lower² and saves at most
+        // W_a/(W_a−1)·upper², for a unit-weight row: the kernel lists the
+        // rows where that does not rule a move out.
+        let n_open = (crate::kernels::get().advance_bounds)(
+            labels,
+            pairs,
+            shift,
+            max,
+            &self.leave1,
+            self.join1,
+            unweighted,
+            &mut open,
+        );
         open.truncate(n_open);
         open
     }

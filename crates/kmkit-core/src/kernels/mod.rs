@@ -101,6 +101,18 @@ pub type SparseScoresFn = fn(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [
 /// The signature of [`Kernels::sort_by_label`].
 pub type SortByLabelFn = fn(labels: &[u32], k: usize, order: &mut [u32], start: &mut [usize]);
 
+/// The signature of [`Kernels::advance_bounds`].
+pub type AdvanceBoundsFn = fn(
+    labels: &[u32],
+    bounds: &mut [[f64; 2]],
+    shift: &[f64],
+    max: f64,
+    leave: &[f64],
+    join: f64,
+    unweighted: bool,
+    open: &mut [u32],
+) -> usize;
+
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
 pub struct Kernels {
@@ -148,6 +160,15 @@ pub struct Kernels {
     /// caller add each cluster's rows in row order with one running sum per
     /// cluster in registers.
     pub sort_by_label: SortByLabelFn,
+    /// Hamerly-style bounds of rows in cluster `labels[r]`, brought up to
+    /// centroids that moved by `shift[c]` (at most `max`): for each row in
+    /// order, `bounds[r] = [upper + shift[a], max(lower − max, 0)]`, and the
+    /// row is listed in `open` (offsets, in order; `open` has [`LANES`]
+    /// more slots than there are rows) unless `unweighted` and
+    /// `join·lower·lower ≥ leave[a]·upper·upper` (Hartigan's near-tie
+    /// scan: a row whose bounds rule out any move is not looked at).
+    /// Returns the number listed. The same arithmetic on every path.
+    pub advance_bounds: AdvanceBoundsFn,
 }
 
 /// The kernels for this process: `KMKIT_SIMD` if set, else the best the CPU has.

@@ -14,6 +14,7 @@ pub static KERNELS: Kernels = Kernels {
     axpy_f64,
     sq_dists_cols,
     sort_by_label,
+    advance_bounds,
 };
 
 pub(crate) fn assign(
@@ -218,4 +219,70 @@ pub(crate) fn sort_by_label(labels: &[u32], k: usize, order: &mut [u32], start: 
         start[c] = start[c - 1];
     }
     start[0] = 0;
+}
+
+/// The bounds [`Kernels::advance_bounds`](super::Kernels::advance_bounds)
+/// needs, checked once for every path: every label indexes `shift` and
+/// `leave`, and `open` has the spare lanes a vector store writes.
+pub(crate) fn check_advance(
+    labels: &[u32],
+    bounds: &[[f64; 2]],
+    shift: &[f64],
+    leave: &[f64],
+    open: &[u32],
+) {
+    let k = shift.len().min(leave.len());
+    assert!(
+        labels.len() == bounds.len()
+            && open.len() >= labels.len() + LANES
+            && labels.len() <= u32::MAX as usize
+            && labels.iter().all(|&a| (a as usize) < k),
+        "advance_bounds: inconsistent buffers"
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn advance_bounds(
+    labels: &[u32],
+    bounds: &mut [[f64; 2]],
+    shift: &[f64],
+    max: f64,
+    leave: &[f64],
+    join: f64,
+    unweighted: bool,
+    open: &mut [u32],
+) -> usize {
+    check_advance(labels, bounds, shift, leave, open);
+    advance_bounds_body(
+        labels, bounds, shift, max, leave, join, unweighted, open, 0, 0,
+    )
+}
+
+/// [`advance_bounds`] from row `from` on (a vector path's tail), with
+/// `n_open` rows already listed; returns the new count.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) fn advance_bounds_body(
+    labels: &[u32],
+    bounds: &mut [[f64; 2]],
+    shift: &[f64],
+    max: f64,
+    leave: &[f64],
+    join: f64,
+    unweighted: bool,
+    open: &mut [u32],
+    from: usize,
+    mut n_open: usize,
+) -> usize {
+    for (o, (b, &a)) in bounds.iter_mut().zip(labels).enumerate().skip(from) {
+        let a = a as usize;
+        // By value, both halves at once: storing the halves and loading
+        // the pair back stalled on store forwarding.
+        let (upper, lower) = (b[0] + shift[a], (b[1] - max).max(0.0));
+        *b = [upper, lower];
+        let settled = unweighted && join * lower * lower >= leave[a] * upper * upper;
+        open[n_open] = o as u32;
+        n_open += !settled as usize;
+    }
+    n_open
 }

@@ -102,6 +102,7 @@ pub(crate) static AVX2: Kernels = Kernels {
     axpy_f64: avx2_axpy_f64,
     sq_dists_cols: avx2_sq_dists_cols,
     sort_by_label: super::scalar::sort_by_label,
+    advance_bounds: super::scalar::advance_bounds,
 };
 
 /// AVX-512 kernels. Crate-private: see the module docs on soundness.
@@ -115,6 +116,7 @@ pub(crate) static AVX512: Kernels = Kernels {
     axpy_f64: avx512_axpy_f64,
     sq_dists_cols: avx512_sq_dists_cols,
     sort_by_label: avx512_sort_by_label,
+    advance_bounds: avx512_advance_bounds,
 };
 
 fn avx2_assign(
@@ -329,6 +331,24 @@ fn avx512_sort_by_label(labels: &[u32], k: usize, order: &mut [u32], start: &mut
     // SAFETY: reachable only through `AVX512`, handed out after
     // `has_avx512()`; the bounds were checked above.
     unsafe { avx512::sort_by_label(labels, k, order, start) }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn avx512_advance_bounds(
+    labels: &[u32],
+    bounds: &mut [[f64; 2]],
+    shift: &[f64],
+    max: f64,
+    leave: &[f64],
+    join: f64,
+    unweighted: bool,
+    open: &mut [u32],
+) -> usize {
+    debug_assert!(has_avx512());
+    super::scalar::check_advance(labels, bounds, shift, leave, open);
+    // SAFETY: reachable only through `AVX512`, handed out after
+    // `has_avx512()`; the bounds were checked above.
+    unsafe { avx512::advance_bounds(labels, bounds, shift, max, leave, join, unweighted, open) }
 }
 
 /// Every row named in `which` lies inside `cands` (rows of `d` floats).
@@ -1053,6 +1073,118 @@ mod avx512 {
             }
         }
         start[k] = at;
+    }
+
+    /// [`Kernels::advance_bounds`](super::Kernels::advance_bounds), eight
+    /// rows at a time: the pairs deinterleaved by two permutes, `shift` and
+    /// `leave` gathered by label, the open rows' offsets compressed into
+    /// place (hence `open`'s spare lanes). Lane by lane the same operations
+    /// in the same order as the scalar loop, so the same bits; the rest of
+    /// the rows go through that loop.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F, and the caller must have run
+    /// `check_advance` on these buffers.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx512f,popcnt")]
+    pub(super) unsafe fn advance_bounds(
+        labels: &[u32],
+        bounds: &mut [[f64; 2]],
+        shift: &[f64],
+        max: f64,
+        leave: &[f64],
+        join: f64,
+        unweighted: bool,
+        open: &mut [u32],
+    ) -> usize {
+        let n = labels.len();
+        let pairs = bounds.as_mut_ptr().cast::<f64>();
+        let (vmax, zero, vjoin) = (
+            _mm512_set1_pd(max),
+            _mm512_setzero_pd(),
+            _mm512_set1_pd(join),
+        );
+        let upper_of = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+        let lower_of = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+        let (first, second) = (
+            _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11),
+            _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15),
+        );
+        // Up to 16 clusters, `shift` and `leave` live in two registers each
+        // and are picked by a permute; gathers cost more on Zen 4.
+        let k = shift.len().min(leave.len());
+        let tables = (k <= 16).then(|| {
+            let half = |t: &[f64], from: usize| {
+                let m = ((1u32 << k.saturating_sub(from).min(8)) - 1) as u8;
+                // SAFETY: the mask covers only the entries of `t` from `from`.
+                unsafe { _mm512_maskz_loadu_pd(m, t.as_ptr().wrapping_add(from)) }
+            };
+            (
+                half(shift, 0),
+                half(shift, 8),
+                half(leave, 0),
+                half(leave, 8),
+            )
+        });
+        let mut rows = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0);
+        let eight = _mm512_set1_epi32(8);
+        let mut n_open = 0usize;
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: rows i..i + 8 exist in `labels` and `bounds` (16
+            // floats from `pairs + 2i`); `check_advance` keeps every label
+            // inside `shift` and `leave`, and `n_open + 16 ≤ n + LANES`
+            // slots of `open`.
+            unsafe {
+                let a = _mm256_loadu_si256(labels.as_ptr().add(i).cast());
+                let (sh, lv) = match &tables {
+                    Some((s0, s1, l0, l1)) => {
+                        let a = _mm512_cvtepu32_epi64(a);
+                        (
+                            _mm512_permutex2var_pd(*s0, a, *s1),
+                            _mm512_permutex2var_pd(*l0, a, *l1),
+                        )
+                    }
+                    None => (
+                        _mm512_i32gather_pd::<8>(a, shift.as_ptr()),
+                        _mm512_i32gather_pd::<8>(a, leave.as_ptr()),
+                    ),
+                };
+                let (p0, p1) = (
+                    _mm512_loadu_pd(pairs.add(2 * i)),
+                    _mm512_loadu_pd(pairs.add(2 * i + 8)),
+                );
+                let upper = _mm512_add_pd(_mm512_permutex2var_pd(p0, upper_of, p1), sh);
+                let lower = _mm512_max_pd(
+                    _mm512_sub_pd(_mm512_permutex2var_pd(p0, lower_of, p1), vmax),
+                    zero,
+                );
+                _mm512_storeu_pd(
+                    pairs.add(2 * i),
+                    _mm512_permutex2var_pd(upper, first, lower),
+                );
+                _mm512_storeu_pd(
+                    pairs.add(2 * i + 8),
+                    _mm512_permutex2var_pd(upper, second, lower),
+                );
+                let settled = if unweighted {
+                    let cost = _mm512_mul_pd(_mm512_mul_pd(vjoin, lower), lower);
+                    let save = _mm512_mul_pd(_mm512_mul_pd(lv, upper), upper);
+                    _mm512_cmp_pd_mask::<_CMP_GE_OQ>(cost, save)
+                } else {
+                    0
+                };
+                let open_rows = (!settled) as u16;
+                let listed = _mm512_maskz_compress_epi32(open_rows, rows);
+                _mm512_storeu_si512(open.as_mut_ptr().add(n_open).cast(), listed);
+                n_open += open_rows.count_ones() as usize;
+            }
+            rows = _mm512_add_epi32(rows, eight);
+            i += 8;
+        }
+        super::super::scalar::advance_bounds_body(
+            labels, bounds, shift, max, leave, join, unweighted, open, i, n_open,
+        )
     }
 
     /// Mask of the first `min(left, 16)` lanes.
