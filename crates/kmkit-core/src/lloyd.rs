@@ -8,7 +8,7 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::params::Metric;
-use crate::points::{groups_of_at_least, sequential, Points, Prepared, Scratch, BLOCK};
+use crate::points::{groups_of_at_least, sequential, Points, Prepared, Scratch, SUM_BLOCK};
 use crate::stats::PartialStats;
 
 /// The outcome of one seeded run.
@@ -76,8 +76,8 @@ pub(crate) fn lloyd(
                 g.sums.fill(0.0);
                 g.weights.fill(0.0);
             }
-            for s in g.rows.clone().step_by(BLOCK) {
-                let e = (s + BLOCK).min(g.rows.end);
+            for s in g.rows.clone().step_by(SUM_BLOCK) {
+                let e = (s + SUM_BLOCK).min(g.rows.end);
                 let (lo, hi) = (s - start, e - start);
                 points.assign_labels(s..e, &prep, &mut l[lo..hi], &mut dd[lo..hi], scratch);
                 if !dirty && l[lo..hi] != old[lo..hi] {

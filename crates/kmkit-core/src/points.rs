@@ -15,6 +15,11 @@ use crate::kernels::{self, Packed};
 
 /// Rows handed to the kernel at once: small enough to stay in L1/L2.
 pub(crate) const BLOCK: usize = 256;
+/// Rows [`DenseRows::accumulate`] lists by cluster at once (and Lloyd
+/// assigns before adding them). Each cluster's running sums are loaded and
+/// stored once per list: at k = 64 a block of 256 rows gave a cluster ~4
+/// rows, and that per-cluster work cost more than the adds.
+pub(crate) const SUM_BLOCK: usize = 4 * BLOCK;
 /// Up to this many clusters, [`DenseRows::accumulate`] adds each cluster's
 /// rows of a block together.
 const BUCKET_MAX_K: usize = 64;
@@ -214,11 +219,15 @@ impl<'a> DenseRows<'a> {
             return;
         }
         let sort = kernels::get().sort_by_label;
-        let mut order = [0u32; BLOCK + kernels::LANES];
+        let mut order = [0u32; SUM_BLOCK + kernels::LANES];
         let mut start = [0usize; BUCKET_MAX_K + 1];
-        for (b, (bx, bl)) in x.chunks(BLOCK * D).zip(labels.chunks(BLOCK)).enumerate() {
+        for (b, (bx, bl)) in x
+            .chunks(SUM_BLOCK * D)
+            .zip(labels.chunks(SUM_BLOCK))
+            .enumerate()
+        {
             sort(bl, k, &mut order, &mut start);
-            let bw = w.map(|w| &w[b * BLOCK..]);
+            let bw = w.map(|w| &w[b * SUM_BLOCK..]);
             let load = |c: usize, sums: &[f64], weights: &[f64]| Acc::<D> {
                 sums: std::array::from_fn(|j| sums[c * D + j]),
                 weight: weights[c],
