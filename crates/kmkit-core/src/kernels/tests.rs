@@ -488,8 +488,9 @@ fn advance_bounds_matches_scalar() {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     for kern in simd_sets() {
         for n in [0, 1, 7, 8, 9, 15, 16, 17, 100, 257] {
-            // Up to 16 clusters the AVX-512 path permutes, above it gathers.
-            for k in [1, 3, 9, 16, 17, 64] {
+            // Up to 64 clusters the AVX-512 path permutes (one, two or four
+            // pairs of registers), above it gathers.
+            for k in [1, 3, 9, 16, 17, 32, 33, 64, 65] {
                 for unweighted in [true, false] {
                     let labels: Vec<u32> = (0..n).map(|_| rng.random_range(0..k as u32)).collect();
                     let bounds: Vec<[f64; 2]> = (0..n)

@@ -1077,7 +1077,7 @@ mod avx512 {
 
     /// [`Kernels::advance_bounds`](super::Kernels::advance_bounds), eight
     /// rows at a time: the pairs deinterleaved by two permutes, `shift` and
-    /// `leave` gathered by label, the open rows' offsets compressed into
+    /// `leave` looked up by label (permutes up to k = 64, gathers above), the open rows' offsets compressed into
     /// place (hence `open`'s spare lanes). Lane by lane the same operations
     /// in the same order as the scalar loop, so the same bits; the rest of
     /// the rows go through that loop.
@@ -1110,22 +1110,10 @@ mod avx512 {
             _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11),
             _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15),
         );
-        // Up to 16 clusters, `shift` and `leave` live in two registers each
-        // and are picked by a permute; gathers cost more on Zen 4.
+        // Up to 64 clusters, `shift` and `leave` live in registers and are
+        // picked by permutes; gathers cost more on Zen 4.
         let k = shift.len().min(leave.len());
-        let tables = (k <= 16).then(|| {
-            let half = |t: &[f64], from: usize| {
-                let m = ((1u32 << k.saturating_sub(from).min(8)) - 1) as u8;
-                // SAFETY: the mask covers only the entries of `t` from `from`.
-                unsafe { _mm512_maskz_loadu_pd(m, t.as_ptr().wrapping_add(from)) }
-            };
-            (
-                half(shift, 0),
-                half(shift, 8),
-                half(leave, 0),
-                half(leave, 8),
-            )
-        });
+        let tables = (k <= 64).then(|| (Table::new(shift), Table::new(leave)));
         let mut rows = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0);
         let eight = _mm512_set1_epi32(8);
         let mut n_open = 0usize;
@@ -1138,12 +1126,9 @@ mod avx512 {
             unsafe {
                 let a = _mm256_loadu_si256(labels.as_ptr().add(i).cast());
                 let (sh, lv) = match &tables {
-                    Some((s0, s1, l0, l1)) => {
+                    Some((shift, leave)) => {
                         let a = _mm512_cvtepu32_epi64(a);
-                        (
-                            _mm512_permutex2var_pd(*s0, a, *s1),
-                            _mm512_permutex2var_pd(*l0, a, *l1),
-                        )
+                        (shift.pick(a), leave.pick(a))
                     }
                     None => (
                         _mm512_i32gather_pd::<8>(a, shift.as_ptr()),
@@ -1185,6 +1170,48 @@ mod avx512 {
         super::super::scalar::advance_bounds_body(
             labels, bounds, shift, max, leave, join, unweighted, open, i, n_open,
         )
+    }
+
+    /// Up to 64 f64 entries held in registers, looked up per lane.
+    struct Table {
+        regs: [__m512d; 8],
+        len: usize,
+    }
+
+    impl Table {
+        #[target_feature(enable = "avx512f")]
+        fn new(t: &[f64]) -> Table {
+            let len = t.len().min(64);
+            let regs = std::array::from_fn(|q| {
+                let live = ((1u32 << len.saturating_sub(8 * q).min(8)) - 1) as u8;
+                // SAFETY: the mask covers only entries of `t` (those below
+                // `len` from 8q); masked-off lanes are never read.
+                unsafe { _mm512_maskz_loadu_pd(live, t.as_ptr().wrapping_add(8 * q)) }
+            });
+            Table { regs, len }
+        }
+
+        /// Entry `idx[l]` in lane `l` (each index below `len`): a permute
+        /// picks among 16 entries, bits 4 and 5 of the index among those.
+        #[target_feature(enable = "avx512f")]
+        #[inline]
+        fn pick(&self, idx: __m512i) -> __m512d {
+            let r = &self.regs;
+            let sixteen = |q: usize| _mm512_permutex2var_pd(r[2 * q], idx, r[2 * q + 1]);
+            let bit = |b: i64| _mm512_test_epi64_mask(idx, _mm512_set1_epi64(b));
+            match self.len {
+                0..=16 => sixteen(0),
+                17..=32 => _mm512_mask_blend_pd(bit(16), sixteen(0), sixteen(1)),
+                _ => {
+                    let b4 = bit(16);
+                    _mm512_mask_blend_pd(
+                        bit(32),
+                        _mm512_mask_blend_pd(b4, sixteen(0), sixteen(1)),
+                        _mm512_mask_blend_pd(b4, sixteen(2), sixteen(3)),
+                    )
+                }
+            }
+        }
     }
 
     /// Mask of the first `min(left, 16)` lanes.
