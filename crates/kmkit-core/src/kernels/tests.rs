@@ -439,8 +439,8 @@ fn unknown_or_unsupported_kernel_names_are_typed_errors() {
 }
 
 /// Every path lists each cluster's rows in row order: the same as a stable
-/// sort by label, for k on both sides of the AVX-512 compress bound and of
-/// the scalar packed-counter bound, skewed and uniform labels, lengths
+/// sort by label, for k on both sides of the AVX-512 one- and two-level
+/// bounds (8, 64) and of the scalar packed-counter bound (4), skewed and uniform labels, lengths
 /// around the lane width.
 #[test]
 fn sort_by_label_is_a_stable_sort() {
@@ -448,8 +448,8 @@ fn sort_by_label_is_a_stable_sort() {
     let mut sets = available();
     sets.push(&scalar::KERNELS);
     for kern in sets {
-        for k in [1, 2, 3, 4, 5, 8, 9, 17, 64] {
-            for n in [0, 1, 15, 16, 17, 100, 256] {
+        for k in [1, 2, 3, 4, 5, 8, 9, 16, 17, 63, 64, 65] {
+            for n in [0, 1, 15, 16, 17, 100, 256, 1024] {
                 for skew in [false, true] {
                     let labels: Vec<u32> = (0..n)
                         .map(|_| {
@@ -534,6 +534,36 @@ fn advance_bounds_matches_scalar() {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A label past the tables is refused on every path (a panic, never a
+/// read out of place), whether the vector path permutes or gathers.
+#[test]
+fn advance_bounds_refuses_a_label_past_the_tables() {
+    let mut sets = available();
+    sets.push(&scalar::KERNELS);
+    for kern in sets {
+        for k in [4, 100] {
+            let mut labels = vec![0u32; 20];
+            labels[3] = k as u32;
+            let mut bounds = vec![[1.0, 0.5]; 20];
+            let mut open = vec![0u32; 20 + LANES];
+            let (shift, leave) = (vec![0.0; k], vec![1.0; k]);
+            let caught = std::panic::catch_unwind(move || {
+                (kern.advance_bounds)(
+                    &labels,
+                    &mut bounds,
+                    &shift,
+                    0.0,
+                    &leave,
+                    1.0,
+                    true,
+                    &mut open,
+                )
+            });
+            assert!(caught.is_err(), "{} k={k}", kern.name);
         }
     }
 }

@@ -345,7 +345,7 @@ fn avx512_advance_bounds(
     open: &mut [u32],
 ) -> usize {
     debug_assert!(has_avx512());
-    super::scalar::check_advance(labels, bounds, shift, leave, open);
+    super::scalar::check_advance(labels, bounds, open);
     // SAFETY: reachable only through `AVX512`, handed out after
     // `has_avx512()`; the bounds were checked above.
     unsafe { avx512::advance_bounds(labels, bounds, shift, max, leave, join, unweighted, open) }
@@ -1031,16 +1031,17 @@ mod avx512 {
         }
     }
 
-    /// Up to this many clusters [`sort_by_label`] makes one pass per
-    /// cluster; above, the scalar counting sort's single pass is cheaper.
-    pub(super) const COMPRESS_MAX_K: usize = 8;
+    /// Up to this many clusters [`sort_by_label`] partitions by compress
+    /// passes; above, the scalar counting sort's single pass is cheaper.
+    pub(super) const COMPRESS_MAX_K: usize = 64;
 
     /// [`Kernels::sort_by_label`](super::Kernels::sort_by_label) for
-    /// `k ≤ COMPRESS_MAX_K`: per cluster, 16 labels at a time are compared
-    /// and the matching row numbers compressed to the front of a register,
-    /// which is stored whole (hence `order`'s spare lanes). The scalar sort
-    /// spends a dependent counter update on every row; this spends a few
-    /// instructions per 16 rows and cluster. Same order (row order within a
+    /// `k ≤ COMPRESS_MAX_K` by stable [`partition`]s: up to 8 clusters one
+    /// pass per cluster; up to 64, first by `label / 8` (keeping the labels),
+    /// then each part by `label % 8`. The scalar sort spends a counter
+    /// update on every row, and when neighbouring rows share a label (image
+    /// pixels) each waits on the store of the one before; this spends a few
+    /// instructions per 16 rows and bucket. Same order (row order within a
     /// cluster).
     #[target_feature(enable = "avx512f,popcnt")]
     pub(super) unsafe fn sort_by_label(
@@ -1050,29 +1051,89 @@ mod avx512 {
         start: &mut [usize],
     ) {
         let n = labels.len();
-        let (src, dst) = (labels.as_ptr(), order.as_mut_ptr());
-        let step = _mm512_set1_epi32(LANES as i32);
-        let mut at = 0usize;
-        for (c, s) in start.iter_mut().enumerate().take(k) {
-            *s = at;
-            let want = _mm512_set1_epi32(c as i32);
-            let mut rows = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            for i in (0..n).step_by(LANES) {
-                let live = tail_mask(n - i);
-                // SAFETY: `live` covers only lanes below n - i; `at` never
-                // exceeds n, and `order` has LANES slots beyond n (checked by
-                // the caller), so the 16-lane store stays inside it.
-                unsafe {
-                    let l = _mm512_maskz_loadu_epi32(live, src.add(i).cast());
-                    let hit = _mm512_mask_cmpeq_epi32_mask(live, l, want);
-                    let packed = _mm512_maskz_compress_epi32(hit, rows);
-                    _mm512_storeu_si512(dst.add(at).cast(), packed);
-                    at += hit.count_ones() as usize;
-                }
-                rows = _mm512_add_epi32(rows, step);
+        let mut at = [0usize; 9];
+        if k <= 8 {
+            partition(labels, None, 0, k, order, None, &mut at);
+            start[..=k].copy_from_slice(&at[..=k]);
+            return;
+        }
+        let (mut rows, mut keys) = (vec![0u32; n + LANES], vec![0u32; n + LANES]);
+        let parts = k.div_ceil(8);
+        let mut top = [0usize; 9];
+        partition(labels, None, 3, parts, &mut rows, Some(&mut keys), &mut top);
+        for p in 0..parts {
+            let (lo, hi) = (top[p], top[p + 1]);
+            let inner = (k - 8 * p).min(8);
+            let (keys, rows) = (&keys[lo..hi], Some(&rows[lo..hi]));
+            partition(keys, rows, 0, inner, &mut order[lo..], None, &mut at);
+            for (b, &a) in at.iter().enumerate().take(inner) {
+                start[8 * p + b] = lo + a;
             }
         }
-        start[k] = at;
+        start[k] = n;
+    }
+
+    /// Stable partition of rows by bucket `(key >> shift) % 8 < parts`:
+    /// for each bucket in turn, 16 keys at a time are compared and the
+    /// matching values (`vals`, or the row numbers `0..` when `None`)
+    /// compressed to the front of a register, which is stored whole; the
+    /// keys too when `out_keys` is given. `at[b]..at[b + 1]` is bucket b.
+    /// `out` and `out_keys` need `LANES` slots beyond `keys.len()`.
+    #[target_feature(enable = "avx512f,popcnt")]
+    fn partition(
+        keys: &[u32],
+        vals: Option<&[u32]>,
+        shift: u32,
+        parts: usize,
+        out: &mut [u32],
+        mut out_keys: Option<&mut [u32]>,
+        at: &mut [usize; 9],
+    ) {
+        let n = keys.len();
+        assert!(
+            parts <= 8
+                && out.len() >= n + LANES
+                && vals.is_none_or(|v| v.len() >= n)
+                && out_keys.as_ref().is_none_or(|o| o.len() >= n + LANES),
+            "partition: buffers too small"
+        );
+        let (seven, by) = (_mm512_set1_epi32(7), _mm512_set1_epi32(shift as i32));
+        let step = _mm512_set1_epi32(LANES as i32);
+        let mut pos = 0usize;
+        for (b, a) in at.iter_mut().enumerate().take(parts) {
+            *a = pos;
+            let want = _mm512_set1_epi32(b as i32);
+            let mut iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            for i in (0..n).step_by(LANES) {
+                let live = tail_mask(n - i);
+                // SAFETY: `live` covers only lanes below n − i of `keys` and
+                // `vals`; `pos` never exceeds n, and the outputs have LANES
+                // slots beyond n (asserted above), so whole-register stores
+                // stay inside them.
+                unsafe {
+                    let key = _mm512_maskz_loadu_epi32(live, keys.as_ptr().add(i).cast());
+                    let bucket = _mm512_and_si512(_mm512_srlv_epi32(key, by), seven);
+                    let hit = _mm512_mask_cmpeq_epi32_mask(live, bucket, want);
+                    let v = match vals {
+                        Some(v) => _mm512_maskz_loadu_epi32(live, v.as_ptr().add(i).cast()),
+                        None => iota,
+                    };
+                    _mm512_storeu_si512(
+                        out.as_mut_ptr().add(pos).cast(),
+                        _mm512_maskz_compress_epi32(hit, v),
+                    );
+                    if let Some(o) = out_keys.as_deref_mut() {
+                        _mm512_storeu_si512(
+                            o.as_mut_ptr().add(pos).cast(),
+                            _mm512_maskz_compress_epi32(hit, key),
+                        );
+                    }
+                    pos += hit.count_ones() as usize;
+                }
+                iota = _mm512_add_epi32(iota, step);
+            }
+        }
+        at[parts] = pos;
     }
 
     /// [`Kernels::advance_bounds`](super::Kernels::advance_bounds), eight
@@ -1084,7 +1145,8 @@ mod avx512 {
     ///
     /// # Safety
     /// The CPU must support AVX-512F, and the caller must have run
-    /// `check_advance` on these buffers.
+    /// `check_advance` on these buffers. A label past `shift` or `leave`
+    /// panics, as indexing does on the scalar path.
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx512f,popcnt")]
     pub(super) unsafe fn advance_bounds(
@@ -1114,17 +1176,25 @@ mod avx512 {
         // picked by permutes; gathers cost more on Zen 4.
         let k = shift.len().min(leave.len());
         let tables = (k <= 64).then(|| (Table::new(shift), Table::new(leave)));
+        // A gather must never read past the tables: check every label first.
+        // A permute cannot read out of place; its labels are checked after.
+        assert!(
+            tables.is_some() || labels.iter().all(|&a| (a as usize) < k),
+            "advance_bounds: label out of range"
+        );
+        let mut top = _mm256_setzero_si256();
         let mut rows = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0);
         let eight = _mm512_set1_epi32(8);
         let mut n_open = 0usize;
         let mut i = 0;
         while i + 8 <= n {
             // SAFETY: rows i..i + 8 exist in `labels` and `bounds` (16
-            // floats from `pairs + 2i`); `check_advance` keeps every label
-            // inside `shift` and `leave`, and `n_open + 16 ≤ n + LANES`
-            // slots of `open`.
+            // floats from `pairs + 2i`); the gathers run only after every
+            // label was checked against `shift` and `leave`; `check_advance`
+            // gave `open` n + LANES ≥ n_open + 16 slots.
             unsafe {
                 let a = _mm256_loadu_si256(labels.as_ptr().add(i).cast());
+                top = _mm256_max_epu32(top, a);
                 let (sh, lv) = match &tables {
                     Some((shift, leave)) => {
                         let a = _mm512_cvtepu32_epi64(a);
@@ -1167,6 +1237,13 @@ mod avx512 {
             rows = _mm512_add_epi32(rows, eight);
             i += 8;
         }
+        let mut most = [0u32; 8];
+        // SAFETY: `most` holds 8 lanes.
+        unsafe { _mm256_storeu_si256(most.as_mut_ptr().cast(), top) };
+        assert!(
+            i == 0 || most.iter().all(|&a| (a as usize) < k),
+            "advance_bounds: label out of range"
+        );
         super::super::scalar::advance_bounds_body(
             labels, bounds, shift, max, leave, join, unweighted, open, i, n_open,
         )
