@@ -190,8 +190,8 @@ impl<'a> DenseRows<'a> {
     }
     /// [`Points::accumulate`] for `d == D`. For few clusters the rows of a
     /// block are first listed by cluster (in row order, by the kernels'
-    /// `sort_by_label`), and each cluster's
-    /// sums are then added in registers: adding row by row into memory made
+    /// `sort_by_label`), and each cluster's sums are then added in
+    /// registers: adding row by row into memory made
     /// every add wait for the store of the one before whenever two rows
     /// shared a cluster, which at d = 3, k = 4 took longer than the
     /// assignment. The order of the additions into each sum is still the row

@@ -1138,10 +1138,10 @@ mod avx512 {
 
     /// [`Kernels::advance_bounds`](super::Kernels::advance_bounds), eight
     /// rows at a time: the pairs deinterleaved by two permutes, `shift` and
-    /// `leave` looked up by label (permutes up to k = 64, gathers above), the open rows' offsets compressed into
-    /// place (hence `open`'s spare lanes). Lane by lane the same operations
-    /// in the same order as the scalar loop, so the same bits; the rest of
-    /// the rows go through that loop.
+    /// `leave` looked up by label (permutes up to k = 64, gathers above),
+    /// the open rows' offsets compressed into place (hence `open`'s spare
+    /// lanes). Lane by lane the same operations in the same order as the
+    /// scalar loop, so the same bits; the last rows go through that loop.
     ///
     /// # Safety
     /// The CPU must support AVX-512F, and the caller must have run
