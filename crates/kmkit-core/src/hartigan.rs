@@ -430,16 +430,14 @@ impl NearTie {
         // Moving costs at least W_min/(W_min+1)·lower² and saves at most
         // W_a/(W_a−1)·upper², for a unit-weight row: the kernel lists the
         // rows where that does not rule a move out.
-        let n_open = (crate::kernels::get().advance_bounds)(
-            labels,
-            pairs,
+        let step = crate::kernels::BoundStep {
             shift,
             max,
-            &self.leave1,
-            self.join1,
+            leave: &self.leave1,
+            join: self.join1,
             unweighted,
-            &mut open,
-        );
+        };
+        let n_open = (crate::kernels::get().advance_bounds)(labels, pairs, &step, &mut open);
         open.truncate(n_open);
         open
     }

@@ -101,17 +101,27 @@ pub type SparseScoresFn = fn(idx: &[u32], val: &[f32], cols: &[f32], acc: &mut [
 /// The signature of [`Kernels::sort_by_label`].
 pub type SortByLabelFn = fn(labels: &[u32], k: usize, order: &mut [u32], start: &mut [usize]);
 
+/// What [`Kernels::advance_bounds`] moves row bounds by, and the test that
+/// settles a row: plain data, one per sweep.
+#[derive(Debug, Clone, Copy)]
+pub struct BoundStep<'a> {
+    /// How far each centroid moved since the bounds were last valid.
+    pub shift: &'a [f64],
+    /// The largest of `shift`.
+    pub max: f64,
+    /// Per cluster, the most a unit-weight row saves by leaving it, per
+    /// squared distance (0 where it cannot leave).
+    pub leave: &'a [f64],
+    /// The least a unit-weight row pays to join any cluster, per squared
+    /// distance.
+    pub join: f64,
+    /// Whether rows have unit weight; if not, no row is settled.
+    pub unweighted: bool,
+}
+
 /// The signature of [`Kernels::advance_bounds`].
-pub type AdvanceBoundsFn = fn(
-    labels: &[u32],
-    bounds: &mut [[f64; 2]],
-    shift: &[f64],
-    max: f64,
-    leave: &[f64],
-    join: f64,
-    unweighted: bool,
-    open: &mut [u32],
-) -> usize;
+pub type AdvanceBoundsFn =
+    fn(labels: &[u32], bounds: &mut [[f64; 2]], step: &BoundStep, open: &mut [u32]) -> usize;
 
 /// One instruction-set path: plain function pointers, chosen once.
 #[derive(Debug)]
@@ -161,11 +171,11 @@ pub struct Kernels {
     /// cluster in registers.
     pub sort_by_label: SortByLabelFn,
     /// Hamerly-style bounds of rows in cluster `labels[r]`, brought up to
-    /// centroids that moved by `shift[c]` (at most `max`): for each row in
-    /// order, `bounds[r] = [upper + shift[a], max(lower − max, 0)]`, and the
-    /// row is listed in `open` (offsets, in order; `open` has [`LANES`]
-    /// more slots than there are rows) unless `unweighted` and
-    /// `join·lower·lower ≥ leave[a]·upper·upper` (Hartigan's near-tie
+    /// centroids that moved by `step.shift[c]` (at most `step.max`): for
+    /// each row in order, `bounds[r] = [upper + shift[a], max(lower − max,
+    /// 0)]`, and the row is listed in `open` (offsets, in order; `open` has
+    /// [`LANES`] more slots than there are rows) unless `step.unweighted`
+    /// and `join·lower·lower ≥ leave[a]·upper·upper` (Hartigan's near-tie
     /// scan: a row whose bounds rule out any move is not looked at).
     /// Returns the number listed. The same arithmetic on every path.
     pub advance_bounds: AdvanceBoundsFn,

@@ -1,7 +1,7 @@
 //! The reference kernels: plain loops, the definition every SIMD path is
 //! tested against.
 
-use super::{Kernels, Packed, LANES};
+use super::{BoundStep, Kernels, Packed, LANES};
 
 /// The scalar kernel set.
 pub static KERNELS: Kernels = Kernels {
@@ -234,39 +234,34 @@ pub(crate) fn check_advance(labels: &[u32], bounds: &[[f64; 2]], open: &[u32]) {
     );
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn advance_bounds(
     labels: &[u32],
     bounds: &mut [[f64; 2]],
-    shift: &[f64],
-    max: f64,
-    leave: &[f64],
-    join: f64,
-    unweighted: bool,
+    step: &BoundStep,
     open: &mut [u32],
 ) -> usize {
     check_advance(labels, bounds, open);
-    advance_bounds_body(
-        labels, bounds, shift, max, leave, join, unweighted, open, 0, 0,
-    )
+    advance_bounds_body(labels, bounds, step, open, 0, 0)
 }
 
 /// [`advance_bounds`] from row `from` on (a vector path's tail), with
 /// `n_open` rows already listed; returns the new count.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) fn advance_bounds_body(
     labels: &[u32],
     bounds: &mut [[f64; 2]],
-    shift: &[f64],
-    max: f64,
-    leave: &[f64],
-    join: f64,
-    unweighted: bool,
+    step: &BoundStep,
     open: &mut [u32],
     from: usize,
     mut n_open: usize,
 ) -> usize {
+    let BoundStep {
+        shift,
+        max,
+        leave,
+        join,
+        unweighted,
+    } = *step;
     for (o, (b, &a)) in bounds.iter_mut().zip(labels).enumerate().skip(from) {
         let a = a as usize;
         // By value, both halves at once: storing the halves and loading

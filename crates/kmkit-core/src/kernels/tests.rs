@@ -5,7 +5,7 @@ use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{available, scalar, Kernels, Packed, LANES};
+use super::{available, scalar, BoundStep, Kernels, Packed, LANES};
 
 /// Dimensions around the lane widths; 0 must work too (every score is 0).
 const DIMS: [usize; 17] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100];
@@ -514,9 +514,14 @@ fn advance_bounds_matches_scalar() {
                     let run = |f: super::AdvanceBoundsFn| {
                         let mut b = bounds.clone();
                         let mut open = vec![u32::MAX; n + LANES];
-                        let m = f(
-                            &labels, &mut b, &shift, max, &leave, join, unweighted, &mut open,
-                        );
+                        let step = BoundStep {
+                            shift: &shift,
+                            max,
+                            leave: &leave,
+                            join,
+                            unweighted,
+                        };
+                        let m = f(&labels, &mut b, &step, &mut open);
                         open.truncate(m);
                         (
                             b.iter().map(|p| p.map(f64::to_bits)).collect::<Vec<_>>(),
@@ -552,16 +557,14 @@ fn advance_bounds_refuses_a_label_past_the_tables() {
             let mut open = vec![0u32; 20 + LANES];
             let (shift, leave) = (vec![0.0; k], vec![1.0; k]);
             let caught = std::panic::catch_unwind(move || {
-                (kern.advance_bounds)(
-                    &labels,
-                    &mut bounds,
-                    &shift,
-                    0.0,
-                    &leave,
-                    1.0,
-                    true,
-                    &mut open,
-                )
+                let step = BoundStep {
+                    shift: &shift,
+                    max: 0.0,
+                    leave: &leave,
+                    join: 1.0,
+                    unweighted: true,
+                };
+                (kern.advance_bounds)(&labels, &mut bounds, &step, &mut open)
             });
             assert!(caught.is_err(), "{} k={k}", kern.name);
         }

@@ -15,7 +15,7 @@
 //! are private to the crate and [`by_name`](super::by_name) hands them out
 //! only after [`has_avx2`] / [`has_avx512`] returned true.
 
-use super::{Kernels, Packed, LANES};
+use super::{BoundStep, Kernels, Packed, LANES};
 
 /// Prefetches every cache line of `data` (SSE, part of the x86_64 baseline).
 pub fn prefetch(data: &[f32]) {
@@ -333,22 +333,17 @@ fn avx512_sort_by_label(labels: &[u32], k: usize, order: &mut [u32], start: &mut
     unsafe { avx512::sort_by_label(labels, k, order, start) }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn avx512_advance_bounds(
     labels: &[u32],
     bounds: &mut [[f64; 2]],
-    shift: &[f64],
-    max: f64,
-    leave: &[f64],
-    join: f64,
-    unweighted: bool,
+    step: &BoundStep,
     open: &mut [u32],
 ) -> usize {
     debug_assert!(has_avx512());
     super::scalar::check_advance(labels, bounds, open);
     // SAFETY: reachable only through `AVX512`, handed out after
     // `has_avx512()`; the bounds were checked above.
-    unsafe { avx512::advance_bounds(labels, bounds, shift, max, leave, join, unweighted, open) }
+    unsafe { avx512::advance_bounds(labels, bounds, step, open) }
 }
 
 /// Every row named in `which` lies inside `cands` (rows of `d` floats).
@@ -495,7 +490,7 @@ fn check_tile(x: &[f32], packed: &Packed, rows: usize) {
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{check_tile, low_d_rows, Packed, LANES};
+    use super::{check_tile, low_d_rows, BoundStep, Packed, LANES};
 
     /// Rows per tile. With [`PANELS`] this gives 24 accumulators, plus the
     /// panel loads, within the 32 zmm registers; 24 independent FMA chains
@@ -1147,18 +1142,20 @@ mod avx512 {
     /// The CPU must support AVX-512F, and the caller must have run
     /// `check_advance` on these buffers. A label past `shift` or `leave`
     /// panics, as indexing does on the scalar path.
-    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx512f,popcnt")]
     pub(super) unsafe fn advance_bounds(
         labels: &[u32],
         bounds: &mut [[f64; 2]],
-        shift: &[f64],
-        max: f64,
-        leave: &[f64],
-        join: f64,
-        unweighted: bool,
+        step: &BoundStep,
         open: &mut [u32],
     ) -> usize {
+        let BoundStep {
+            shift,
+            max,
+            leave,
+            join,
+            unweighted,
+        } = *step;
         let n = labels.len();
         let pairs = bounds.as_mut_ptr().cast::<f64>();
         let (vmax, zero, vjoin) = (
@@ -1244,9 +1241,7 @@ mod avx512 {
             i == 0 || most.iter().all(|&a| (a as usize) < k),
             "advance_bounds: label out of range"
         );
-        super::super::scalar::advance_bounds_body(
-            labels, bounds, shift, max, leave, join, unweighted, open, i, n_open,
-        )
+        super::super::scalar::advance_bounds_body(labels, bounds, step, open, i, n_open)
     }
 
     /// Up to 64 f64 entries held in registers, looked up per lane.
