@@ -298,9 +298,10 @@ struct NearTie {
     /// infinity for an empty one (never a destination); in f32, well within
     /// the slack.
     unit: Vec<f32>,
-    /// How far each centroid moved since the last sweep (Euclidean), and
-    /// the largest of these; `None` on the first sweep.
-    shift: Option<(Vec<f64>, f64)>,
+    /// How far each centroid moved since the last sweep (Euclidean; zero
+    /// on the first sweep, whose bounds are all unknown), and the largest.
+    shift: Vec<f64>,
+    max_shift: f64,
     /// The smallest weight of a non-empty cluster.
     w_min: f64,
     /// For a unit-weight row: the saving factor `W_a/(W_a−1)` of leaving
@@ -372,21 +373,19 @@ impl NearTie {
                 }
             })
             .collect();
-        let shift = previous.map(|p| {
-            let shift: Vec<f64> = (0..k)
-                .map(|c| {
-                    let now = clusters.centroids.row(c);
-                    let then = p.centroids.row(c);
-                    now.iter()
-                        .zip(then)
-                        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-                        .sum::<f64>()
-                        .sqrt()
-                })
-                .collect();
-            let max = shift.iter().copied().fold(0.0, f64::max);
-            (shift, max)
-        });
+        let shift: Vec<f64> = (0..k)
+            .map(|c| {
+                let Some(p) = previous else { return 0.0 };
+                let now = clusters.centroids.row(c);
+                let then = p.centroids.row(c);
+                now.iter()
+                    .zip(then)
+                    .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect();
+        let max_shift = shift.iter().copied().fold(0.0, f64::max);
         let w_min = (0..k)
             .filter(live)
             .map(|c| clusters.weights[c])
@@ -406,6 +405,7 @@ impl NearTie {
             columns,
             unit,
             shift,
+            max_shift,
             w_min,
             leave1,
             join1: w_min / (w_min + 1.0),
@@ -416,11 +416,6 @@ impl NearTie {
     /// sweep's centroids, and lists the rows (offsets in the group) whose
     /// bounds do not rule out a move; for weighted rows, every row.
     fn advance_all(&self, labels: &[u32], rbs: &mut [RowBound], unweighted: bool) -> Vec<u32> {
-        let zero = vec![0.0; self.leave1.len()];
-        let (shift, max) = match &self.shift {
-            Some((shift, max)) => (&shift[..], *max),
-            None => (&zero[..], 0.0),
-        };
         // SAFETY: `RowBound` is `repr(C)` with two f64 fields, so it has the
         // size, alignment and layout of `[f64; 2]` (upper, lower).
         let pairs = unsafe {
@@ -431,8 +426,8 @@ impl NearTie {
         // W_a/(W_a−1)·upper², for a unit-weight row: the kernel lists the
         // rows where that does not rule a move out.
         let step = crate::kernels::BoundStep {
-            shift,
-            max,
+            shift: &self.shift,
+            max: self.max_shift,
             leave: &self.leave1,
             join: self.join1,
             unweighted,

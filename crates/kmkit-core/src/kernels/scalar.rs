@@ -12,7 +12,7 @@ pub static KERNELS: Kernels = Kernels {
     sq_dist_rows,
     sparse_scores,
     axpy_f64,
-    sq_dists_cols,
+    sq_dists_cols: sq_dists_cols_body,
     sort_by_label,
     advance_bounds,
 };
@@ -96,16 +96,6 @@ pub(crate) fn axpy_f64(w: f64, x: &[f32], y: &mut [f64]) {
     }
 }
 
-pub(crate) fn sq_dists_cols(
-    x: &[f32],
-    cols: &[f32],
-    unit: &[f32],
-    skip: usize,
-    out: &mut [f32],
-) -> (f32, f32) {
-    sq_dists_cols_body(x, cols, unit, skip, out)
-}
-
 /// The bounds every `sq_dists_cols` path relies on; returns `k`.
 pub(crate) fn check_cols(x: &[f32], cols: &[f32], unit: &[f32], out: &[f32]) -> usize {
     let k = out.len();
@@ -117,7 +107,7 @@ pub(crate) fn check_cols(x: &[f32], cols: &[f32], unit: &[f32], out: &[f32]) -> 
     k
 }
 
-/// [`sq_dists_cols`]'s loops, also compiled with wider instruction sets by
+/// The scalar `sq_dists_cols`, also compiled with wider instruction sets by
 /// `x86_64.rs` (the same operations in the same order, so the same bits).
 #[inline(always)]
 pub(crate) fn sq_dists_cols_body(
