@@ -219,64 +219,73 @@ impl<'a> DenseRows<'a> {
             return;
         }
         let sort = kernels::get().sort_by_label;
-        let mut order = [0u32; SUM_BLOCK + kernels::LANES];
-        let mut start = [0usize; BUCKET_MAX_K + 1];
-        for (b, (bx, bl)) in x
-            .chunks(SUM_BLOCK * D)
-            .zip(labels.chunks(SUM_BLOCK))
-            .enumerate()
-        {
-            sort(bl, k, &mut order, &mut start);
-            let bw = w.map(|w| &w[b * SUM_BLOCK..]);
-            let load = |c: usize, sums: &[f64], weights: &[f64]| Acc::<D> {
-                sums: std::array::from_fn(|j| sums[c * D + j]),
-                weight: weights[c],
-            };
-            let add = |acc: &mut Acc<D>, r: u32| {
-                let row = &bx[r as usize * D..][..D];
-                match bw {
-                    None => {
-                        acc.weight += 1.0;
-                        for (s, &v) in acc.sums.iter_mut().zip(row) {
-                            *s += v as f64;
-                        }
-                    }
-                    Some(bw) => {
-                        let wi = bw[r as usize] as f64;
-                        acc.weight += wi;
-                        for (s, &v) in acc.sums.iter_mut().zip(row) {
-                            *s += wi * v as f64;
-                        }
-                    }
-                }
-            };
-            // Two clusters at a time, in step: each cluster's adds wait on
-            // one another, two clusters' do not. (Four at a time measured
-            // the same on CDNOW.)
-            for c in (0..k).step_by(2) {
-                let pair = (c + 1).min(k - 1);
-                let m0 = &order[start[c]..start[c + 1]];
-                let m1 = if pair > c {
-                    &order[start[pair]..start[pair + 1]]
-                } else {
-                    &[][..]
+        ORDER.with_borrow_mut(|order| {
+            let mut start = [0usize; BUCKET_MAX_K + 1];
+            for (b, (bx, bl)) in x
+                .chunks(SUM_BLOCK * D)
+                .zip(labels.chunks(SUM_BLOCK))
+                .enumerate()
+            {
+                sort(bl, k, order, &mut start);
+                let bw = w.map(|w| &w[b * SUM_BLOCK..]);
+                let load = |c: usize, sums: &[f64], weights: &[f64]| Acc::<D> {
+                    sums: std::array::from_fn(|j| sums[c * D + j]),
+                    weight: weights[c],
                 };
-                let (mut a0, mut a1) = (load(c, sums, weights), load(pair, sums, weights));
-                for (&r0, &r1) in m0.iter().zip(m1) {
-                    add(&mut a0, r0);
-                    add(&mut a1, r1);
-                }
-                let both = m0.len().min(m1.len());
-                m0[both..].iter().for_each(|&r| add(&mut a0, r));
-                m1[both..].iter().for_each(|&r| add(&mut a1, r));
-                // With k odd the last "pair" is one cluster, stored once.
-                for (c, acc) in [(pair, a1), (c, a0)] {
-                    sums[c * D..(c + 1) * D].copy_from_slice(&acc.sums);
-                    weights[c] = acc.weight;
+                let add = |acc: &mut Acc<D>, r: u32| {
+                    let row = &bx[r as usize * D..][..D];
+                    match bw {
+                        None => {
+                            acc.weight += 1.0;
+                            for (s, &v) in acc.sums.iter_mut().zip(row) {
+                                *s += v as f64;
+                            }
+                        }
+                        Some(bw) => {
+                            let wi = bw[r as usize] as f64;
+                            acc.weight += wi;
+                            for (s, &v) in acc.sums.iter_mut().zip(row) {
+                                *s += wi * v as f64;
+                            }
+                        }
+                    }
+                };
+                // Two clusters at a time, in step: each cluster's adds wait on
+                // one another, two clusters' do not. (Four at a time measured
+                // the same on CDNOW.)
+                for c in (0..k).step_by(2) {
+                    let pair = (c + 1).min(k - 1);
+                    let m0 = &order[start[c]..start[c + 1]];
+                    let m1 = if pair > c {
+                        &order[start[pair]..start[pair + 1]]
+                    } else {
+                        &[][..]
+                    };
+                    let (mut a0, mut a1) = (load(c, sums, weights), load(pair, sums, weights));
+                    for (&r0, &r1) in m0.iter().zip(m1) {
+                        add(&mut a0, r0);
+                        add(&mut a1, r1);
+                    }
+                    let both = m0.len().min(m1.len());
+                    m0[both..].iter().for_each(|&r| add(&mut a0, r));
+                    m1[both..].iter().for_each(|&r| add(&mut a1, r));
+                    // With k odd the last "pair" is one cluster, stored once.
+                    for (c, acc) in [(pair, a1), (c, a0)] {
+                        sums[c * D..(c + 1) * D].copy_from_slice(&acc.sums);
+                        weights[c] = acc.weight;
+                    }
                 }
             }
-        }
+        });
     }
+}
+
+thread_local! {
+    /// The row order [`DenseRows::accumulate_d`] sorts each block into, kept
+    /// per thread: zeroing a fresh 4 KB array on every call (once per block
+    /// of a Lloyd step) cost 4 % of the CDNOW pipeline's CPU time.
+    static ORDER: std::cell::RefCell<Vec<u32>> =
+        std::cell::RefCell::new(vec![0; SUM_BLOCK + kernels::LANES]);
 }
 
 /// [`Points::accumulate`] row by row through `add_to`: the definition the

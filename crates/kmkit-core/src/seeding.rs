@@ -189,17 +189,23 @@ fn scan_gains(points: &(impl Points + ?Sized), cands: &Candidates, closest: &[f3
     let (n, d, t_all) = (points.n(), points.d(), cands.len());
     let unit = |u: usize| {
         let mut gains = vec![0.0f64; t_all];
-        let (zeros, mut dd) = ([0u32; BLOCK], [0.0f32; BLOCK]);
+        let zeros = [0u32; BLOCK];
+        let mut dd = vec![0.0f32; t_all * BLOCK];
         let rows = u * UNIT..((u + 1) * UNIT).min(n);
         for s in rows.clone().step_by(BLOCK) {
             let e = (s + BLOCK).min(rows.end);
-            for (t, gain) in gains.iter_mut().enumerate() {
-                let (c, dd) = (&cands.rows[t * d..(t + 1) * d], &mut dd[..e - s]);
+            for (t, dd) in dd.chunks_exact_mut(BLOCK).enumerate() {
+                let c = &cands.rows[t * d..(t + 1) * d];
                 points.sq_dists_own(s..e, c, &cands.norms2[t..=t], &zeros[..e - s], dd);
-                for ((&dd, &row_d2), i) in dd.iter().zip(&closest[s..e]).zip(s..) {
-                    if dd < row_d2 {
-                        *gain += points.weight(i) * (row_d2 - dd) as f64;
-                    }
+            }
+            // Row by row, every candidate's sum in turn: each sum still adds
+            // its rows in row order, but the candidates' add chains overlap.
+            // A row a candidate does not win adds +0.0, which changes no sum
+            // (they only hold non-negative terms): branch-free, same bits.
+            for (r, (&row_d2, i)) in closest[s..e].iter().zip(s..).enumerate() {
+                let w = points.weight(i);
+                for (t, gain) in gains.iter_mut().enumerate() {
+                    *gain += w * (row_d2 - dd[t * BLOCK + r]).max(0.0) as f64;
                 }
             }
         }
