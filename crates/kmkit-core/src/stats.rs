@@ -102,8 +102,11 @@ impl PartialStats {
             dists,
             || PartialStats::zeros(k, d),
             |st, range, l, dd| {
-                for (o, i) in range.enumerate() {
-                    st.add(points, i, l[o], dd[o]);
+                // What `add` does row by row, bit for bit: sums and weights
+                // in row order per cluster, the inertia in row order.
+                points.accumulate(range.clone(), l, &mut st.sums, &mut st.weights);
+                for (i, &dist) in range.zip(dd) {
+                    st.inertia += points.weight(i) * dist as f64;
                 }
             },
         );
