@@ -126,7 +126,7 @@ fn step(
         .zip(ranges.into_par_iter())
         .map(|(((lab, up), low), range)| {
             let mut st = PartialStats::zeros(k, d);
-            for (o, i) in range.enumerate() {
+            for (o, i) in range.clone().enumerate() {
                 let l = &mut low[o * k..(o + 1) * k];
                 let mut a = lab[o] as usize;
                 let mut u = up[o];
@@ -159,7 +159,12 @@ fn step(
                 }
                 lab[o] = a as u32;
                 up[o] = u;
-                st.add(points, i, a as u32, u * u);
+            }
+            // What `PartialStats::add` row by row gives, bit for bit, without
+            // a kernel call per row.
+            points.accumulate(range.clone(), lab, &mut st.sums, &mut st.weights);
+            for (i, &u) in range.zip(up.iter()) {
+                st.inertia += points.weight(i) * (u * u) as f64;
             }
             st
         })
