@@ -234,11 +234,27 @@ fn lloyd_recompute(
 }
 
 /// The total squared shift from `old` to `new` centroids (the `tol` test).
+/// Element `i` (row-major) goes to partial sum `i % 8`, the eight added in
+/// order at the end: one running sum made this a chain of k·d dependent adds,
+/// 8 % of a sparse TF-IDF fit's time (k·d = 105,000).
 pub(crate) fn sq_shift(new: &Array2<f32>, old: &Array2<f32>) -> f64 {
-    new.iter()
-        .zip(old.iter())
-        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-        .sum()
+    let mut acc = [0.0f64; 8];
+    let sq = |a: f32, b: f32| (a as f64 - b as f64) * (a as f64 - b as f64);
+    match (new.as_slice(), old.as_slice()) {
+        (Some(a), Some(b)) => {
+            for (x, y) in a.chunks(8).zip(b.chunks(8)) {
+                for (l, (&a, &b)) in x.iter().zip(y).enumerate() {
+                    acc[l] += sq(a, b);
+                }
+            }
+        }
+        _ => {
+            for (i, (&a, &b)) in new.iter().zip(old.iter()).enumerate() {
+                acc[i % 8] += sq(a, b);
+            }
+        }
+    }
+    acc.iter().sum()
 }
 
 /// The run's outcome. When the labels did not change (`strict`) the
