@@ -444,3 +444,40 @@ pub(crate) fn apply_update(
     }
     (out, !empty.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array2, ShapeBuilder};
+
+    use super::sq_shift;
+
+    /// The shift is the same bits whatever the arrays' memory layout (the
+    /// partial sums follow the row-major index, not the storage), and the
+    /// plain sum up to rounding.
+    #[test]
+    fn sq_shift_ignores_layout() {
+        let (k, d) = (7, 13);
+        let v = |s: f32| move |(i, j): (usize, usize)| ((i * d + j) as f32 * s).sin() * 3.0;
+        let (a, b) = (
+            Array2::from_shape_fn((k, d), v(0.7)),
+            Array2::from_shape_fn((k, d), v(1.3)),
+        );
+        let (fa, fb) = (
+            Array2::from_shape_fn((k, d).f(), v(0.7)),
+            Array2::from_shape_fn((k, d).f(), v(1.3)),
+        );
+        assert!(
+            fa.as_slice().is_none(),
+            "the test needs a column-major array"
+        );
+        let shift = sq_shift(&a, &b);
+        assert_eq!(shift.to_bits(), sq_shift(&fa, &fb).to_bits());
+        assert_eq!(shift.to_bits(), sq_shift(&fa, &b).to_bits());
+        let plain: f64 = a
+            .iter()
+            .zip(b.iter())
+            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+            .sum();
+        assert!((shift - plain).abs() <= 1e-12 * plain, "{shift} vs {plain}");
+    }
+}
