@@ -119,10 +119,15 @@ pub(crate) fn seed(
             params.seed.wrapping_add(run as u64),
         ),
         Init::Random => random_rows(points, k, &mut r).centroids,
-        Init::Given(c) => match params.metric {
-            Metric::Euclidean => c.clone(),
-            Metric::Cosine => normalize_rows(c.clone()),
-        },
+        // Row-major whatever the caller's layout: the algorithms read
+        // centroid rows as slices.
+        Init::Given(c) => {
+            let c = c.as_standard_layout().into_owned();
+            match params.metric {
+                Metric::Euclidean => c,
+                Metric::Cosine => normalize_rows(c),
+            }
+        }
     }
 }
 
@@ -344,4 +349,62 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send
         .build()
         .map_err(|_| KMeansError::Threads(threads))?;
     Ok(pool.install(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array2, ShapeBuilder};
+
+    use crate::params::{Algorithm, Init};
+    use crate::KMeans;
+
+    /// Given centroids in column-major order fit as the same centroids in
+    /// row-major order, with every algorithm (the bounded ones read
+    /// centroid rows as slices).
+    #[test]
+    fn given_init_in_any_memory_layout() {
+        let x = Array2::from_shape_fn((300, 3), |(i, j)| {
+            ((i * 3 + j) as f32 * 0.37).sin() + (i % 4) as f32
+        });
+        let rows = |(i, j): (usize, usize)| x[[i * 70, j]];
+        let (c_order, f_order) = (
+            Array2::from_shape_fn((4, 3), rows),
+            Array2::from_shape_fn((4, 3).f(), rows),
+        );
+        assert!(
+            f_order.as_slice().is_none(),
+            "the test needs a column-major array"
+        );
+        for algorithm in [
+            Algorithm::Lloyd,
+            Algorithm::Hamerly,
+            Algorithm::Elkan,
+            Algorithm::Yinyang,
+        ] {
+            let fit = |init: &Array2<f32>| {
+                KMeans::params(4)
+                    .algorithm(algorithm)
+                    .init(Init::Given(init.clone()))
+                    .fit(&x)
+                    .expect("fit")
+            };
+            let (want, got) = (fit(&c_order), fit(&f_order));
+            assert_eq!(want.labels, got.labels, "{algorithm:?}");
+            assert_eq!(want.centroids, got.centroids, "{algorithm:?}");
+            assert_eq!(
+                want.inertia.to_bits(),
+                got.inertia.to_bits(),
+                "{algorithm:?}"
+            );
+        }
+        let mini = |init: &Array2<f32>| {
+            crate::MiniBatchKMeans::params(4)
+                .init(Init::Given(init.clone()))
+                .batch_size(64)
+                .fit(&x)
+                .expect("mini-batch fit")
+        };
+        let (want, got) = (mini(&c_order), mini(&f_order));
+        assert_eq!(want.centroids, got.centroids, "mini-batch");
+    }
 }
