@@ -397,9 +397,13 @@ fn stats_pass(
                 .zip(starts.into_par_iter())
                 .map(|(p, st)| {
                     let mut st = st.unwrap_or_else(|| PartialStats::zeros(k, d));
-                    for o in p.rows.start - start..p.rows.end - start {
-                        st.add(&rows, o, labels[o], dists[o]);
-                    }
+                    let o = p.rows.start - start..p.rows.end - start;
+                    st.add_range(
+                        &rows,
+                        o.clone(),
+                        &labels[o.clone()],
+                        dists[o].iter().copied(),
+                    );
                     st
                 })
                 .collect()

@@ -104,9 +104,8 @@ fn step(
         let mut updates = Vec::new();
         let mut st = PartialStats::zeros(k, d);
         // The group's labels and squared upper bounds after this step, added
-        // up once at the end: what `PartialStats::add` row by row gives, bit
-        // for bit, without a kernel call per row (which made this step 4–6×
-        // slower than Lloyd's at d = 3).
+        // up once at the end (adding row by row, a kernel call per row, made
+        // this step 4–6× slower than Lloyd's at d = 3).
         let mut dists = vec![0f32; k];
         let mut labels = Vec::with_capacity(range.len());
         let mut dist2 = Vec::with_capacity(range.len());
@@ -139,10 +138,7 @@ fn step(
             labels.push(a as u32);
             dist2.push(upper * upper);
         }
-        points.accumulate(range.clone(), &labels, &mut st.sums, &mut st.weights);
-        for (i, &dd) in range.zip(&dist2) {
-            st.inertia += points.weight(i) * dd as f64;
-        }
+        st.add_range(points, range, &labels, dist2);
         (updates, st)
     });
     let mut total = PartialStats::zeros(k, d);

@@ -2,6 +2,8 @@
 //! Lloyd step. Merging is associative, so the same type drives threads,
 //! out-of-core passes and distributed engines.
 
+use std::ops::Range;
+
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -74,12 +76,21 @@ impl PartialStats {
         out
     }
 
-    pub(crate) fn add(&mut self, points: &(impl Points + ?Sized), i: usize, label: u32, dist: f32) {
-        let w = points.weight(i);
-        let c = label as usize;
-        self.weights[c] += w;
-        self.inertia += w * dist as f64;
-        points.add_to(i, w, &mut self.sums[c * self.d..(c + 1) * self.d]);
+    /// Adds rows `rows` in order, with their labels and squared distances
+    /// (by offset): each row's weight `w` to its cluster's weight, `w · row`
+    /// to its sums (through [`Points::accumulate`], as `add_to` row by row)
+    /// and `w · dist` to the inertia.
+    pub(crate) fn add_range(
+        &mut self,
+        points: &(impl Points + ?Sized),
+        rows: Range<usize>,
+        labels: &[u32],
+        dists: impl IntoIterator<Item = f32>,
+    ) {
+        points.accumulate(rows.clone(), labels, &mut self.sums, &mut self.weights);
+        for (i, dist) in rows.zip(dists) {
+            self.inertia += points.weight(i) * dist as f64;
+        }
     }
 
     /// Statistics of all `points` against `centroids`, merged in fixed order.
@@ -101,14 +112,7 @@ impl PartialStats {
             labels,
             dists,
             || PartialStats::zeros(k, d),
-            |st, range, l, dd| {
-                // What `add` does row by row, bit for bit: sums and weights
-                // in row order per cluster, the inertia in row order.
-                points.accumulate(range.clone(), l, &mut st.sums, &mut st.weights);
-                for (i, &dist) in range.zip(dd) {
-                    st.inertia += points.weight(i) * dist as f64;
-                }
-            },
+            |st, range, l, dd| st.add_range(points, range, l, dd.iter().copied()),
         );
         let mut total = PartialStats::zeros(k, d);
         for p in &parts {

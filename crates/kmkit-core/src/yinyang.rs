@@ -177,12 +177,7 @@ fn step(
                 lab[o] = a as u32;
                 up[o] = u;
             }
-            // What `PartialStats::add` row by row gives, bit for bit, without
-            // a kernel call per row.
-            points.accumulate(range.clone(), lab, &mut st.sums, &mut st.weights);
-            for (i, &u) in range.zip(up.iter()) {
-                st.inertia += points.weight(i) * (u * u) as f64;
-            }
+            st.add_range(points, range, lab, up.iter().map(|&u| u * u));
             st
         })
         .collect();
