@@ -17,12 +17,12 @@
 //! objective over all pixels (scikit-learn's example fits a 1,000-pixel sample
 //! instead), yet a photo has several times fewer unique colours than pixels.
 //! Remapping likewise predicts each unique colour once. Seeding (k-means‖)
-//! and nearest-colour search are the core's; the Lloyd iterations of the
-//! palette fit are this crate's own (`filter.rs`): an exact weighted Lloyd
+//! and nearest-colour search are the core's, and so are the Lloyd
+//! iterations: the core's [`kmkit_core::KdTree`], an exact weighted Lloyd
 //! over a kd-tree of the colours (Kanungo et al. 2002), which at 3–4
-//! coordinates skips most per-row distance work that the core's general
-//! kernels must do. Dithering measures distances itself too, since each
-//! pixel's choice depends on the previous one.
+//! coordinates skips most per-row distance work, one tree for every start.
+//! Dithering measures distances itself, since each pixel's choice depends
+//! on the previous one.
 //!
 //! Transparency: fully transparent pixels are left out of the fit and take a
 //! transparent palette entry (index 0), which counts against k. When some
@@ -52,7 +52,6 @@
 
 mod decode;
 mod error;
-mod filter;
 mod histogram;
 mod indexed;
 mod palette;

@@ -5,11 +5,10 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use kmkit_core::{Algorithm, Init, Input, KMeans, Model};
+use kmkit_core::{Algorithm, Init, Input, KMeans, KdTree, Model};
 
 use crate::decode::Image;
 use crate::error::{ImageError, Result};
-use crate::filter::{lloyd, KdTree};
 use crate::histogram::Histogram;
 use crate::params::{FitOn, QuantizeParams, MAX_COLORS};
 use crate::seed::{coarse_rows, variance_partition};
@@ -251,7 +250,7 @@ fn best_of_starts(
 ) -> Result<Vec<[u8; 4]>> {
     in_pool(params.threads, || {
         let (tree, (cx, cw)) = rayon::join(
-            || KdTree::new(x.view(), w),
+            || KdTree::new(x.view(), Some(w)),
             || {
                 let (cx, cw) = coarse_rows(x, w, COARSE_BITS);
                 // A coarse copy too small to seed k clusters well: seed on the rows themselves.
@@ -267,6 +266,7 @@ fn best_of_starts(
         // variance. On china.jpg that is half the pixels' variance, so the
         // fit stops at a tighter shift than scikit-learn's on all pixels;
         // the pixels' scale missed the china reference at k = 64 (BENCHMARKS.md).
+        let tree = tree?;
         let tol = params.tol * mean_variance(x);
         let coarse = Input::from(&cx).weighted(&cw);
         // Each start seeds and iterates in one task, so no start waits for
@@ -288,7 +288,7 @@ fn best_of_starts(
                 let centroids = iterate(&tree, x, w, init, params, tol)?;
                 let colors = to_rgba8(&centroids, space, with_alpha);
                 let rounded = coordinates(&colors, space, with_alpha);
-                Ok((tree.assign(rounded.view()).inertia, colors))
+                Ok((tree.inertia(rounded.view())?, colors))
             })
             .collect::<Result<_>>()?;
         let mut best: Option<(f64, Vec<[u8; 4]>)> = None;
@@ -318,7 +318,7 @@ fn iterate(
     tol: f64,
 ) -> Result<Array2<f32>> {
     Ok(match params.algorithm {
-        Algorithm::Auto | Algorithm::Lloyd => lloyd(tree, init, params.max_iter, tol).centroids,
+        Algorithm::Auto | Algorithm::Lloyd => tree.lloyd(init, params.max_iter, tol)?.centroids,
         other => {
             KMeans::params(init.nrows())
                 .init(Init::Given(init))

@@ -73,9 +73,10 @@ pub struct QuantizeParams {
     /// china.jpg sweep.
     #[serde(default = "default_init")]
     pub init: Init,
-    /// Iteration algorithm. `Auto` and `Lloyd` run this crate's kd-tree
-    /// filtering Lloyd (exact; cheaper than the core's at 3–4 coordinates);
-    /// Hamerly, Elkan and Yinyang run the core's.
+    /// Iteration algorithm. `Auto` and `Lloyd` run the core's kd-tree
+    /// filtering Lloyd ([`kmkit_core::KdTree`]: exact, and cheaper than its
+    /// row-by-row algorithms on colour histograms); Hamerly, Elkan and
+    /// Yinyang run those.
     #[serde(default = "default_algorithm")]
     pub algorithm: Algorithm,
     /// Remap with or without dithering.

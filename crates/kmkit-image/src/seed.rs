@@ -4,7 +4,7 @@
 //! cloud k−1 times and gives k-means a start from which it often converges
 //! to lower error than k-means++ does on photos; and the coarse copy of the
 //! colours that every start is computed on. One deterministic pass of
-//! splits, not a clustering loop: the iterations are `filter.rs`'s.
+//! splits, not a clustering loop: the iterations are the core's `KdTree`.
 
 use std::collections::BinaryHeap;
 

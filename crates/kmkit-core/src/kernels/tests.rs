@@ -219,10 +219,27 @@ fn ties_go_to_the_lowest_index() {
     }
 }
 
+/// Few centroids: the low-d tiles split them into contiguous runs, one
+/// running argmin each; a tie across two runs must still go to the lower.
+#[test]
+fn ties_across_few_centroids_go_to_the_lowest_index() {
+    for kern in available() {
+        for d in [1, 3, 8] {
+            for k in 2..=9 {
+                for dups in [[k - 1, 0], [k - 1, k / 2], [k / 2, k / 2 - 1]] {
+                    if dups[0] != dups[1] {
+                        check_tie(kern, d, k, &dups, d == 3);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn identical_centroids_give_label_0() {
     for kern in available() {
-        for k in [1, 16, 17, 33] {
+        for k in [1, 2, 3, 4, 5, 6, 9, 16, 17, 33] {
             check_tie(kern, 7, k, &(0..k).rev().collect::<Vec<_>>(), true);
         }
     }

@@ -1,22 +1,32 @@
-//! Exact weighted Lloyd iterations for 3 or 4 coordinates by the filtering
+//! Exact weighted Lloyd iterations for 1 to 4 coordinates by the filtering
 //! algorithm of Kanungo et al. (2002), "An efficient k-means clustering
-//! algorithm: analysis and implementation", IEEE TPAMI 24(7).
+//! algorithm: analysis and implementation", IEEE TPAMI 24(7): [`KdTree`].
 //!
-//! The colour rows go into a kd-tree once; every node keeps the weighted sum,
+//! The rows go into a kd-tree once; every node keeps the weighted sum,
 //! weight and weighted squared norm of its rows. Each iteration walks the
 //! tree with a list of candidate centroids and drops a candidate as soon as
 //! another one is nearer to every point of the node's bounding box; a node
 //! left with one candidate is assigned whole, from its sums, without looking
-//! at its rows. Colour histograms are tightly clustered in 3-D, so most of
-//! the 10⁵ rows are never visited one by one: an iteration costs a fraction
-//! of a brute-force pass (china.jpg, k = 64: see BENCHMARKS.md).
+//! at its rows. Colour histograms (kmkit-image's palette fit) are tightly
+//! clustered in 3-D, so most of their 10⁵ rows are never visited one by one:
+//! an iteration costs a fraction of a brute-force pass (china.jpg, k = 64:
+//! see BENCHMARKS.md). One tree serves any number of starts.
 //!
-//! The assignment is the brute-force one (nearest centroid, ties to the lower
-//! index), so the iterations are Lloyd's; only the order in which the f64
-//! sums are added differs from the core's `lloyd`.
+//! The assignment is the brute-force one (nearest centroid by direct f32
+//! distances, ties to the lower index), so the iterations are Lloyd's; only
+//! the order in which the f64 sums are added differs from [`lloyd`](crate::lloyd),
+//! and a near-tie can go the other way than in the core's tile (which
+//! expands the distance), as in the bounded algorithms.
+//!
+//! The walk is one definition compiled for baseline x86-64, AVX2 + FMA and
+//! AVX-512F; the kernel set of [`kernels::get`](crate::kernels::get) picks
+//! it (so `KMKIT_SIMD=scalar` forces the baseline), and every version gives
+//! the same bits.
 
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
+
+use crate::error::{KMeansError, Result};
 
 /// Rows per leaf: below this, scanning the rows beats splitting further.
 /// With the walk compiled for AVX-512 a leaf is three 16-lane vectors; on
@@ -114,8 +124,24 @@ fn split<'a>(
     Some(items.split_at_mut(mid))
 }
 
-/// A kd-tree over weighted rows of 3 or 4 coordinates.
-pub(crate) struct KdTree {
+/// A kd-tree over weighted rows of 1 to 4 coordinates, for exact weighted
+/// Lloyd by filtering ([`KdTree::lloyd`]).
+///
+/// ```
+/// use kmkit_core::KdTree;
+/// use ndarray::array;
+///
+/// let x = array![[0.0f32, 0.0, 0.0], [0.1, 0.0, 0.0], [5.0, 5.0, 5.0], [5.1, 5.0, 5.0]];
+/// let tree = KdTree::new(x.view(), Some(&[1.0, 3.0, 1.0, 1.0]))?;
+/// let fit = tree.lloyd(array![[1.0f32, 1.0, 1.0], [4.0, 4.0, 4.0]], 100, 0.0)?;
+/// assert!(fit.converged);
+/// assert!((fit.centroids[[0, 0]] - 0.075).abs() < 1e-6);
+/// assert!((tree.inertia(fit.centroids.view())? - fit.inertia).abs() < 1e-9);
+/// # Ok::<(), kmkit_core::KMeansError>(())
+/// ```
+pub struct KdTree {
+    /// Columns of the rows (1 to 4).
+    d: usize,
     nodes: Vec<Node>,
     points: Vec<Q4>,
     /// The same rows column by column, for the leaf scans.
@@ -125,12 +151,22 @@ pub(crate) struct KdTree {
     tops: Vec<u32>,
 }
 
+impl std::fmt::Debug for KdTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KdTree")
+            .field("rows", &self.points.len())
+            .field("d", &self.d)
+            .field("nodes", &self.nodes.len())
+            .finish()
+    }
+}
+
 /// Per-cluster weighted sums, weights and inertia of one pass.
 #[derive(Clone)]
-pub(crate) struct Stats {
-    pub sums: Vec<P4>,
-    pub weights: Vec<f64>,
-    pub inertia: f64,
+struct Stats {
+    sums: Vec<P4>,
+    weights: Vec<f64>,
+    inertia: f64,
 }
 
 impl Stats {
@@ -222,13 +258,54 @@ macro_rules! visit_fn {
 }
 
 impl KdTree {
-    /// The tree of rows `x` (3 or 4 columns) with weights `w`. Rows of weight 0 are left out.
-    pub(crate) fn new(x: ArrayView2<f32>, w: &[f32]) -> KdTree {
+    /// The tree of rows `x` (1 to 4 columns) with weights `w` (all 1 if
+    /// `None`). Rows of weight 0 are left out.
+    ///
+    /// # Errors
+    /// No rows, more than 4 columns, non-finite values, or weights of the
+    /// wrong length, negative or non-finite.
+    pub fn new(x: ArrayView2<f32>, w: Option<&[f32]>) -> Result<KdTree> {
+        let (n, d) = x.dim();
+        if n == 0 {
+            return Err(KMeansError::NoRows);
+        }
+        if !(1..=4).contains(&d) {
+            return Err(KMeansError::ShapeMismatch(format!(
+                "the kd-tree filter takes 1 to 4 columns, not {d}"
+            )));
+        }
+        if let Some((i, v)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(KMeansError::NonFinite {
+                row: i / d,
+                col: i % d,
+                value: v.to_string(),
+            });
+        }
+        let ones;
+        let w = match w {
+            Some(w) if w.len() != n => {
+                return Err(KMeansError::BadWeights(format!(
+                    "{} weights for {n} rows",
+                    w.len()
+                )))
+            }
+            Some(w) => w,
+            None => {
+                ones = vec![1.0f32; n];
+                &ones
+            }
+        };
+        if let Some(v) = w.iter().find(|v| !v.is_finite() || **v < 0.0) {
+            return Err(KMeansError::BadWeights(format!(
+                "{v} is not a finite non-negative weight"
+            )));
+        }
+        Ok(KdTree::build_tree(x, w))
+    }
+
+    /// [`KdTree::new`] on checked input.
+    fn build_tree(x: ArrayView2<f32>, w: &[f32]) -> KdTree {
         let d = x.ncols();
-        assert!(
-            (1..=4).contains(&d),
-            "the filter handles 1 to 4 coordinates"
-        );
         let mut items: Vec<Item> = x
             .rows()
             .into_iter()
@@ -237,6 +314,7 @@ impl KdTree {
             .map(|(r, &wi)| Item { p: q4(r), w: wi })
             .collect();
         let mut tree = KdTree {
+            d,
             nodes: Vec::new(),
             points: Vec::new(),
             columns: Default::default(),
@@ -311,8 +389,40 @@ impl KdTree {
         }
     }
 
+    /// Weighted inertia of the rows against `centroids` (k × d): the sum of
+    /// each row's weight times its squared distance to the nearest one.
+    ///
+    /// # Errors
+    /// `centroids` with another number of columns than the rows, or with
+    /// no rows or more than 65,535.
+    pub fn inertia(&self, centroids: ArrayView2<f32>) -> Result<f64> {
+        self.check(centroids)?;
+        Ok(self.assign(centroids).inertia)
+    }
+
+    /// Checks `centroids` against the tree: same columns, 1 to 65,535 rows
+    /// (candidate lists hold `u16` indices), finite.
+    fn check(&self, centroids: ArrayView2<f32>) -> Result<()> {
+        let (k, d) = centroids.dim();
+        if d != self.d {
+            return Err(KMeansError::ShapeMismatch(format!(
+                "centroids have {d} columns, the rows {}",
+                self.d
+            )));
+        }
+        if k == 0 || k > usize::from(u16::MAX) {
+            return Err(KMeansError::BadInit(format!(
+                "{k} centroids; the kd-tree filter takes 1 to 65535"
+            )));
+        }
+        if centroids.iter().any(|v| !v.is_finite()) {
+            return Err(KMeansError::BadInit("a centroid is not finite".into()));
+        }
+        Ok(())
+    }
+
     /// Nearest-centroid statistics of every row against `centroids` (k × d).
-    pub(crate) fn assign(&self, centroids: ArrayView2<f32>) -> Stats {
+    fn assign(&self, centroids: ArrayView2<f32>) -> Stats {
         let k = centroids.nrows();
         let c: Vec<Q4> = centroids.rows().into_iter().map(q4).collect();
         let parts: Vec<Stats> = self
@@ -345,20 +455,18 @@ impl KdTree {
     );
 
     /// [`Self::visit`] from the root `top` with every candidate, in the
-    /// widest instruction set this CPU has.
+    /// instruction set of the core's kernels ([`crate::kernels::get`]).
     fn walk(&self, top: u32, c: &[Q4], arena: &mut Vec<u16>, st: &mut Stats) {
         let k = arena.len();
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has AVX-512F (checked just above).
-                return unsafe { self.visit_avx512(top, 0, k, c, arena, st) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                // SAFETY: the CPU has AVX2 and FMA (checked just above).
-                return unsafe { self.visit_avx2(top, 0, k, c, arena, st) };
+            match crate::kernels::get().name {
+                // SAFETY: the core hands out the AVX-512 kernels only on a
+                // CPU with AVX-512F.
+                "avx512" => return unsafe { self.visit_avx512(top, 0, k, c, arena, st) },
+                // SAFETY: and the AVX2 ones only with AVX2 and FMA.
+                "avx2" => return unsafe { self.visit_avx2(top, 0, k, c, arena, st) },
+                _ => {}
             }
         }
         self.visit(top, 0, k, c, arena, st)
@@ -442,25 +550,36 @@ fn whole(n: &Node, z: usize, cz: &Q4, st: &mut Stats) {
     st.inertia += (n.sq - 2.0 * dot + n.weight * norm).max(0.0);
 }
 
-/// The outcome of [`lloyd`].
-pub(crate) struct Fit {
+/// The outcome of [`KdTree::lloyd`].
+#[derive(Debug, Clone)]
+pub struct KdFit {
+    /// The centroids after the last update.
     pub centroids: Array2<f32>,
     /// Inertia against the centroids of the last assignment (those before the final update).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub inertia: f64,
     /// Iterations run.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub n_iter: usize,
     /// Whether the centroids stopped moving (or moved less than `tol`).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub converged: bool,
 }
 
-/// Weighted Lloyd from `centroids` until they stop moving, their total
-/// squared shift is at most `tol` (absolute, as the core's `tol` after
-/// scaling), or `max_iter` steps. A cluster left empty takes the row
-/// farthest from its centroid (as scikit-learn), found by a plain scan.
-pub(crate) fn lloyd(tree: &KdTree, mut centroids: Array2<f32>, max_iter: usize, tol: f64) -> Fit {
+impl KdTree {
+    /// Weighted Lloyd from `centroids` until they stop moving, their total
+    /// squared shift is at most `tol` (absolute: scale it as the core's
+    /// `tol` is scaled, by the data's variance), or `max_iter` steps. A
+    /// cluster left empty takes the row farthest from its centroid (as
+    /// scikit-learn), found by a plain scan.
+    ///
+    /// # Errors
+    /// As [`KdTree::inertia`] for `centroids`.
+    pub fn lloyd(&self, centroids: Array2<f32>, max_iter: usize, tol: f64) -> Result<KdFit> {
+        self.check(centroids.view())?;
+        Ok(lloyd(self, centroids, max_iter, tol))
+    }
+}
+
+/// [`KdTree::lloyd`] on checked centroids.
+fn lloyd(tree: &KdTree, mut centroids: Array2<f32>, max_iter: usize, tol: f64) -> KdFit {
     let (k, d) = centroids.dim();
     let mut n_iter = 0;
     let mut inertia = f64::INFINITY;
@@ -492,7 +611,7 @@ pub(crate) fn lloyd(tree: &KdTree, mut centroids: Array2<f32>, max_iter: usize, 
             break;
         }
     }
-    Fit {
+    KdFit {
         centroids,
         inertia,
         n_iter,
@@ -595,7 +714,7 @@ mod tests {
             // Clustered integer-grid colours, as a histogram is.
             let n = 3000;
             let (x, w) = colours(&mut rng, n, d, (7, 30.0, 20), 50);
-            let tree = KdTree::new(x.view(), &w);
+            let tree = KdTree::new(x.view(), Some(&w)).unwrap();
             for k in [1usize, 2, 9, 64] {
                 let c = Array2::from_shape_fn((k, d), |_| rng.random_range(0.0f32..1.0));
                 let st = tree.assign(c.view());
@@ -639,7 +758,7 @@ mod tests {
         for d in [3usize, 4] {
             let n = 5000;
             let (x, w) = colours(&mut rng, n, d, (11, 20.0, 25), 60);
-            let tree = KdTree::new(x.view(), &w);
+            let tree = KdTree::new(x.view(), Some(&w)).unwrap();
             for k in [2usize, 17, 64, 200] {
                 let c: Vec<Q4> = (0..k)
                     .map(|_| {
@@ -681,12 +800,12 @@ mod tests {
 
     #[test]
     fn lloyd_reaches_the_cores_fixed_point() {
-        use kmkit_core::{Algorithm, Init, Input, KMeans};
+        use crate::{Algorithm, Init, Input, KMeans};
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         for d in [3usize, 4] {
             let n = 4000;
             let (x, w) = colours(&mut rng, n, d, (9, 25.0, 30), 40);
-            let tree = KdTree::new(x.view(), &w);
+            let tree = KdTree::new(x.view(), Some(&w)).unwrap();
             for k in [2usize, 7, 40] {
                 // Off the colour grid: equidistant rows would make the first
                 // assignment hinge on how each side rounds its distances.
@@ -719,6 +838,40 @@ mod tests {
     }
 
     #[test]
+    fn bad_input_is_a_typed_error() {
+        use ndarray::array;
+        let x = array![[0.0f32, 1.0], [2.0, 3.0]];
+        assert!(matches!(
+            KdTree::new(Array2::<f32>::zeros((0, 2)).view(), None),
+            Err(KMeansError::NoRows)
+        ));
+        assert!(KdTree::new(Array2::<f32>::zeros((3, 5)).view(), None).is_err());
+        assert!(matches!(
+            KdTree::new(array![[0.0f32, f32::NAN]].view(), None),
+            Err(KMeansError::NonFinite { row: 0, col: 1, .. })
+        ));
+        for w in [&[1.0f32][..], &[1.0, -1.0], &[1.0, f32::INFINITY]] {
+            assert!(matches!(
+                KdTree::new(x.view(), Some(w)),
+                Err(KMeansError::BadWeights(_))
+            ));
+        }
+        let tree = KdTree::new(x.view(), None).unwrap();
+        assert!(tree.lloyd(Array2::zeros((0, 2)), 10, 0.0).is_err());
+        assert!(tree.lloyd(Array2::zeros((2, 3)), 10, 0.0).is_err());
+        assert!(tree.inertia(array![[f32::NAN, 0.0]].view()).is_err());
+        // Every row of weight 0: no row to assign, nothing to move, no panic.
+        let none = KdTree::new(x.view(), Some(&[0.0, 0.0])).unwrap();
+        let fit = none.lloyd(array![[1.0f32, 1.0]], 10, 0.0).unwrap();
+        assert_eq!(fit.centroids, array![[1.0f32, 1.0]]);
+        assert_eq!(
+            tree.inertia(array![[0.0f32, 1.0], [2.0, 3.0]].view())
+                .unwrap(),
+            0.0
+        );
+    }
+
+    #[test]
     fn lloyd_reaches_a_fixed_point_and_refills_empty_clusters() {
         let x = ndarray::array![
             [0.0f32, 0.0, 0.0],
@@ -727,7 +880,7 @@ mod tests {
             [5.1, 5.0, 5.0]
         ];
         let w = [1.0f32, 3.0, 1.0, 1.0];
-        let tree = KdTree::new(x.view(), &w);
+        let tree = KdTree::new(x.view(), Some(&w)).unwrap();
         // The second centroid is far from every row: it starts empty.
         let init = ndarray::array![[2.0f32, 2.0, 2.0], [90.0, 90.0, 90.0]];
         let fit = lloyd(&tree, init, 100, 0.0);
