@@ -95,6 +95,7 @@ enum Algo {
     Hamerly,
     Elkan,
     Yinyang,
+    KdTree,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -255,6 +256,7 @@ fn fit(a: &FitArgs) -> Result<Value> {
                 Algo::Hamerly => Algorithm::Hamerly,
                 Algo::Elkan => Algorithm::Elkan,
                 Algo::Yinyang => Algorithm::Yinyang,
+                Algo::KdTree => Algorithm::KdTree,
             };
             let params = KMeans::params(c.k)
                 .init(init.map_or(a.seeding.init(), Init::Given))

@@ -143,7 +143,8 @@ class KMeans(_Base):
     Parameters follow :class:`sklearn.cluster.KMeans`; an integer
     ``random_state`` is kmkit's ``--seed`` (same seed, same centroids on any
     thread count). Extra parameters: ``algorithm`` also takes ``"auto"``,
-    ``"hamerly"`` and ``"yinyang"``; ``refine`` turns Hartigan single-row
+    ``"hamerly"``, ``"yinyang"`` and ``"kd-tree"`` (dense data of 1 to 4
+    columns); ``refine`` turns Hartigan single-row
     moves after Lloyd on (kmkit's default) or off (scikit-learn's result);
     ``n_threads`` (``None``/0: all cores). Input is float32 or float64 numpy,
     or scipy CSR; work is done in float32 with float64 sums.

@@ -9,6 +9,7 @@ use crate::data::{validate, Csr, Data, Input};
 use crate::elkan::elkan;
 use crate::error::{KMeansError, Result};
 use crate::hamerly::hamerly;
+use crate::kdtree::KdTree;
 use crate::lloyd::{lloyd, Run};
 use crate::model::{Model, MODEL_FORMAT_VERSION};
 use crate::params::{Algorithm, Init, KMeansParams, Metric};
@@ -51,9 +52,24 @@ impl KMeansParams {
             let owned = prepare_rows(input, self.metric)?;
             // Scaled by the variance of the rows clustered (normalised under cosine).
             let tol = self.tol * mean_variance(&owned.data());
+            let sparse = matches!(input.data, Data::Sparse(_));
+            let algorithm = self.algorithm.resolve(d, k, sparse);
+            if algorithm == Algorithm::KdTree && (sparse || d > 4) {
+                return Err(KMeansError::InvalidParam {
+                    name: "algorithm",
+                    value: "kd-tree".into(),
+                    expected: "dense data of 1 to 4 columns; use auto or lloyd",
+                });
+            }
             Ok(match owned.rows(input.weights) {
-                Rows::Dense(p) => fit_points(&p, self, valid.n_init, tol),
-                Rows::Sparse(p) => fit_points(&p, self, valid.n_init, tol),
+                Rows::Dense(p) => {
+                    // One tree for every run (and refinement pass) of the fit.
+                    let tree = (algorithm == Algorithm::KdTree)
+                        .then(|| KdTree::of_rows(&p))
+                        .transpose()?;
+                    fit_points(&p, self, valid.n_init, tol, tree.as_ref())
+                }
+                Rows::Sparse(p) => fit_points(&p, self, valid.n_init, tol, None),
             })
         })?
     }
@@ -66,12 +82,14 @@ fn iterate(
     algorithm: Algorithm,
     init: Array2<f32>,
     tol: f64,
+    tree: Option<&KdTree>,
 ) -> Run {
     let (max_iter, metric) = (params.max_iter, params.metric);
-    match algorithm {
-        Algorithm::Hamerly => hamerly(points, init, max_iter, tol, metric),
-        Algorithm::Elkan => elkan(points, init, max_iter, tol, metric),
-        Algorithm::Yinyang => yinyang(points, init, max_iter, tol, metric),
+    match (algorithm, tree) {
+        (Algorithm::Hamerly, _) => hamerly(points, init, max_iter, tol, metric),
+        (Algorithm::Elkan, _) => elkan(points, init, max_iter, tol, metric),
+        (Algorithm::Yinyang, _) => yinyang(points, init, max_iter, tol, metric),
+        (Algorithm::KdTree, Some(tree)) => tree.run(points, init, max_iter, tol),
         _ => lloyd(points, init, max_iter, tol, metric),
     }
 }
@@ -146,6 +164,7 @@ fn fit_points(
     params: &KMeansParams,
     n_init: usize,
     tol: f64,
+    tree: Option<&KdTree>,
 ) -> Model {
     let parallel = n_init > 1
         && rayon::current_num_threads() > 1
@@ -165,11 +184,11 @@ fn fit_points(
     let (best, mut warnings) = if parallel {
         (0..n_init)
             .into_par_iter()
-            .map(|run| crate::points::inline(|| one_run(points, params, run, tol)))
+            .map(|run| crate::points::inline(|| one_run(points, params, run, tol, tree)))
             .reduce_with(better)
     } else {
         (0..n_init)
-            .map(|run| one_run(points, params, run, tol))
+            .map(|run| one_run(points, params, run, tol, tree))
             .reduce(better)
     }
     .expect("n_init >= 1");
@@ -198,6 +217,7 @@ fn one_run(
     params: &KMeansParams,
     run: usize,
     tol: f64,
+    tree: Option<&KdTree>,
 ) -> (Run, Vec<String>) {
     let k = params.n_clusters;
     let mut warnings = Vec::new();
@@ -212,7 +232,7 @@ fn one_run(
     let algorithm = params
         .algorithm
         .resolve(points.d(), init.nrows(), points.sparse());
-    let mut result = iterate(points, params, algorithm, init, tol);
+    let mut result = iterate(points, params, algorithm, init, tol, tree);
     // Every run is refined, not only the best: on digits (standardised,
     // k = 10) refining the best Lloyd run alone ended 0.46 % above
     // scikit-learn's n_init = 10 inertia, refining each ends below it.
@@ -220,7 +240,7 @@ fn one_run(
         let mut c = result.centroids.clone();
         let mut l = result.labels.clone();
         if crate::hartigan::hartigan(points, &mut c, &mut l, HARTIGAN_SWEEPS) > 0 {
-            let mut again = iterate(points, params, algorithm, c, tol);
+            let mut again = iterate(points, params, algorithm, c, tol, tree);
             if again.inertia < result.inertia {
                 // n_iter counts the iterations of both passes.
                 again.n_iter += result.n_iter;
@@ -355,12 +375,47 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send
 mod tests {
     use ndarray::{Array2, ShapeBuilder};
 
-    use crate::params::{Algorithm, Init};
+    use crate::params::{Algorithm, Init, Metric};
     use crate::KMeans;
+    use crate::{Csr, KMeansError};
 
     /// Given centroids in column-major order fit as the same centroids in
     /// row-major order, with every algorithm (the bounded ones read
     /// centroid rows as slices).
+    /// The kd-tree filter takes dense Euclidean rows of 1 to 4 columns;
+    /// anything else is a typed error naming the algorithm, never a panic.
+    #[test]
+    fn kd_tree_outside_its_domain_is_an_error() {
+        let kd = |k| KMeans::params(k).algorithm(Algorithm::KdTree);
+        let wide = Array2::from_shape_fn((20, 5), |(i, j)| (i * 5 + j) as f32);
+        let sparse = Csr::from_dense(wide.view()).unwrap();
+        for err in [
+            kd(2).fit(&wide).unwrap_err(),
+            kd(2).fit(&sparse).unwrap_err(),
+            kd(2).metric(Metric::Cosine).fit(&wide).unwrap_err(),
+        ] {
+            assert!(
+                matches!(
+                    err,
+                    KMeansError::InvalidParam {
+                        name: "algorithm",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+        let narrow = wide.slice(ndarray::s![.., ..4]).to_owned();
+        let model = kd(3).seed(1).fit(&narrow).unwrap();
+        let lloyd = KMeans::params(3)
+            .seed(1)
+            .algorithm(Algorithm::Lloyd)
+            .fit(&narrow)
+            .unwrap();
+        assert_eq!(model.labels(), lloyd.labels());
+        assert!((model.inertia - lloyd.inertia).abs() <= 1e-6 * lloyd.inertia);
+    }
+
     #[test]
     fn given_init_in_any_memory_layout() {
         let x = Array2::from_shape_fn((300, 3), |(i, j)| {
@@ -380,6 +435,7 @@ mod tests {
             Algorithm::Hamerly,
             Algorithm::Elkan,
             Algorithm::Yinyang,
+            Algorithm::KdTree,
         ] {
             let fit = |init: &Array2<f32>| {
                 KMeans::params(4)

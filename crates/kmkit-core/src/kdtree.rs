@@ -27,6 +27,9 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::error::{KMeansError, Result};
+use crate::lloyd::Run;
+use crate::params::Metric;
+use crate::points::{DenseRows, Points};
 
 /// Rows per leaf: below this, scanning the rows beats splitting further.
 /// With the walk compiled for AVX-512 a leaf is three 16-lane vectors; on
@@ -73,34 +76,52 @@ struct Node {
 }
 
 impl Node {
-    /// The node over `items` (rows `start..` of the final order): bounding
-    /// box and sums; children are set by the caller when it splits.
+    /// The node over `items` (rows `start..` of the final order): its
+    /// bounding box only. Sums are set once the node is known to be a leaf
+    /// ([`Node::add_rows`]) or from its children ([`Node::add_children`]):
+    /// summing every node's rows directly cost a pass over the rows per level.
     fn of(items: &[Item], start: usize) -> Node {
         let (mut lo, mut hi) = ([f32::INFINITY; 4], [f32::NEG_INFINITY; 4]);
-        let (mut sum, mut weight, mut sq) = ([0.0f64; 4], 0.0f64, 0.0f64);
         for it in items {
-            let w = f64::from(it.w);
-            let mut norm = 0.0;
             for j in 0..4 {
                 lo[j] = lo[j].min(it.p[j]);
                 hi[j] = hi[j].max(it.p[j]);
-                let v = f64::from(it.p[j]);
-                sum[j] += w * v;
-                norm += v * v;
             }
-            weight += w;
-            sq += w * norm;
         }
         Node {
             lo,
             hi,
-            sum,
-            weight,
-            sq,
+            sum: [0.0; 4],
+            weight: 0.0,
+            sq: 0.0,
             start: start as u32,
             end: (start + items.len()) as u32,
             children: None,
         }
+    }
+
+    /// A leaf's sums, over its rows in order.
+    fn add_rows(&mut self, items: &[Item]) {
+        for it in items {
+            let w = f64::from(it.w);
+            let mut norm = 0.0;
+            for j in 0..4 {
+                let v = f64::from(it.p[j]);
+                self.sum[j] += w * v;
+                norm += v * v;
+            }
+            self.weight += w;
+            self.sq += w * norm;
+        }
+    }
+
+    /// An inner node's sums: its children's, left then right.
+    fn add_children(&mut self, l: &Node, r: &Node) {
+        for j in 0..4 {
+            self.sum[j] = l.sum[j] + r.sum[j];
+        }
+        self.weight = l.weight + r.weight;
+        self.sq = l.sq + r.sq;
     }
 }
 
@@ -347,6 +368,7 @@ impl KdTree {
         }
         nodes.push(Node::of(items, start));
         let Some((left, right)) = split(d, &nodes[0], items) else {
+            nodes[0].add_rows(items);
             return nodes;
         };
         let mid = left.len();
@@ -356,6 +378,8 @@ impl KdTree {
         );
         let (lo, ro) = (1, 1 + l.len() as u32);
         nodes[0].children = Some((lo, ro));
+        let (root, _) = nodes.split_at_mut(1);
+        root[0].add_children(&l[0], &r[0]);
         for (off, part) in [(lo, l), (ro, r)] {
             nodes.extend(part.into_iter().map(|mut n| {
                 n.children = n.children.map(|(a, b)| (a + off, b + off));
@@ -370,11 +394,17 @@ impl KdTree {
     fn build_into(nodes: &mut Vec<Node>, d: usize, items: &mut [Item], start: usize) -> u32 {
         let me = nodes.len() as u32;
         nodes.push(Node::of(items, start));
-        if let Some((left, right)) = split(d, &nodes[me as usize], items) {
-            let mid = left.len();
-            let l = Self::build_into(nodes, d, left, start);
-            let r = Self::build_into(nodes, d, right, start + mid);
-            nodes[me as usize].children = Some((l, r));
+        match split(d, &nodes[me as usize], items) {
+            Some((left, right)) => {
+                let mid = left.len();
+                let l = Self::build_into(nodes, d, left, start);
+                let r = Self::build_into(nodes, d, right, start + mid);
+                let (head, tail) = nodes.split_at_mut(me as usize + 1);
+                let at = |c: u32| &tail[(c - me - 1) as usize];
+                head[me as usize].add_children(at(l), at(r));
+                head[me as usize].children = Some((l, r));
+            }
+            None => nodes[me as usize].add_rows(items),
         }
         me
     }
@@ -575,6 +605,42 @@ impl KdTree {
     pub fn lloyd(&self, centroids: Array2<f32>, max_iter: usize, tol: f64) -> Result<KdFit> {
         self.check(centroids.view())?;
         Ok(lloyd(self, centroids, max_iter, tol))
+    }
+}
+
+impl KdTree {
+    /// The tree over a fit's dense rows (their weights, if any).
+    pub(crate) fn of_rows(rows: &DenseRows) -> Result<KdTree> {
+        let x = ArrayView2::from_shape((rows.n, rows.d), rows.x)
+            .map_err(|e| KMeansError::ShapeMismatch(e.to_string()))?;
+        KdTree::new(x, rows.w)
+    }
+
+    /// One run of a fit (`Algorithm::KdTree`): these iterations, then the
+    /// labels and inertia of the last centroids by the core's assignment,
+    /// as Lloyd ends when it stops on `tol`.
+    pub(crate) fn run(
+        &self,
+        points: &(impl Points + ?Sized),
+        init: Array2<f32>,
+        max_iter: usize,
+        tol: f64,
+    ) -> Run {
+        if self.check(init.view()).is_err() {
+            // More centroids than the candidate lists index (or none): Lloyd.
+            return crate::lloyd::lloyd(points, init, max_iter, tol, Metric::Euclidean);
+        }
+        let fit = lloyd(self, init, max_iter, tol);
+        let n = points.n();
+        crate::lloyd::finish(
+            points,
+            fit.centroids,
+            vec![0; n],
+            vec![0.0; n],
+            false,
+            fit.n_iter,
+            fit.converged,
+        )
     }
 }
 

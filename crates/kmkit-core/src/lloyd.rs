@@ -260,7 +260,7 @@ pub(crate) fn sq_shift(new: &Array2<f32>, old: &Array2<f32>) -> f64 {
 /// The run's outcome. When the labels did not change (`strict`) the
 /// centroids are the means of these labels and `dists` are current; else a
 /// last assignment makes labels and inertia match the final centroids.
-fn finish(
+pub(crate) fn finish(
     points: &(impl Points + ?Sized),
     centroids: Array2<f32>,
     mut labels: Vec<u32>,

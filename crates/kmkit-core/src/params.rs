@@ -61,6 +61,10 @@ pub enum Algorithm {
     Elkan,
     /// Yinyang's grouped bounds (n × k/10 memory): for large n and k.
     Yinyang,
+    /// Kd-tree filtering ([`KdTree`](crate::KdTree)): whole tree nodes are
+    /// assigned at once where one centroid owns their box. Dense rows of 1
+    /// to 4 columns, Euclidean metric only.
+    KdTree,
 }
 
 /// Below this dimension `auto` runs Lloyd: one row against a panel of 16
@@ -229,6 +233,13 @@ impl KMeansParams {
         }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return bad("tol", self.tol.to_string(), "a finite number >= 0");
+        }
+        if self.algorithm == Algorithm::KdTree && self.metric == Metric::Cosine {
+            return bad(
+                "algorithm",
+                "kd-tree".into(),
+                "auto, lloyd, hamerly, elkan or yinyang for the cosine metric",
+            );
         }
         match &self.init {
             Init::KMeansParallel {

@@ -507,8 +507,9 @@ proptest! {
         }
     }
 
-    /// Hamerly, Elkan and Yinyang reach Lloyd's fixed point from the same
-    /// seed: same labels, centroids equal to rounding, same inertia.
+    /// Hamerly, Elkan, Yinyang and (at d <= 4) the kd-tree filter reach
+    /// Lloyd's fixed point from the same seed: same labels, centroids equal
+    /// to rounding, same inertia.
     #[test]
     fn bounded_algorithms_equal_lloyd(c in case(), refine in any::<bool>(), k_extra in 0usize..10) {
         // Bounds matter with more clusters: let k go up to 15 here.
@@ -517,7 +518,8 @@ proptest! {
         // run (below) must follow the run that was kept.
         let params = KMeans::params(k).seed(c.seed).tol(0.0).threads(1);
         let lloyd = params.clone().refine(refine).algorithm(Algorithm::Lloyd).fit(c.input()).unwrap();
-        for algorithm in [Algorithm::Hamerly, Algorithm::Elkan, Algorithm::Yinyang] {
+        let kd = (c.x.ncols() <= 4).then_some(Algorithm::KdTree);
+        for algorithm in [Algorithm::Hamerly, Algorithm::Elkan, Algorithm::Yinyang].into_iter().chain(kd) {
             let other = params.clone().refine(refine).algorithm(algorithm).fit(c.input()).unwrap();
             let diff = max_abs_diff(&lloyd.centroids, &other.centroids);
             // Labels may agree while centroids do not: on an exact tie a

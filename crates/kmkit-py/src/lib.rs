@@ -60,10 +60,11 @@ fn parse_algorithm(name: &str) -> PyResult<Algorithm> {
         "hamerly" => Algorithm::Hamerly,
         "elkan" => Algorithm::Elkan,
         "yinyang" => Algorithm::Yinyang,
+        "kd-tree" => Algorithm::KdTree,
         other => {
             return Err(PyValueError::new_err(format!(
-                "algorithm must be one of auto, lloyd, hamerly, elkan, yinyang; got {other:?}"
-            )))
+            "algorithm must be one of auto, lloyd, hamerly, elkan, yinyang, kd-tree; got {other:?}"
+        )))
         }
     })
 }
