@@ -164,10 +164,11 @@ pub struct KdTree {
     /// Columns of the rows (1 to 4).
     d: usize,
     nodes: Vec<Node>,
-    points: Vec<Q4>,
-    /// The same rows column by column, for the leaf scans.
+    /// The rows column by column in tree order (zero-padded to whole
+    /// leaves), and their weights: one copy, kept in f32 as given (the tree
+    /// is rebuilt for every fit, and fresh memory costs page faults).
     columns: [Vec<f32>; 4],
-    weights: Vec<f64>,
+    weights: Vec<f32>,
     /// Roots of the subtrees walked in parallel, in tree order.
     tops: Vec<u32>,
 }
@@ -175,7 +176,7 @@ pub struct KdTree {
 impl std::fmt::Debug for KdTree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KdTree")
-            .field("rows", &self.points.len())
+            .field("rows", &self.weights.len())
             .field("d", &self.d)
             .field("nodes", &self.nodes.len())
             .finish()
@@ -337,7 +338,6 @@ impl KdTree {
         let mut tree = KdTree {
             d,
             nodes: Vec::new(),
-            points: Vec::new(),
             columns: Default::default(),
             weights: Vec::new(),
             tops: Vec::new(),
@@ -346,12 +346,11 @@ impl KdTree {
             return tree;
         }
         tree.nodes = KdTree::build(d, &mut items, 0, 0);
-        tree.points = items.iter().map(|it| it.p).collect();
         tree.columns = std::array::from_fn(|j| {
             let col = items.iter().map(|it| it.p[j]);
             col.chain(std::iter::repeat_n(0.0, LEAF)).collect()
         });
-        tree.weights = items.iter().map(|it| f64::from(it.w)).collect();
+        tree.weights = items.iter().map(|it| it.w).collect();
         tree.collect_tops(0, 0);
         tree
     }
@@ -554,9 +553,9 @@ impl KdTree {
                 }
             }
             for (o, i) in (start..end).enumerate() {
-                let (w, b) = (self.weights[i], label[o] as usize);
-                for (s, &v) in st.sums[b].iter_mut().zip(&self.points[i]) {
-                    *s += w * f64::from(v);
+                let (w, b) = (f64::from(self.weights[i]), label[o] as usize);
+                for (j, s) in st.sums[b].iter_mut().enumerate() {
+                    *s += w * f64::from(self.columns[j][i]);
                 }
                 st.weights[b] += w;
                 st.inertia += w * f64::from(best[o]);
@@ -686,6 +685,11 @@ fn lloyd(tree: &KdTree, mut centroids: Array2<f32>, max_iter: usize, tol: f64) -
 }
 
 impl KdTree {
+    /// Row `i` in tree order.
+    fn point(&self, i: usize) -> Q4 {
+        std::array::from_fn(|j| self.columns[j][i])
+    }
+
     /// scikit-learn's rule for empty clusters: the i-th empty cluster takes
     /// the i-th row farthest from its own centroid, which leaves its old
     /// cluster's sums.
@@ -693,14 +697,12 @@ impl KdTree {
         let k = centroids.nrows();
         let c: Vec<Q4> = centroids.rows().into_iter().map(q4).collect();
         let all: Vec<u16> = (0..k as u16).collect();
-        let mut far: Vec<(f32, usize, usize)> = self
-            .points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
+        let mut far: Vec<(f32, usize, usize)> = (0..self.weights.len())
+            .map(|i| {
+                let p = self.point(i);
                 let mut best = (f32::INFINITY, 0usize);
                 for &z in &all {
-                    let dz = sq_dist(p, &c[z as usize]);
+                    let dz = sq_dist(&p, &c[z as usize]);
                     if dz < best.0 {
                         best = (dz, z as usize);
                     }
@@ -711,7 +713,7 @@ impl KdTree {
         far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let empty: Vec<usize> = (0..k).filter(|&z| st.weights[z] <= 0.0).collect();
         for (&e, &(_, i, old)) in empty.iter().zip(&far) {
-            let (p, w) = (self.points[i].map(f64::from), self.weights[i]);
+            let (p, w) = (self.point(i).map(f64::from), f64::from(self.weights[i]));
             for (j, &v) in p.iter().enumerate() {
                 st.sums[old][j] -= w * v;
                 st.sums[e][j] = w * v;
