@@ -147,7 +147,7 @@ pub fn parse() -> (Cli, Raw) {
                 .hide_default_value(true)
         })
         .mut_arg("algorithm", |a| {
-            a.help("Iteration algorithm; auto is Lloyd for colours (3–4 coordinates)")
+            a.help("Iteration algorithm; auto (and lloyd, and kd-tree) is the kd-tree filtering Lloyd on the colours; hamerly, elkan and yinyang run those")
         })
         .mut_arg("out", out_help)
         .mut_subcommand("predict", |s| s.mut_arg("out", out_help));

@@ -66,8 +66,9 @@ impl fmt::Display for KChoice {
 /// Parses an algorithm name through the core's own serde names, so variants
 /// the core adds are accepted without a change here.
 fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| format!("unknown algorithm {s:?}: try auto or lloyd (see --help)"))
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        format!("unknown algorithm {s:?}: try auto, lloyd, hamerly, elkan, yinyang or kd-tree")
+    })
 }
 
 fn parse_init(s: &str) -> Result<Init, String> {
@@ -100,7 +101,7 @@ pub struct KMeansArgs {
     /// Convergence tolerance, relative to the data's mean per-feature variance
     #[arg(long, default_value_t = 1e-4)]
     pub tol: f64,
-    /// Iteration algorithm (auto, lloyd, and whatever else kmkit-core offers)
+    /// Iteration algorithm: auto, lloyd, hamerly, elkan, yinyang, or kd-tree (dense data of 1 to 4 columns)
     #[arg(long, default_value = "auto", value_parser = parse_algorithm)]
     pub algorithm: Algorithm,
     /// Seeding: k-means++, k-means|| or random

@@ -308,7 +308,8 @@ fn best_of_starts(
 const COARSE_BITS: u32 = 6;
 
 /// Lloyd iterations from `init` on the exact rows: the kd-tree filter for
-/// `Auto`/`Lloyd`, the core's `fit` for an algorithm asked for by name.
+/// `Auto`, `Lloyd` and `KdTree` (one tree for every start), the core's `fit`
+/// for Hamerly, Elkan or Yinyang.
 fn iterate(
     tree: &KdTree,
     x: &Array2<f32>,
@@ -318,7 +319,9 @@ fn iterate(
     tol: f64,
 ) -> Result<Array2<f32>> {
     Ok(match params.algorithm {
-        Algorithm::Auto | Algorithm::Lloyd => tree.lloyd(init, params.max_iter, tol)?.centroids,
+        Algorithm::Auto | Algorithm::Lloyd | Algorithm::KdTree => {
+            tree.lloyd(init, params.max_iter, tol)?.centroids
+        }
         other => {
             KMeans::params(init.nrows())
                 .init(Init::Given(init))

@@ -73,7 +73,7 @@ pub struct QuantizeParams {
     /// china.jpg sweep.
     #[serde(default = "default_init")]
     pub init: Init,
-    /// Iteration algorithm. `Auto` and `Lloyd` run the core's kd-tree
+    /// Iteration algorithm. `Auto`, `Lloyd` and `KdTree` run the core's kd-tree
     /// filtering Lloyd ([`kmkit_core::KdTree`]: exact, and cheaper than its
     /// row-by-row algorithms on colour histograms); Hamerly, Elkan and
     /// Yinyang run those.
