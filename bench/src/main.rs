@@ -244,10 +244,7 @@ fn fit(a: &FitArgs) -> Result<Value> {
     let mut m = header("fit", engine_name(a.engine), c, &x);
     // What kmkit's `auto` runs on this shape (the rule `fit` applies), for every row.
     let auto = Algorithm::Auto.resolve(d, c.k, matches!(x, Matrix::Sparse(_)));
-    m.insert(
-        "auto_picks".into(),
-        json!(format!("{auto:?}").to_lowercase()),
-    );
+    m.insert("auto_picks".into(), json!(auto));
     let (seconds, centroids, n_iter, extra) = match a.engine {
         Engine::Kmkit => {
             let algorithm = match a.algorithm {
@@ -274,8 +271,8 @@ fn fit(a: &FitArgs) -> Result<Value> {
             // What `auto` ran: the same rule `fit` applies to this shape.
             let resolved = algorithm.resolve(d, c.k, matches!(x, Matrix::Sparse(_)));
             let extra = json!({
-                "algorithm": format!("{resolved:?}").to_lowercase(),
-                "algorithm_asked": format!("{algorithm:?}").to_lowercase(),
+                "algorithm": resolved,
+                "algorithm_asked": algorithm,
                 "refine": a.refine, "converged": model.converged,
                 "model_inertia": model.inertia,
             });

@@ -137,7 +137,8 @@ class _Base(ClusterMixin, TransformerMixin, BaseEstimator):
 
 class KMeans(_Base):
     """Exact k-means (kmkit-core: k-means++ / k-means|| / random seeding,
-    Lloyd or the bounded Hamerly/Elkan/Yinyang iterations, Hartigan
+    Lloyd, the bounded Hamerly/Elkan/Yinyang or the kd-tree filtering
+    iterations, Hartigan
     refinement), with scikit-learn's interface.
 
     Parameters follow :class:`sklearn.cluster.KMeans`; an integer

@@ -87,7 +87,7 @@ def test_same_seed_same_result_any_thread_count(blobs):
 def test_algorithms_reach_the_same_fixed_point(blobs):
     X, _ = blobs
     ref = kmkit.KMeans(n_clusters=5, random_state=5, algorithm="lloyd").fit(X)
-    for algo in ["hamerly", "elkan", "yinyang", "auto"]:
+    for algo in ["hamerly", "elkan", "yinyang", "kd-tree", "auto"]:
         got = kmkit.KMeans(n_clusters=5, random_state=5, algorithm=algo).fit(X)
         np.testing.assert_array_equal(got.labels_, ref.labels_)
         np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)

@@ -101,7 +101,8 @@ pub struct KMeansArgs {
     /// Convergence tolerance, relative to the data's mean per-feature variance
     #[arg(long, default_value_t = 1e-4)]
     pub tol: f64,
-    /// Iteration algorithm: auto, lloyd, hamerly, elkan, yinyang, or kd-tree (dense data of 1 to 4 columns)
+    /// Iteration algorithm: auto, lloyd, hamerly, elkan, yinyang, or kd-tree (dense data of 1 to 4
+    /// columns)
     #[arg(long, default_value = "auto", value_parser = parse_algorithm)]
     pub algorithm: Algorithm,
     /// Seeding: k-means++, k-means|| or random

@@ -54,11 +54,11 @@ impl KMeansParams {
             let tol = self.tol * mean_variance(&owned.data());
             let sparse = matches!(input.data, Data::Sparse(_));
             let algorithm = self.algorithm.resolve(d, k, sparse);
-            if algorithm == Algorithm::KdTree && (sparse || d > 4) {
+            if algorithm == Algorithm::KdTree && (sparse || d > 4 || k > usize::from(u16::MAX)) {
                 return Err(KMeansError::InvalidParam {
                     name: "algorithm",
                     value: "kd-tree".into(),
-                    expected: "dense data of 1 to 4 columns; use auto or lloyd",
+                    expected: "dense data of 1 to 4 columns and at most 65,535 clusters; use auto or lloyd",
                 });
             }
             Ok(match owned.rows(input.weights) {
@@ -379,9 +379,6 @@ mod tests {
     use crate::KMeans;
     use crate::{Csr, KMeansError};
 
-    /// Given centroids in column-major order fit as the same centroids in
-    /// row-major order, with every algorithm (the bounded ones read
-    /// centroid rows as slices).
     /// The kd-tree filter takes dense Euclidean rows of 1 to 4 columns;
     /// anything else is a typed error naming the algorithm, never a panic.
     #[test]
@@ -392,7 +389,10 @@ mod tests {
         for err in [
             kd(2).fit(&wide).unwrap_err(),
             kd(2).fit(&sparse).unwrap_err(),
-            kd(2).metric(Metric::Cosine).fit(&wide).unwrap_err(),
+            kd(2)
+                .metric(Metric::Cosine)
+                .fit(&wide.slice(ndarray::s![.., ..4]).to_owned())
+                .unwrap_err(),
         ] {
             assert!(
                 matches!(
@@ -416,6 +416,9 @@ mod tests {
         assert!((model.inertia - lloyd.inertia).abs() <= 1e-6 * lloyd.inertia);
     }
 
+    /// Given centroids in column-major order fit as the same centroids in
+    /// row-major order, with every algorithm (the bounded ones read
+    /// centroid rows as slices).
     #[test]
     fn given_init_in_any_memory_layout() {
         let x = Array2::from_shape_fn((300, 3), |(i, j)| {

@@ -13,7 +13,9 @@
 //! see BENCHMARKS.md). One tree serves any number of starts.
 //!
 //! The assignment is the brute-force one (nearest centroid by direct f32
-//! distances, ties to the lower index), so the iterations are Lloyd's; only
+//! distances, ties to the lower index) up to rounding in near-ties (a
+//! candidate is dropped on the distances at its box's corner, with a
+//! margin), so the iterations are Lloyd's; only
 //! the order in which the f64 sums are added differs from [`lloyd`](crate::lloyd),
 //! and a near-tie can go the other way than in the core's tile (which
 //! expands the distance), as in the bounded algorithms.
@@ -284,9 +286,11 @@ impl KdTree {
     /// `None`). Rows of weight 0 are left out.
     ///
     /// # Errors
-    /// No rows, more than 4 columns, non-finite values, or weights of the
-    /// wrong length, negative or non-finite.
+    /// No rows, more than 4 columns, non-finite values, weights of the
+    /// wrong length, negative or non-finite, or an unusable `KMKIT_SIMD`.
     pub fn new(x: ArrayView2<f32>, w: Option<&[f32]>) -> Result<KdTree> {
+        // A bad KMKIT_SIMD is a typed error here too, as in every fit.
+        crate::kernels::selected()?;
         let (n, d) = x.dim();
         if n == 0 {
             return Err(KMeansError::NoRows);
@@ -584,7 +588,8 @@ fn whole(n: &Node, z: usize, cz: &Q4, st: &mut Stats) {
 pub struct KdFit {
     /// The centroids after the last update.
     pub centroids: Array2<f32>,
-    /// Inertia against the centroids of the last assignment (those before the final update).
+    /// Inertia against the centroids of the last assignment (those before
+    /// the final update); infinite when `max_iter` is 0 (no assignment).
     pub inertia: f64,
     /// Iterations run.
     pub n_iter: usize,
@@ -710,7 +715,24 @@ impl KdTree {
                 (best.0, i, best.1)
             })
             .collect();
-        far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Farthest first; ties as the core's `FarRow::order` breaks them
+        // (values, then heavier, then lower cluster), never by the tree
+        // position, which follows the input's row order: rows tied on all
+        // of those are interchangeable.
+        far.sort_by(|a, b| {
+            let (pa, pb) = (self.point(a.1), self.point(b.1));
+            b.0.total_cmp(&a.0)
+                .then_with(|| {
+                    pa.iter()
+                        .zip(&pb)
+                        .map(|(x, y)| x.total_cmp(y))
+                        .find(|o| o.is_ne())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                })
+                .then(self.weights[b.1].total_cmp(&self.weights[a.1]))
+                .then(a.2.cmp(&b.2))
+                .then(a.1.cmp(&b.1))
+        });
         let empty: Vec<usize> = (0..k).filter(|&z| st.weights[z] <= 0.0).collect();
         for (&e, &(_, i, old)) in empty.iter().zip(&far) {
             let (p, w) = (self.point(i).map(f64::from), f64::from(self.weights[i]));
@@ -937,6 +959,25 @@ mod tests {
                 .unwrap(),
             0.0
         );
+    }
+
+    /// An empty cluster takes the farthest row; between rows equally far it
+    /// takes the same one whatever order the rows came in.
+    #[test]
+    fn empty_cluster_refill_ignores_row_order() {
+        let fit = |rows: [f32; 3]| {
+            let x = Array2::from_shape_vec((3, 1), rows.to_vec()).unwrap();
+            let tree = KdTree::new(x.view(), None).unwrap();
+            // Centroid 1 is far from every row: it starts empty, and -2 and
+            // 2 are equally far from centroid 0.
+            let init = ndarray::array![[0.0f32], [100.0]];
+            tree.lloyd(init, 1, 0.0).unwrap().centroids
+        };
+        let a = fit([2.0, -2.0, 0.0]);
+        assert_eq!(a, fit([-2.0, 2.0, 0.0]));
+        assert_eq!(a, fit([0.0, 2.0, -2.0]));
+        // The lower value wins the tie (the core's `FarRow::order`).
+        assert_eq!(a.column(0).to_vec(), [1.0, -2.0]);
     }
 
     #[test]

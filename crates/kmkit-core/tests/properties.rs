@@ -121,6 +121,21 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
+/// Algorithm `i` of Lloyd, Hamerly, Elkan, Yinyang and the kd-tree filter,
+/// which takes 1 to 4 columns (Lloyd in its place on wider data).
+fn algorithm_of(i: usize, d: usize) -> Algorithm {
+    match i {
+        4 if d <= 4 => Algorithm::KdTree,
+        4 => Algorithm::Lloyd,
+        _ => [
+            Algorithm::Lloyd,
+            Algorithm::Hamerly,
+            Algorithm::Elkan,
+            Algorithm::Yinyang,
+        ][i],
+    }
+}
+
 /// k rows of `x` picked by `picks` (indices modulo n), as given centroids.
 fn rows_of(x: &Array2<f32>, picks: &[usize]) -> Array2<f32> {
     x.select(
@@ -379,8 +394,8 @@ proptest! {
     /// Every fit label is a nearest final centroid, and `predict` returns the
     /// fit labels, for every algorithm, with and without Hartigan refinement.
     #[test]
-    fn every_label_is_the_argmin(c in case(), algorithm in 0usize..4, refine in any::<bool>()) {
-        let algorithm = [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Elkan, Algorithm::Yinyang][algorithm];
+    fn every_label_is_the_argmin(c in case(), algorithm in 0usize..5, refine in any::<bool>()) {
+        let algorithm = algorithm_of(algorithm, c.x.ncols());
         let model = KMeans::params(c.k)
             .seed(c.seed)
             .n_init(2)
@@ -401,9 +416,9 @@ proptest! {
         c in case(),
         picks in prop::collection::vec(any::<usize>(), 6),
         order in prop::collection::vec(any::<u64>(), 160),
-        algorithm in 0usize..4,
+        algorithm in 0usize..5,
     ) {
-        let algorithm = [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Elkan, Algorithm::Yinyang][algorithm];
+        let algorithm = algorithm_of(algorithm, c.x.ncols());
         let n = c.x.nrows();
         // A permutation of the rows: sort by random keys.
         let mut perm: Vec<usize> = (0..n).collect();
@@ -431,8 +446,8 @@ proptest! {
     /// Same seed on 1, 2 and 3 threads: bit-identical labels, centroids and
     /// inertia, for every algorithm and seeding, refinement on.
     #[test]
-    fn thread_count_does_not_matter(c in case(), algorithm in 0usize..4, init in 0usize..3) {
-        let algorithm = [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Elkan, Algorithm::Yinyang][algorithm];
+    fn thread_count_does_not_matter(c in case(), algorithm in 0usize..5, init in 0usize..3) {
+        let algorithm = algorithm_of(algorithm, c.x.ncols());
         let init = [Init::KMeansPlusPlus, Init::kmeans_parallel(), Init::Random][init].clone();
         let params = KMeans::params(c.k).seed(c.seed).n_init(2).init(init).algorithm(algorithm);
         let one = params.clone().threads(1).fit(c.input()).unwrap();
