@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use kmkit_image::{
     compare, decode, open, quantize, DecodeOptions, Histogram, ImageError, QuantizeParams,
 };
+use kmkit_tests::apps::TempDir;
 use kmkit_tests::data::{reference, repo_root};
 
 fn images() -> PathBuf {
@@ -107,12 +108,6 @@ fn run(input: &Path, output: &Path, params: &QuantizeParams) -> Result<Vec<u8>, 
     Ok(png)
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kmkit-image-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
 /// A PNG whose IHDR announces `width × height`, followed by one tiny IDAT
 /// chunk and IEND: a well-formed header in front of far too little data.
 pub(crate) fn png_header(width: u32, height: u32) -> Vec<u8> {
@@ -162,6 +157,9 @@ fn broken_inputs_give_clear_errors_and_no_output_file() {
         ("huge GIF", gif),
         ("truncated JPEG header", china[..100].to_vec()),
     ];
+    // Removed when the test ends, pass or fail.
+    let dir = TempDir::new("image-broken");
+    let scratch = |name: &str| dir.path().join(name);
     for (what, bytes) in cases {
         let input = scratch(&format!("{}.in", what.replace(' ', "_")));
         let output = scratch(&format!("{}.png", what.replace(' ', "_")));
@@ -211,6 +209,8 @@ fn truncated_jpeg_data_is_an_error_or_a_full_size_image() {
 #[test]
 fn tiny_and_flat_images_quantize_exactly() {
     // 1×1, and 300×200 of one colour: the palette is that colour, lossless.
+    let dir = TempDir::new("image-flat");
+    let scratch = |name: &str| dir.path().join(name);
     for (w, h) in [(1u32, 1u32), (300, 200)] {
         let rgb: Vec<u8> = [12u8, 200, 77].repeat((w * h) as usize);
         let png = kmkit_image::encode_rgba8(
