@@ -28,9 +28,9 @@
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
+use crate::data::{validate, Input};
 use crate::error::{KMeansError, Result};
-use crate::lloyd::Run;
-use crate::params::Metric;
+use crate::lloyd::{farthest, Run};
 use crate::points::{DenseRows, Points};
 
 /// Rows per leaf: below this, scanning the rows beats splitting further.
@@ -286,58 +286,36 @@ impl KdTree {
     /// `None`). Rows of weight 0 are left out.
     ///
     /// # Errors
-    /// No rows, more than 4 columns, non-finite values, weights of the
-    /// wrong length, negative or non-finite, or an unusable `KMKIT_SIMD`.
-    pub fn new(x: ArrayView2<f32>, w: Option<&[f32]>) -> Result<KdTree> {
-        // A bad KMKIT_SIMD is a typed error here too, as in every fit.
-        crate::kernels::selected()?;
-        let (n, d) = x.dim();
-        if n == 0 {
-            return Err(KMeansError::NoRows);
-        }
-        if !(1..=4).contains(&d) {
+    /// What `fit` refuses (no rows, non-finite values, weights of the wrong
+    /// length, negative, non-finite or all zero, an unusable `KMKIT_SIMD`),
+    /// and more than 4 columns.
+    pub fn new<'a>(x: ArrayView2<'a, f32>, w: Option<&'a [f32]>) -> Result<KdTree> {
+        let input = Input::from(x);
+        validate(&match w {
+            Some(w) => input.weighted(w),
+            None => input,
+        })?;
+        if x.ncols() > 4 {
             return Err(KMeansError::ShapeMismatch(format!(
-                "the kd-tree filter takes 1 to 4 columns, not {d}"
-            )));
-        }
-        if let Some((i, v)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(KMeansError::NonFinite {
-                row: i / d,
-                col: i % d,
-                value: v.to_string(),
-            });
-        }
-        let ones;
-        let w = match w {
-            Some(w) if w.len() != n => {
-                return Err(KMeansError::BadWeights(format!(
-                    "{} weights for {n} rows",
-                    w.len()
-                )))
-            }
-            Some(w) => w,
-            None => {
-                ones = vec![1.0f32; n];
-                &ones
-            }
-        };
-        if let Some(v) = w.iter().find(|v| !v.is_finite() || **v < 0.0) {
-            return Err(KMeansError::BadWeights(format!(
-                "{v} is not a finite non-negative weight"
+                "the kd-tree filter takes 1 to 4 columns, not {}",
+                x.ncols()
             )));
         }
         Ok(KdTree::build_tree(x, w))
     }
 
     /// [`KdTree::new`] on checked input.
-    fn build_tree(x: ArrayView2<f32>, w: &[f32]) -> KdTree {
+    fn build_tree(x: ArrayView2<f32>, w: Option<&[f32]>) -> KdTree {
         let d = x.ncols();
         let mut items: Vec<Item> = x
             .rows()
             .into_iter()
-            .zip(w)
-            .filter(|(_, &wi)| wi > 0.0)
-            .map(|(r, &wi)| Item { p: q4(r), w: wi })
+            .enumerate()
+            .map(|(i, r)| Item {
+                p: q4(r),
+                w: w.map_or(1.0, |w| w[i]),
+            })
+            .filter(|it| it.w > 0.0)
             .collect();
         let mut tree = KdTree {
             d,
@@ -613,11 +591,12 @@ impl KdTree {
 }
 
 impl KdTree {
-    /// The tree over a fit's dense rows (their weights, if any).
+    /// The tree over a fit's dense rows (their weights, if any), which
+    /// `fit` has validated already.
     pub(crate) fn of_rows(rows: &DenseRows) -> Result<KdTree> {
         let x = ArrayView2::from_shape((rows.n, rows.d), rows.x)
             .map_err(|e| KMeansError::ShapeMismatch(e.to_string()))?;
-        KdTree::new(x, rows.w)
+        Ok(KdTree::build_tree(x, rows.w))
     }
 
     /// One run of a fit (`Algorithm::KdTree`): these iterations, then the
@@ -630,10 +609,9 @@ impl KdTree {
         max_iter: usize,
         tol: f64,
     ) -> Run {
-        if self.check(init.view()).is_err() {
-            // More centroids than the candidate lists index (or none): Lloyd.
-            return crate::lloyd::lloyd(points, init, max_iter, tol, Metric::Euclidean);
-        }
+        // `fit` refuses more clusters than the candidate lists index, and
+        // seeding gives 1 to k finite rows of the data's width.
+        debug_assert!(self.check(init.view()).is_ok());
         let fit = lloyd(self, init, max_iter, tol);
         let n = points.n();
         crate::lloyd::finish(
@@ -699,46 +677,37 @@ impl KdTree {
     /// the i-th row farthest from its own centroid, which leaves its old
     /// cluster's sums.
     fn relocate_empty(&self, centroids: ArrayView2<f32>, st: &mut Stats) {
-        let k = centroids.nrows();
         let c: Vec<Q4> = centroids.rows().into_iter().map(q4).collect();
-        let all: Vec<u16> = (0..k as u16).collect();
-        let mut far: Vec<(f32, usize, usize)> = (0..self.weights.len())
-            .map(|i| {
-                let p = self.point(i);
-                let mut best = (f32::INFINITY, 0usize);
-                for &z in &all {
-                    let dz = sq_dist(&p, &c[z as usize]);
-                    if dz < best.0 {
-                        best = (dz, z as usize);
-                    }
+        let n = self.weights.len();
+        let (mut labels, mut dists) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            let p = self.point(i);
+            let mut best = (f32::INFINITY, 0u32);
+            for (z, cz) in c.iter().enumerate() {
+                let dz = sq_dist(&p, cz);
+                if dz < best.0 {
+                    best = (dz, z as u32);
                 }
-                (best.0, i, best.1)
-            })
+            }
+            dists.push(best.0);
+            labels.push(best.1);
+        }
+        // The core's farthest-row rule and its tie order (`FarRow::order`,
+        // never the tree position, which follows the input's row order), on
+        // the rows copied out row by row: a cluster empties rarely.
+        let rows: Vec<f32> = (0..n)
+            .flat_map(|i| self.point(i).into_iter().take(self.d))
             .collect();
-        // Farthest first; ties as the core's `FarRow::order` breaks them
-        // (values, then heavier, then lower cluster), never by the tree
-        // position, which follows the input's row order: rows tied on all
-        // of those are interchangeable.
-        far.sort_by(|a, b| {
-            let (pa, pb) = (self.point(a.1), self.point(b.1));
-            b.0.total_cmp(&a.0)
-                .then_with(|| {
-                    pa.iter()
-                        .zip(&pb)
-                        .map(|(x, y)| x.total_cmp(y))
-                        .find(|o| o.is_ne())
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                })
-                .then(self.weights[b.1].total_cmp(&self.weights[a.1]))
-                .then(a.2.cmp(&b.2))
-                .then(a.1.cmp(&b.1))
-        });
-        let empty: Vec<usize> = (0..k).filter(|&z| st.weights[z] <= 0.0).collect();
-        for (&e, &(_, i, old)) in empty.iter().zip(&far) {
-            let (p, w) = (self.point(i).map(f64::from), f64::from(self.weights[i]));
-            for (j, &v) in p.iter().enumerate() {
-                st.sums[old][j] -= w * v;
-                st.sums[e][j] = w * v;
+        let points = DenseRows::new(&rows, n, self.d, Some(&self.weights));
+        let empty: Vec<usize> = (0..c.len()).filter(|&z| st.weights[z] <= 0.0).collect();
+        for (&e, far) in empty
+            .iter()
+            .zip(farthest(&points, &labels, &dists, empty.len(), 0))
+        {
+            let (old, w) = (far.label as usize, far.weight);
+            for (j, &v) in far.row.iter().enumerate() {
+                st.sums[old][j] -= w * f64::from(v);
+                st.sums[e][j] = w * f64::from(v);
             }
             st.weights[old] -= w;
             st.weights[e] = w;
@@ -950,10 +919,11 @@ mod tests {
         assert!(tree.lloyd(Array2::zeros((0, 2)), 10, 0.0).is_err());
         assert!(tree.lloyd(Array2::zeros((2, 3)), 10, 0.0).is_err());
         assert!(tree.inertia(array![[f32::NAN, 0.0]].view()).is_err());
-        // Every row of weight 0: no row to assign, nothing to move, no panic.
-        let none = KdTree::new(x.view(), Some(&[0.0, 0.0])).unwrap();
-        let fit = none.lloyd(array![[1.0f32, 1.0]], 10, 0.0).unwrap();
-        assert_eq!(fit.centroids, array![[1.0f32, 1.0]]);
+        // Every row of weight 0: refused, as `fit` refuses it.
+        assert!(matches!(
+            KdTree::new(x.view(), Some(&[0.0, 0.0])),
+            Err(KMeansError::BadWeights(_))
+        ));
         assert_eq!(
             tree.inertia(array![[0.0f32, 1.0], [2.0, 3.0]].view())
                 .unwrap(),
